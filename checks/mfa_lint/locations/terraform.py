@@ -1,0 +1,90 @@
+"""Terraform resource type -> policy attributes and their policy kind.
+
+Every Terraform surface (checkov checks, the CLI's HCL and plan readers) reads this table; adding a resource
+that carries a policy is one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+KindResolver = Callable[[Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class PolicyAttribute:
+    """A policy-valued attribute: `path` is attribute names, with "*" for each element of a block list."""
+
+    path: tuple[str, ...]
+    kind: str | KindResolver
+
+    def kind_for(self, attributes: Mapping[str, Any]) -> str | None:
+        """The policy kind, or None when this resource's document is not one we analyse."""
+        return self.kind(attributes) if callable(self.kind) else self.kind
+
+
+def _first(value: Any) -> Any:
+    """checkov wraps HCL values in one-element lists; the plan and our reader do not."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+def organizations_policy_kind(attributes: Mapping[str, Any]) -> str | None:
+    """`type` defaults to SERVICE_CONTROL_POLICY in the AWS provider; tag and backup policies are not IAM."""
+    policy_type = _first(attributes.get("type", "SERVICE_CONTROL_POLICY"))
+    if policy_type in (None, "SERVICE_CONTROL_POLICY"):
+        return "scp"
+    if policy_type == "RESOURCE_CONTROL_POLICY":
+        return "rcp"
+    if isinstance(policy_type, str) and not policy_type.isupper():
+        return "scp"  # an unresolved reference: the provider default is the likeliest reading
+    return None
+
+
+_P = PolicyAttribute
+
+RESOURCES: dict[str, tuple[PolicyAttribute, ...]] = {
+    "aws_iam_policy": (_P(("policy",), "identity"),),
+    "aws_iam_user_policy": (_P(("policy",), "identity"),),
+    "aws_iam_group_policy": (_P(("policy",), "identity"),),
+    "aws_iam_role_policy": (_P(("policy",), "role"),),
+    "aws_iam_role": (_P(("assume_role_policy",), "trust"), _P(("inline_policy", "*", "policy"), "role")),
+    "aws_ssoadmin_permission_set_inline_policy": (_P(("inline_policy",), "role"),),
+    "aws_organizations_policy": (_P(("content",), organizations_policy_kind),),
+    # resource policies
+    "aws_s3_bucket_policy": (_P(("policy",), "resource"),),
+    "aws_s3_bucket": (_P(("policy",), "resource"),),
+    "aws_s3_access_point": (_P(("policy",), "resource"),),
+    "aws_s3control_bucket_policy": (_P(("policy",), "resource"),),
+    "aws_kms_key": (_P(("policy",), "resource"),),
+    "aws_kms_key_policy": (_P(("policy",), "resource"),),
+    "aws_sns_topic_policy": (_P(("policy",), "resource"),),
+    "aws_sns_topic": (_P(("policy",), "resource"),),
+    "aws_sqs_queue_policy": (_P(("policy",), "resource"),),
+    "aws_sqs_queue": (_P(("policy",), "resource"),),
+    "aws_ecr_repository_policy": (_P(("policy",), "resource"),),
+    "aws_ecrpublic_repository_policy": (_P(("policy",), "resource"),),
+    "aws_secretsmanager_secret_policy": (_P(("policy",), "resource"),),
+    "aws_secretsmanager_secret": (_P(("policy",), "resource"),),
+    "aws_glacier_vault": (_P(("access_policy",), "resource"),),
+    "aws_efs_file_system_policy": (_P(("policy",), "resource"),),
+    "aws_backup_vault_policy": (_P(("policy",), "resource"),),
+    "aws_cloudwatch_log_resource_policy": (_P(("policy_document",), "resource"),),
+    "aws_api_gateway_rest_api_policy": (_P(("policy",), "resource"),),
+    "aws_elasticsearch_domain_policy": (_P(("access_policies",), "resource"),),
+    "aws_opensearch_domain_policy": (_P(("access_policies",), "resource"),),
+    "aws_glue_resource_policy": (_P(("policy",), "resource"),),
+    "aws_codeartifact_domain_permissions_policy": (_P(("policy_document",), "resource"),),
+    "aws_codeartifact_repository_permissions_policy": (_P(("policy_document",), "resource"),),
+    "aws_lambda_layer_version_permission": (),
+}
+
+#: Data sources that build a policy document from HCL blocks (statement / condition), not from JSON.
+POLICY_DOCUMENT_DATA_SOURCES: dict[str, str] = {"aws_iam_policy_document": "unknown"}
+
+
+def policy_attributes(resource_type: str) -> tuple[PolicyAttribute, ...]:
+    return RESOURCES.get(resource_type, ())

@@ -1,10 +1,144 @@
-"""STUB: replaced by the real analyzer shortly."""
-from mfa_lint.core.findings import Analysis
+"""analyze_policy: parse, resolve unknowns by trying every value they could take, run the rules per statement.
+
+An unresolved value (a Terraform reference, a CloudFormation intrinsic) may be anything: each MFA test with one is
+tried with every value that matters (true and false for Bool; one threshold between fresh and old MFA for Numeric
+on the age key). A rule is reported only when every try leads to it; otherwise a note says the verdict depends on
+an unresolved value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Any
+
+from mfa_lint.core.catalog import POLICY_KINDS, RULES
+from mfa_lint.core.findings import Analysis, Finding, Note
+from mfa_lint.core.keys import AGE
+from mfa_lint.core.model import Document, Statement, Test, parse_document
+from mfa_lint.core.rules import mfa001, mfa002, mfa003, mfa004, mfa005
+from mfa_lint.core.values import Unknown
+
+MAX_TRIES = 64
 
 
-def analyze_document(document, kind="identity"):
-    return Analysis()
-
-
-def analyze_policy(document, kind="identity"):
+def analyze_policy(document: Any, kind: str = "identity") -> list[Finding]:
+    """The findings for one policy document (a dict or a JSON string) of the given policy kind."""
     return analyze_document(document, kind).findings
+
+
+def analyze_document(document: Any, kind: str = "identity") -> Analysis:
+    """Findings and notes (what could not be analysed) for one policy document."""
+    if kind not in POLICY_KINDS:
+        raise ValueError(f"unknown policy kind {kind!r}; expected one of {', '.join(POLICY_KINDS)}")
+    parsed = parse_document(document)
+    analysis = Analysis(notes=list(parsed.notes))
+    slots = _unknown_slots(parsed)
+    if not slots:
+        analysis.findings = _run_rules(parsed.statements, kind, analysis.notes)
+        return analysis
+    tries = list(itertools.islice(itertools.product(*(candidates for _, _, candidates in slots)), MAX_TRIES + 1))
+    if len(tries) > MAX_TRIES:
+        return _too_many_unknowns(parsed, kind, slots, analysis)
+    runs: list[list[Finding]] = []
+    for values in tries:
+        statements = _substitute(parsed.statements, slots, values)
+        runs.append(_run_rules(statements, kind, analysis.notes))
+    keys = [{_key(f) for f in run} for run in runs]
+    common = set.intersection(*keys)
+    analysis.findings = [f for f in runs[0] if _key(f) in common]
+    undecided = set.union(*keys) - common
+    for index in sorted({k[1] for k in undecided}, key=lambda i: -1 if i is None else i):
+        statement = next(s for s in parsed.statements if s.index == index)
+        raws = sorted({str(v) for t in statement.tests for v in t.values if isinstance(v, Unknown)})
+        rules = sorted({k[0] for k in undecided if k[1] == index})
+        analysis.notes.append(
+            Note(
+                f"unresolved value: whether {', '.join(rules)} applies depends on "
+                f"{', '.join(raws) or 'an unresolved value elsewhere in the policy'}",
+                statement.path,
+                index,
+            )
+        )
+    analysis.notes = _dedupe(analysis.notes)
+    return analysis
+
+
+def _key(finding: Finding) -> tuple:
+    return (finding.rule_id, finding.statement_index, finding.path, finding.fix)
+
+
+def _dedupe(notes: list[Note]) -> list[Note]:
+    seen: set = set()
+    out = []
+    for note in notes:
+        if (note.message, note.path) not in seen:
+            seen.add((note.message, note.path))
+            out.append(note)
+    return out
+
+
+def _run_rules(statements: list[Statement], kind: str, notes: list[Note]) -> list[Finding]:
+    findings: list[Finding] = []
+    applies = {rule_id: rule.applies_to(kind) for rule_id, rule in RULES.items()}
+    for statement in statements:
+        if statement.effect is None or not statement.is_mfa_statement:
+            continue
+        broken = mfa003(statement)
+        if broken:
+            findings.extend(broken)
+            continue
+        findings.extend(mfa001(statement, statements))
+        findings.extend(mfa002(statement))
+        if applies["MFA004"]:
+            findings.extend(mfa004(statement, notes))
+        if applies["MFA005"]:
+            findings.extend(mfa005(statement, notes))
+    return findings
+
+
+# ---------------------------------------------------------------- unresolved values
+
+Slot = tuple[int, int, tuple[str, ...]]  # (statement position, test position, candidate values)
+
+
+def _candidates(test: Test) -> tuple[str, ...]:
+    family = test.operator.family
+    if family == "Numeric" or (family == "String" and test.canonical_key == AGE):
+        return ("3600",)
+    if family in ("Bool", "Null", "String"):
+        return ("true", "false")
+    return ("unresolved",)
+
+
+def _unknown_slots(document: Document) -> list[Slot]:
+    slots: list[Slot] = []
+    for si, statement in enumerate(document.statements):
+        for ti, test in enumerate(statement.tests):
+            if test.is_mfa and test.has_unknown:
+                slots.append((si, ti, _candidates(test)))
+    return slots
+
+
+def _substitute(statements: list[Statement], slots: list[Slot], values: tuple[str, ...]) -> list[Statement]:
+    """A copy of the statements with each unresolved MFA value replaced by one candidate."""
+    out = list(statements)
+    for (si, ti, _), value in zip(slots, values, strict=True):
+        statement = out[si]
+        tests = list(statement.tests)
+        test = tests[ti]
+        tests[ti] = dataclasses.replace(test, values=[value if isinstance(v, Unknown) else v for v in test.values])
+        out[si] = dataclasses.replace(statement, tests=tests)
+    return out
+
+
+def _too_many_unknowns(document: Document, kind: str, slots: list[Slot], analysis: Analysis) -> Analysis:
+    """Too many unresolved values to try them all: judge only the statements without any."""
+    unresolved = {si for si, _, _ in slots}
+    known = [s for si, s in enumerate(document.statements) if si not in unresolved]
+    analysis.findings = _run_rules(known, kind, analysis.notes)
+    for si in sorted(unresolved):
+        statement = document.statements[si]
+        analysis.notes.append(Note("unresolved value: too many unresolved MFA values to judge this statement",
+                                   statement.path, statement.index))
+    return analysis

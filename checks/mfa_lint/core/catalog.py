@@ -69,8 +69,10 @@ RULES: dict[str, Rule] = {
                 "ForAllValues: qualifier is true when the key is absent (long-term access keys), a negated operator "
                 "is true for both, and a value list is an OR."
             ),
-            fix="Drop IfExists / the ForAllValues: qualifier (BoolIfExists -> Bool, ForAllValues:Bool -> Bool) and test "
-            "\"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"}.",
+            fix=(
+                "Drop IfExists / the ForAllValues: qualifier (BoolIfExists -> Bool, ForAllValues:Bool -> Bool) and "
+                "test \"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"}."
+            ),
         ),
         Rule(
             id="MFA003",

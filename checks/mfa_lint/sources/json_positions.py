@@ -56,7 +56,6 @@ def loads_with_positions(text: str, *, line: int = 1, column: int = 1) -> tuple[
     stack: list[list[Any]] = []
     root: Any = None
     have_root = False
-    pending_key: Any = None
     i = _WS.match(text, 0).end()
     n = len(text)
 

@@ -1,0 +1,73 @@
+"""IAM wildcard patterns (`*`, `?`) compared as sets of strings: containment and overlap.
+
+Both answers are safe approximations: `contains` may say False for an exotic pair that is really contained (then a
+companion does not count, which only keeps a finding), and never says True wrongly.
+"""
+
+from __future__ import annotations
+
+MAX_PATTERN = 512
+
+
+def _norm(pattern: str, ignore_case: bool) -> str:
+    return pattern.lower() if ignore_case else pattern
+
+
+def matches_all(pattern: str) -> bool:
+    return bool(pattern) and set(pattern) == {"*"}
+
+
+def contains(outer: str, inner: str, ignore_case: bool = True) -> bool:
+    """Every string matched by `inner` is matched by `outer`."""
+    if matches_all(outer):
+        return True
+    if len(outer) > MAX_PATTERN or len(inner) > MAX_PATTERN:
+        return _norm(outer, ignore_case) == _norm(inner, ignore_case)
+    p, q = _norm(inner, ignore_case), _norm(outer, ignore_case)
+    # ok[i][j]: inner[i:] is contained in outer[j:]
+    ok = [[False] * (len(q) + 1) for _ in range(len(p) + 1)]
+    ok[len(p)][len(q)] = True
+    for j in range(len(q) - 1, -1, -1):
+        ok[len(p)][j] = q[j] == "*" and ok[len(p)][j + 1]
+    for i in range(len(p) - 1, -1, -1):
+        for j in range(len(q) - 1, -1, -1):
+            if q[j] == "*":
+                ok[i][j] = ok[i][j + 1] or ok[i + 1][j]
+            elif p[i] == "*":
+                ok[i][j] = False
+            elif q[j] == "?":
+                ok[i][j] = ok[i + 1][j + 1]
+            else:
+                ok[i][j] = p[i] == q[j] and ok[i + 1][j + 1]
+    return ok[0][0]
+
+
+def overlap(a: str, b: str, ignore_case: bool = True) -> bool:
+    """Some string is matched by both patterns."""
+    if matches_all(a) or matches_all(b):
+        return True
+    if len(a) > MAX_PATTERN or len(b) > MAX_PATTERN:
+        return True
+    p, q = _norm(a, ignore_case), _norm(b, ignore_case)
+    n, m = len(p), len(q)
+    # ok[i][j]: some string is matched by both p[i:] and q[j:]
+    ok = [[False] * (m + 1) for _ in range(n + 1)]
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                ok[i][j] = True
+                continue
+            hit = False
+            if i < n and p[i] == "*":
+                hit = ok[i + 1][j] or (j < m and ok[i][j + 1])
+            if not hit and j < m and q[j] == "*":
+                hit = ok[i][j + 1] or (i < n and ok[i + 1][j])
+            if not hit and i < n and j < m and p[i] != "*" and q[j] != "*":
+                hit = (p[i] == "?" or q[j] == "?" or p[i] == q[j]) and ok[i + 1][j + 1]
+            ok[i][j] = hit
+    return ok[0][0]
+
+
+def matches(pattern: str, text: str, ignore_case: bool = True) -> bool:
+    """A literal string matched by a pattern."""
+    return contains(pattern, text.replace("*", "\0").replace("?", "\1"), ignore_case)

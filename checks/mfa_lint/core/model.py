@@ -1,0 +1,225 @@
+"""The policy model: what real templates contain, normalised, with a path back to every part.
+
+Statement as a list or one object, Action/Resource as strings or lists, values as strings, booleans, numbers or
+lists, element names and condition keys in any case, the document as a JSON string. Malformed parts become notes,
+never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mfa_lint.core.findings import Note
+from mfa_lint.core.keys import canonical, is_mfa_key, mfa_like_target
+from mfa_lint.core.operators import Operator, parse_operator
+from mfa_lint.core.values import Unknown, describe, is_intrinsic, scalar, value_list
+
+MAX_STATEMENTS = 100_000
+
+
+@dataclass
+class Test:
+    """One (operator, key, values) triple of a statement's Condition."""
+
+    operator_name: str
+    operator: Operator | None  # None: an operator IAM does not know
+    key: str
+    values: list[str | Unknown]
+    path: tuple  # to the operator key: (..., "Condition", "Bool")
+    values_ok: bool = True  # False when an element could not be a value (a mapping, null)
+    like_target: str | None = None  # for a misspelled MFA key: the key it was meant to be
+
+    @property
+    def canonical_key(self) -> str:
+        return canonical(self.key)
+
+    @property
+    def is_mfa(self) -> bool:
+        """An MFA test, or a test on an MFA-like key (always absent): both decide whether the statement applies."""
+        return self.operator is not None and (is_mfa_key(self.key) or self.like_target is not None)
+
+    @property
+    def has_unknown(self) -> bool:
+        return any(isinstance(v, Unknown) for v in self.values)
+
+    def signature(self) -> tuple:
+        """Identity for comparing non-MFA tests across statements."""
+        return (self.operator_name, self.canonical_key, tuple(sorted(str(v) for v in self.values)))
+
+
+@dataclass
+class Statement:
+    index: int | None  # position in the Statement list; None when Statement is a single object
+    path: tuple  # ("Statement", i) or ("Statement",)
+    effect: str | None  # "Allow" | "Deny" | None (missing or unresolved)
+    sid: str | None = None
+    actions: list[str | Unknown] | None = None
+    not_actions: list[str | Unknown] | None = None
+    resources: list[str | Unknown] | None = None
+    not_resources: list[str | Unknown] | None = None
+    principal: Any = None
+    not_principal: Any = None
+    tests: list[Test] = field(default_factory=list)
+    condition_opaque: bool = False  # part of the Condition is unresolved or malformed: never a companion
+
+
+    @property
+    def mfa_tests(self) -> list[Test]:
+        return [t for t in self.tests if t.is_mfa]
+
+    @property
+    def other_tests(self) -> list[Test]:
+        return [t for t in self.tests if not t.is_mfa]
+
+    @property
+    def is_mfa_statement(self) -> bool:
+        return bool(self.mfa_tests)
+
+
+@dataclass
+class Document:
+    statements: list[Statement] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+
+def _get(mapping: dict, name: str) -> tuple[str | None, Any]:
+    """Element names in any case: the key as written and its value."""
+    if name in mapping:
+        return name, mapping[name]
+    low = name.lower()
+    for key in mapping:
+        if isinstance(key, str) and key.lower() == low:
+            return key, mapping[key]
+    return None, None
+
+
+def _string_list(value: Any) -> list[str | Unknown] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    out: list[str | Unknown] = []
+    for item in items:
+        converted = scalar(item)
+        out.append(converted if converted is not None else Unknown(describe(item)))
+    return out
+
+
+def parse_document(document: Any) -> Document:
+    """Normalise a policy document (dict or JSON string) into statements; every problem becomes a note."""
+    doc = Document()
+    if isinstance(document, (bytes, bytearray)):
+        document = document.decode("utf-8", "replace")
+    if isinstance(document, str):
+        if scalar(document).__class__ is Unknown:
+            doc.notes.append(Note(f"unresolved value: the policy is {document[:80]!r}"))
+            return doc
+        try:
+            document = json.loads(document)
+        except (ValueError, RecursionError) as exc:
+            doc.notes.append(Note(f"cannot analyse: the policy is not valid JSON ({str(exc)[:80]})"))
+            return doc
+    if is_intrinsic(document):
+        doc.notes.append(Note(f"unresolved value: the policy is {describe(document)}"))
+        return doc
+    if not isinstance(document, dict):
+        doc.notes.append(Note(f"cannot analyse: the policy is a {type(document).__name__}, not an object"))
+        return doc
+    key, statements = _get(document, "Statement")
+    if key is None:
+        doc.notes.append(Note("cannot analyse: the policy has no Statement"))
+        return doc
+    if isinstance(statements, dict) and not is_intrinsic(statements):
+        _add_statement(doc, statements, None, (key,))
+    elif isinstance(statements, list):
+        if len(statements) > MAX_STATEMENTS:
+            doc.notes.append(Note(f"cannot analyse: more than {MAX_STATEMENTS} statements", (key,)))
+            return doc
+        for i, statement in enumerate(statements):
+            _add_statement(doc, statement, i, (key, i))
+    elif is_intrinsic(statements) or scalar(statements).__class__ is Unknown:
+        doc.notes.append(Note(f"unresolved value: Statement is {describe(statements)}", (key,)))
+    else:
+        doc.notes.append(Note(f"cannot analyse: Statement is a {type(statements).__name__}", (key,)))
+    return doc
+
+
+def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> None:
+    where = f"statement {index}" if index is not None else "the statement"
+    if is_intrinsic(raw):
+        doc.notes.append(Note(f"unresolved value: {where} is {describe(raw)}", path, index))
+        return
+    if not isinstance(raw, dict):
+        doc.notes.append(Note(f"cannot analyse: {where} is a {type(raw).__name__}, not an object", path, index))
+        return
+    _, effect_raw = _get(raw, "Effect")
+    effect = None
+    if isinstance(effect_raw, str) and effect_raw.lower() in ("allow", "deny"):
+        effect = effect_raw.capitalize()
+    elif effect_raw is None:
+        doc.notes.append(Note(f"cannot analyse: {where} has no Effect", path, index))
+    else:
+        reason = "unresolved value" if scalar(effect_raw).__class__ is Unknown else "cannot analyse"
+        doc.notes.append(Note(f"{reason}: {where} has Effect {describe(effect_raw)}", path, index))
+    _, sid = _get(raw, "Sid")
+    statement = Statement(
+        index=index,
+        path=path,
+        effect=effect,
+        sid=sid if isinstance(sid, str) else None,
+        actions=_string_list(_get(raw, "Action")[1]),
+        not_actions=_string_list(_get(raw, "NotAction")[1]),
+        resources=_string_list(_get(raw, "Resource")[1]),
+        not_resources=_string_list(_get(raw, "NotResource")[1]),
+        principal=_get(raw, "Principal")[1],
+        not_principal=_get(raw, "NotPrincipal")[1],
+    )
+    cond_key, condition = _get(raw, "Condition")
+    if cond_key is not None and condition is not None:
+        _add_tests(doc, statement, condition, path + (cond_key,), where)
+    doc.statements.append(statement)
+
+
+def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple, where: str) -> None:
+    index = statement.index
+    if is_intrinsic(condition) or (isinstance(condition, str) and isinstance(scalar(condition), Unknown)):
+        statement.condition_opaque = True
+        doc.notes.append(Note(f"unresolved value: the Condition of {where} is {describe(condition)}", path, index))
+        return
+    if not isinstance(condition, dict):
+        statement.condition_opaque = True
+        doc.notes.append(
+            Note(f"cannot analyse: the Condition of {where} is a {type(condition).__name__}", path, index)
+        )
+        return
+    for op_name, block in condition.items():
+        op_path = path + (op_name,)
+        if not isinstance(op_name, str):
+            statement.condition_opaque = True
+            doc.notes.append(Note(f"cannot analyse: condition operator {op_name!r} in {where}", op_path, index))
+            continue
+        operator = parse_operator(op_name)
+        if is_intrinsic(block) or (isinstance(block, str) and isinstance(scalar(block), Unknown)):
+            statement.condition_opaque = True
+            doc.notes.append(Note(f"unresolved value: {op_name} in {where} is {describe(block)}", op_path, index))
+            continue
+        if not isinstance(block, dict):
+            statement.condition_opaque = True
+            doc.notes.append(
+                Note(f"cannot analyse: {op_name} in {where} is a {type(block).__name__}, not a mapping", op_path, index)
+            )
+            continue
+        for key, raw_values in block.items():
+            if isinstance(key, bool) or key is None or not isinstance(key, (str, int, float)):
+                statement.condition_opaque = True
+                doc.notes.append(Note(f"cannot analyse: condition key {key!r} in {where}", op_path, index))
+                continue
+            key = str(key)
+            values, ok = value_list(raw_values)
+            test = Test(op_name, operator, key, values, op_path, ok, like_target=mfa_like_target(key))
+            if isinstance(scalar(key), Unknown):
+                statement.condition_opaque = True
+                doc.notes.append(Note(f"unresolved value: condition key {key!r} in {where}", op_path, index))
+                continue
+            statement.tests.append(test)

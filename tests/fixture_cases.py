@@ -1,0 +1,56 @@
+"""Loads the fixtures and what each declares (fixtures/README.md), for every surface's tests."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SIDE = ".expect.json"
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule: str
+    resource: str | None
+    line: int | None
+
+
+@dataclass
+class FixtureCase:
+    path: Path
+    about: str
+    kind: str
+    findings: list[Expected]
+    unknown: list[str] = field(default_factory=list)
+    surfaces: list[str] | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.path.relative_to(FIXTURES))
+
+    def runs_on(self, surface: str) -> bool:
+        return self.surfaces is None or surface in self.surfaces
+
+    def expected_multiset(self, *, lines: bool = True) -> Counter:
+        return Counter((e.rule, e.resource, e.line if lines else None) for e in self.findings)
+
+
+def load_case(sidecar: Path) -> FixtureCase:
+    data = json.loads(sidecar.read_text())
+    return FixtureCase(
+        path=sidecar.with_name(sidecar.name[: -len(SIDE)]),
+        about=data.get("about", ""),
+        kind=data.get("kind", "identity"),
+        findings=[Expected(f["rule"], f.get("resource"), f.get("line")) for f in data.get("findings", [])],
+        unknown=list(data.get("unknown", [])),
+        surfaces=data.get("surfaces"),
+    )
+
+
+def cases(folder: str) -> list[FixtureCase]:
+    """Every fixture with a sidecar under fixtures/<folder> (recursively)."""
+    return [load_case(p) for p in sorted((FIXTURES / folder).rglob(f"*{SIDE}"))]

@@ -51,7 +51,7 @@ class Test:
 
 @dataclass
 class Statement:
-    index: int | None  # position in the Statement list; None when Statement is a single object
+    index: int  # position in the Statement list (0 when Statement is a single object)
     path: tuple  # ("Statement", i) or ("Statement",)
     effect: str | None  # "Allow" | "Deny" | None (missing or unresolved)
     sid: str | None = None
@@ -131,7 +131,7 @@ def parse_document(document: Any) -> Document:
         doc.notes.append(Note("cannot analyse: the policy has no Statement"))
         return doc
     if isinstance(statements, dict) and not is_intrinsic(statements):
-        _add_statement(doc, statements, None, (key,))
+        _add_statement(doc, statements, 0, (key,))  # a single object: index 0, path without it
     elif isinstance(statements, list):
         if len(statements) > MAX_STATEMENTS:
             doc.notes.append(Note(f"cannot analyse: more than {MAX_STATEMENTS} statements", (key,)))

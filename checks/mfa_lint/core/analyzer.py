@@ -82,7 +82,7 @@ def _run_rules(statements: list[Statement], kind: str, notes: list[Note]) -> lis
     findings: list[Finding] = []
     applies = {rule_id: rule.applies_to(kind) for rule_id, rule in RULES.items()}
     for statement in statements:
-        if statement.effect is None or not statement.is_mfa_statement:
+        if statement.effect is None or statement.unjudged or not statement.is_mfa_statement:
             continue
         broken = mfa003(statement)
         if broken:

@@ -28,7 +28,6 @@ class Test:
     key: str
     values: list[str | Unknown]
     path: tuple  # to the operator key: (..., "Condition", "Bool")
-    values_ok: bool = True  # False when an element could not be a value (a mapping, null)
     like_target: str | None = None  # for a misspelled MFA key: the key it was meant to be
 
     @property
@@ -63,6 +62,7 @@ class Statement:
     not_principal: Any = None
     tests: list[Test] = field(default_factory=list)
     condition_opaque: bool = False  # part of the Condition is unresolved or malformed: never a companion
+    unjudged: bool = False  # an MFA test could not be read: no rule is decided for this statement
 
 
     @property
@@ -217,9 +217,17 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
                 continue
             key = str(key)
             values, ok = value_list(raw_values)
-            test = Test(op_name, operator, key, values, op_path, ok, like_target=mfa_like_target(key))
+            test = Test(op_name, operator, key, values, op_path, like_target=mfa_like_target(key))
             if isinstance(scalar(key), Unknown):
                 statement.condition_opaque = True
                 doc.notes.append(Note(f"unresolved value: condition key {key!r} in {where}", op_path, index))
+                continue
+            if not ok or not values:
+                statement.condition_opaque = True
+                statement.unjudged = statement.unjudged or test.is_mfa
+                doc.notes.append(
+                    Note(f"cannot analyse: {op_name} {key} in {where} has no string, number or boolean value",
+                         op_path, index)
+                )
                 continue
             statement.tests.append(test)

@@ -98,9 +98,6 @@ def broken_tests(statement: Statement) -> list[tuple[Test, str]]:
             problems.append((t, f"{t.operator_name} cannot apply to {spelled} "
                                 f"({'a boolean' if key == PRESENT else 'a number of seconds'})"))
             continue
-        if not t.values or not t.values_ok:
-            problems.append((t, f"{t.operator_name} {spelled} has no usable value"))
-            continue
         for v in t.values:
             text = str(v)
             if (op.base in ("Bool", "Null") and bool_word(text) is None) or (

@@ -1,0 +1,92 @@
+"""Judge a resource's policies once, then answer each rule's check from that one analysis.
+
+checkov runs the five rule checks one after another on the same conf object, so the analysis is cached by the
+conf's identity (a strong reference is kept, so the id cannot be reused while cached). Imports nothing from
+checkov: the checks map the outcome to a CheckResult.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mfa_lint.checkov.policies import PolicyInput
+from mfa_lint.core.analyzer import analyze_document
+from mfa_lint.core.catalog import Rule
+from mfa_lint.core.findings import Finding
+
+LOG = logging.getLogger(__name__)
+
+FAILED, PASSED, UNKNOWN = "FAILED", "PASSED", "UNKNOWN"
+
+
+@dataclass
+class Verdict:
+    """Everything the checks need about one resource's policies."""
+
+    kinds: set[str] = field(default_factory=set)
+    findings: list[tuple[str, Finding]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def outcome(self, rule: Rule) -> tuple[str | None, list[str]]:
+        """(FAILED | PASSED | UNKNOWN, details), or (None, []) when the rule has nothing to judge here."""
+        if not any(rule.applies_to(kind) for kind in self.kinds):
+            return None, []
+        details: list[str] = []
+        for label, finding in self.findings:
+            if finding.rule_id != rule.id:
+                continue
+            fix = f" Fix: {finding.fix_text}." if finding.fix else ""
+            detail = f"{label}: {finding.message}{fix}" if label else f"{finding.message}{fix}"
+            if detail not in details:
+                details.append(detail)
+        if details:
+            return FAILED, details
+        if self.unresolved:
+            return UNKNOWN, [f"cannot judge {rule.id}: {reason}" for reason in self.unresolved]
+        return PASSED, []
+
+
+def judge(policies: list[PolicyInput]) -> Verdict:
+    """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons."""
+    verdict = Verdict()
+    for policy in policies:
+        verdict.kinds.add(policy.kind)
+        if policy.unresolved is not None:
+            verdict.unresolved.append(policy.unresolved)
+            continue
+        try:
+            analysis = analyze_document(policy.document, policy.kind)
+        except Exception as error:  # the core must not raise; if it does, say so instead of passing silently
+            LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)
+            verdict.unresolved.append(f"{policy.label or 'policy'}: internal error: {error!r}")
+            continue
+        verdict.findings.extend((policy.label, finding) for finding in analysis.findings)
+        for note in analysis.notes:
+            reason = f"{policy.label}: {note.message}" if policy.label else note.message
+            if reason not in verdict.unresolved:
+                verdict.unresolved.append(reason)
+    return verdict
+
+
+class VerdictCache:
+    """A small LRU of verdicts keyed by the conf object's identity and the entity type."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], tuple[Any, Verdict]] = OrderedDict()
+
+    def get(self, conf: Any, entity_type: str, compute: Callable[[], Verdict]) -> Verdict:
+        key = (id(conf), entity_type)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is conf:
+            self._entries.move_to_end(key)
+            return entry[1]
+        verdict = compute()
+        self._entries[key] = (conf, verdict)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return verdict

@@ -1,0 +1,152 @@
+"""`mfa-lint fix`: apply the mechanical fixes (MFA001 add IfExists, MFA002 drop IfExists / ForAllValues:).
+
+Only the operator name inside the finding's token changes (`"Bool"` -> `"BoolIfExists"`); every other byte of the
+file stays as it was (line endings, BOM, comments, formatting). An edit whose token no longer reads as scanned is
+refused. Terraform plan JSON is generated output and is never edited: fix the configuration it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+
+from mfa_lint.reporters import relative_path
+from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan
+
+_BOM = "\ufeff"
+
+
+@dataclass
+class FileFix:
+    path: str
+    original: str  # the file's text exactly as on disk (CRLF kept, BOM dropped)
+    fixed: str
+    bom: bool
+    applied: list[Located] = field(default_factory=list)
+
+
+@dataclass
+class FixPlan:
+    files: list[FileFix] = field(default_factory=list)
+    refused: list[tuple[Located, str]] = field(default_factory=list)
+
+
+def _raw_text(path: str) -> tuple[str, bool]:
+    with open(path, "rb") as handle:
+        text = handle.read().decode("utf-8")
+    return (text[1:], True) if text.startswith(_BOM) else (text, False)
+
+
+def _offset(starts: list[int], line: int, column: int) -> int | None:
+    if not 1 <= line <= len(starts):
+        return None
+    return starts[line - 1] + column - 1
+
+
+def _apply(text: str, edits: list[tuple[Located, Edit]], refused: list[tuple[Located, str]]) -> tuple[str, list]:
+    """Apply the edits from the end of the file so earlier offsets stay valid; same-token duplicates count once."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    placed: list[tuple[int, int, Located, Edit]] = []
+    for located, edit in edits:
+        start = _offset(starts, edit.span.line, edit.span.column)
+        end = _offset(starts, edit.span.end_line, edit.span.end_column)
+        if start is None or end is None or text[start:end] != edit.old:
+            refused.append((located, "the file changed since it was scanned"))
+            continue
+        placed.append((start, end, located, edit))
+    placed.sort(key=lambda p: (p[0], p[1]), reverse=True)
+    applied: list[Located] = []
+    limit = len(text) + 1
+    last: tuple[int, int, str] | None = None
+    for start, end, located, edit in placed:
+        if last == (start, end, edit.new):
+            applied.append(located)  # the same token fixed for a second finding
+            continue
+        if end > limit:
+            refused.append((located, "overlaps another fix"))
+            continue
+        text = text[:start] + edit.new + text[end:]
+        limit, last = start, (start, end, edit.new)
+        applied.append(located)
+    return text, applied
+
+
+def plan_fixes(result: ScanResult) -> FixPlan:
+    plan = FixPlan()
+    by_file: dict[str, list[tuple[Located, Edit]]] = {}
+    for located in result.findings:
+        f = located.finding
+        if not f.fix:
+            continue
+        if located.source == "plan":
+            plan.refused.append((located, "plan JSON is never edited: fix the Terraform configuration"))
+        elif located.edit is None:
+            why = "the operator is not in its token" if located.exact else "the finding points at the whole property"
+            plan.refused.append((located, why))
+        else:
+            by_file.setdefault(located.file, []).append((located, located.edit))
+    for path, edits in by_file.items():
+        try:
+            original, bom = _raw_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            plan.refused.extend((located, f"cannot read the file again: {exc}") for located, _ in edits)
+            continue
+        fixed, applied = _apply(original, edits, plan.refused)
+        if applied:
+            plan.files.append(FileFix(path, original, fixed, bom, applied))
+    return plan
+
+
+def write(plan: FixPlan) -> None:
+    """Write every fixed file; a file that cannot be written moves its fixes to `refused`."""
+    written: list[FileFix] = []
+    for file in plan.files:
+        data = ((_BOM if file.bom else "") + file.fixed).encode("utf-8")
+        try:
+            with open(file.path, "wb") as handle:  # in place: mode, owner and inode stay
+                handle.write(data)
+        except OSError as exc:
+            plan.refused.extend((located, f"cannot write the file: {exc.strerror or exc}") for located in file.applied)
+            continue
+        written.append(file)
+    plan.files = written
+
+
+def unified_diff(plan: FixPlan) -> str:
+    chunks: list[str] = []
+    for file in plan.files:
+        name = relative_path(file.path)
+        chunks.extend(
+            difflib.unified_diff(
+                file.original.splitlines(keepends=True),
+                file.fixed.splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+            )
+        )
+    return "".join(chunks)
+
+
+def describe(plan: FixPlan) -> list[str]:
+    lines = []
+    for file in plan.files:
+        for located in file.applied:
+            f, span = located.finding, located.span
+            lines.append(f"fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}")
+    for located, why in plan.refused:
+        f, span = located.finding, located.span
+        lines.append(f"not fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}: {why}")
+    return lines
+
+
+def fix(paths: list[str], options: ScanOptions, *, apply: bool) -> tuple[FixPlan, ScanResult]:
+    """Scan, fix, and re-scan. With apply=False nothing is written: the re-scan reads the fixed texts in memory."""
+    plan = plan_fixes(scan(paths, options))
+    if apply:
+        write(plan)
+        return plan, scan(paths, options)
+    overrides = dict(options.overrides)
+    overrides.update({file.path: file.fixed.replace("\r\n", "\n") for file in plan.files})
+    rescan_options = dataclasses.replace(options, overrides=overrides)
+    return plan, scan(paths, rescan_options)

@@ -1,0 +1,134 @@
+"""SARIF 2.1.0 for code scanning (GitHub upload-sarif and other viewers).
+
+Rule metadata comes from the catalog; a finding with a mechanical fix carries a SARIF `fixes` entry that replaces
+the operator token, the same edit `mfa-lint fix` makes. Read errors and notes become tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import mfa_lint
+from mfa_lint.core.catalog import RULES
+from mfa_lint.reporters import relative_path
+from mfa_lint.scan import Located, ScanResult
+from mfa_lint.sources.site import Span
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"
+SRCROOT = "%SRCROOT%"
+# GitHub ranks security alerts by this property (0-10).
+_SECURITY_SEVERITY = {"HIGH": "8.0", "MEDIUM": "5.0", "LOW": "3.0"}
+
+
+def _rules() -> list[dict]:
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "shortDescription": {"text": r.title},
+            "fullDescription": {"text": r.rationale},
+            "help": {"text": f"{r.fix}\n\nSee {r.doc_url}", "markdown": f"{r.fix}\n\n[{r.id}]({r.doc_url})"},
+            "helpUri": r.doc_url,
+            "defaultConfiguration": {"level": r.severity},
+            "properties": {
+                "cfn-lint-id": r.cfn_lint_id,
+                "security-severity": _SECURITY_SEVERITY[r.checkov_severity],
+                "tags": ["security", "iam", "mfa"],
+                "precision": "very-high",
+            },
+        }
+        for r in RULES.values()
+    ]
+
+
+def _artifact(path: str) -> dict:
+    rel = relative_path(path)
+    if rel.startswith("/"):
+        return {"uri": Path(rel).as_uri()}
+    return {"uri": quote(rel), "uriBaseId": SRCROOT}
+
+
+def _directory_uri(path: str) -> str:
+    uri = Path(path).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _region(span: Span) -> dict:
+    return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line, "endColumn": span.end_column}
+
+
+def _result(located: Located, rule_index: dict[str, int]) -> dict:
+    f = located.finding
+    result: dict = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index[f.rule_id],
+        "level": f.severity,
+        "message": {"text": f"{f.message} Fix: {f.fix_text}"},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": _artifact(located.file), "region": _region(located.span)},
+                **(
+                    {"logicalLocations": [{"fullyQualifiedName": located.resource, "kind": "resource"}]}
+                    if located.resource
+                    else {}
+                ),
+            }
+        ],
+        "properties": {"policyKind": located.policy_kind, "cfn-lint-id": f.cfn_lint_id},
+    }
+    if located.edit is not None:
+        result["fixes"] = [
+            {
+                "description": {"text": f.fix_text},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _artifact(located.file),
+                        "replacements": [
+                            {"deletedRegion": _region(located.edit.span), "insertedContent": {"text": located.edit.new}}
+                        ],
+                    }
+                ],
+            }
+        ]
+    return result
+
+
+def _notification(level: str, message: str, file: str, span: Span | None) -> dict:
+    location: dict = {"artifactLocation": _artifact(file)}
+    if span is not None:
+        location["region"] = _region(span)
+    return {"level": level, "message": {"text": message}, "locations": [{"physicalLocation": location}]}
+
+
+def render(result: ScanResult, **_: object) -> str:
+    rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+    notifications = [_notification("error", e.message, e.file, None) for e in result.errors]
+    notifications += [_notification("note", n.message, n.file, n.span) for n in result.notes]
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mfa-lint",
+                        "version": mfa_lint.__version__,
+                        "semanticVersion": mfa_lint.__version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": _rules(),
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(os.getcwd())}},
+                "invocations": [
+                    {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}
+                ],
+                "results": [_result(x, rule_index) for x in result.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"

@@ -1,0 +1,32 @@
+"""Reader for a plain IAM policy JSON file (what `aws iam get-policy-version` or the console editor holds).
+
+The file is the document itself, so every document path maps straight to a token of the file; the policy kind is
+not written anywhere in it and comes from the caller (`mfa-lint scan --kind`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mfa_lint.sources.json_positions import loads_with_positions
+from mfa_lint.sources.site import PolicySite, SourceError, Span
+
+
+def is_policy_document(doc: Any) -> bool:
+    """A policy document is an object with a Statement (IAM spells the element names case-sensitively)."""
+    return isinstance(doc, Mapping) and "Statement" in doc
+
+
+def read_policy_json(path: str, text: str, kind: str = "identity") -> list[PolicySite]:
+    """One PolicySite for the whole file; `locate` answers with the exact key token of any element."""
+    document, spans = loads_with_positions(text)
+    if not is_policy_document(document):
+        raise SourceError("not an IAM policy document: no top-level \"Statement\"")
+    root = spans.get(()) or Span(1, 1, 1, 1)
+    anchor = spans.get(("Statement",), root)
+
+    def locate(doc_path: tuple) -> Span | None:
+        return spans.get(tuple(doc_path))
+
+    return [PolicySite(document=document, kind=kind, file=path, resource=None, span=anchor, locate=locate)]

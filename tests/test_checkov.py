@@ -1,0 +1,379 @@
+"""The checkov plugin, run by checkov itself over the fixture folders (one run per framework), and by the CLI.
+
+checkov reports FAILED/PASSED per (check, resource) and drops UNKNOWN from its report: the declared findings'
+(rule, resource) set must equal checkov's FAILED set per file; resources declared `unknown` must be neither
+FAILED nor PASSED, and our checks, run on checkov's own parsed conf of them, must say UNKNOWN with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from checkov.cloudformation.checks.resource.registry import cfn_registry
+from checkov.cloudformation.runner import Runner as CfnRunner
+from checkov.common.models.enums import CheckResult
+from checkov.runner_filter import RunnerFilter
+from checkov.terraform.checks.data.registry import data_registry
+from checkov.terraform.checks.resource.registry import resource_registry
+from checkov.terraform.plan_runner import Runner as PlanRunner
+from checkov.terraform.runner import Runner as TfRunner
+from fixture_cases import FIXTURES, FixtureCase, cases
+from mfa_lint.checkov import CHECK_IDS, checks_dir
+from mfa_lint.checkov.cfn_intrinsics import MAX_VARIANTS, expand_conditions
+from mfa_lint.checkov.checks import (
+    CloudFormationRuleCheck,
+    TerraformDataRuleCheck,
+    TerraformResourceRuleCheck,
+    register,
+)
+from mfa_lint.checkov.verdict import Verdict, VerdictCache
+from mfa_lint.core.catalog import RULES
+from mfa_lint.locations import cloudformation as cfn_table
+from mfa_lint.locations import terraform as tf_table
+from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
+from mfa_lint.sources.terraform_values import is_reference, normalise_document
+
+FRAMEWORKS = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}
+
+
+def _filter(framework: str) -> RunnerFilter:
+    return RunnerFilter(framework=[framework], checks=list(CHECK_IDS), download_external_modules=False)
+
+
+def fixture_resource(framework: str, resource: str) -> str:
+    """checkov's resource id -> the fixtures' naming (CloudFormation logical id; `data.` for data sources)."""
+    if framework == "cloudformation":
+        return resource.rsplit(".", 1)[-1]
+    if resource.split(".", 1)[0] in tf_table.POLICY_DOCUMENT_DATA_SOURCES:
+        return f"data.{resource}"
+    return resource
+
+
+class Run:
+    """One checkov run over a fixture folder: records grouped by file, and the runner (for its parsed confs)."""
+
+    def __init__(self, folder: str, runner, report) -> None:
+        self.folder = folder
+        self.runner = runner
+        self.by_file: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(
+            lambda: {"failed": set(), "passed": set()})
+        framework = FRAMEWORKS[folder]
+        for status, records in (("failed", report.failed_checks), ("passed", report.passed_checks)):
+            for record in records:
+                path = os.path.realpath(record.file_abs_path)
+                self.by_file[path][status].add((record.check_id, fixture_resource(framework, record.resource)))
+
+    def records(self, case: FixtureCase) -> dict[str, set[tuple[str, str]]]:
+        return self.by_file[os.path.realpath(case.path)]
+
+
+def _cases(folder: str) -> list[FixtureCase]:
+    return [c for c in cases(folder) if c.runs_on("checkov")]
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, Run]:
+    """Each framework's runner once over its whole folder (not once per file)."""
+    done: dict[str, Run] = {}
+    external = [checks_dir()]
+    tf_runner = TfRunner()
+    done["terraform"] = Run("terraform", tf_runner, tf_runner.run(
+        root_folder=str(FIXTURES / "terraform"), external_checks_dir=external, runner_filter=_filter("terraform")))
+    cfn_runner = CfnRunner()
+    done["cloudformation"] = Run("cloudformation", cfn_runner, cfn_runner.run(
+        root_folder=str(FIXTURES / "cloudformation"), external_checks_dir=external,
+        runner_filter=_filter("cloudformation")))
+    plan_files = [str(c.path) for c in _cases("plan")]
+    if plan_files:
+        plan_runner = PlanRunner()
+        done["plan"] = Run("plan", plan_runner, plan_runner.run(
+            root_folder=None, files=plan_files, external_checks_dir=external, runner_filter=_filter("terraform_plan")))
+    return done
+
+
+def _params(folder: str):
+    return [pytest.param(folder, c, id=c.id) for c in _cases(folder)]
+
+
+ALL_CASES = _params("terraform") + _params("plan") + _params("cloudformation")
+
+
+@pytest.mark.parametrize(("folder", "case"), ALL_CASES)
+def test_failed_set_matches_declared_findings(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+    got = runs[folder].records(case)
+    expected = {(f.rule, f.resource) for f in case.findings}
+    assert got["failed"] == expected, case.about
+
+
+@pytest.mark.parametrize(("folder", "case"), ALL_CASES)
+def test_unknown_resources_are_never_judged(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+    got = runs[folder].records(case)
+    judged = {resource for _, resource in got["failed"] | got["passed"]}
+    assert not judged & set(case.unknown), case.about
+
+
+@pytest.mark.parametrize(("folder", "case"), [p for p in ALL_CASES if not p.values[1].findings])
+def test_silent_fixtures_pass(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+    got = runs[folder].records(case)
+    judged_resources = {resource for _, resource in got["passed"]}
+    if case.unknown and not judged_resources:
+        pytest.skip("every resource of this fixture is unknown")
+    assert got["passed"], f"no PASSED record for a silent fixture: {case.about}"
+    assert not got["failed"]
+
+
+def _terraform_confs(runner, case: FixtureCase) -> dict[str, tuple[str, str, dict]]:
+    """fixture resource name -> (block type, entity type, conf) from checkov's own parsed definitions."""
+    found: dict[str, tuple[str, str, dict]] = {}
+    for key, definition in runner.definitions.items():
+        if os.path.realpath(getattr(key, "file_path", key)) != os.path.realpath(case.path):
+            continue
+        for block_type, prefix in (("resource", ""), ("data", "data.")):
+            for block in definition.get(block_type, []):
+                for entity_type, entities in block.items():
+                    for name, conf in entities.items():
+                        found[f"{prefix}{entity_type}.{name}"] = (block_type, entity_type, conf)
+    return found
+
+
+def _cloudformation_confs(runner, case: FixtureCase) -> dict[str, tuple[str, str, dict]]:
+    for path, template in runner.definitions.items():
+        if os.path.realpath(path) == os.path.realpath(case.path):
+            return {name: ("resource", conf.get("Type"), conf) for name, conf in template.get("Resources", {}).items()
+                    if isinstance(conf, dict)}
+    return {}
+
+
+UNKNOWN_CASES = [p for p in ALL_CASES if p.values[1].unknown and p.values[0] != "plan"]
+
+
+@pytest.mark.parametrize(("folder", "case"), UNKNOWN_CASES)
+def test_unknown_resources_say_why(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+    """Run our registered checks on checkov's parsed conf of each unknown resource: UNKNOWN, with a reason."""
+    run = runs[folder]
+    read = _cloudformation_confs if folder == "cloudformation" else _terraform_confs
+    confs = read(run.runner, case)
+    classes = {("cloudformation", "resource"): CloudFormationRuleCheck, ("terraform", "resource"):
+               TerraformResourceRuleCheck, ("terraform", "data"): TerraformDataRuleCheck}
+    for resource in case.unknown:
+        assert resource in confs, f"{resource} not in checkov's definitions of {case.path.name}"
+        block_type, entity_type, conf = confs[resource]
+        checks = [c for c in register() if isinstance(c, classes[(folder, block_type)])]
+        reasons = []
+        for check in checks:
+            result = check.run(str(case.path), conf, resource, entity_type, {})
+            assert result["result"] == CheckResult.UNKNOWN, (resource, check.id)
+            reasons.extend(check.details)
+        assert any(r.startswith("cannot judge") for r in reasons), (resource, reasons)
+
+
+def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
+    checks = register()
+    assert len(checks) == 3 * len(RULES)
+    for check in checks:
+        rule = RULES[check.id]
+        assert (check.name, check.guideline, check.severity.name) == (rule.title, rule.doc_url, rule.checkov_severity)
+    by_class = defaultdict(set)
+    for check in checks:
+        by_class[type(check)].add(frozenset(check.supported_entities))
+    assert by_class[TerraformResourceRuleCheck] == {frozenset(tf_table.RESOURCES)}
+    assert by_class[TerraformDataRuleCheck] == {frozenset(tf_table.POLICY_DOCUMENT_DATA_SOURCES)}
+    assert by_class[CloudFormationRuleCheck] == {frozenset(cfn_table.RESOURCES)}
+
+
+def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, Run]) -> None:
+    root = Path(checks_dir())
+    python_files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+    assert python_files == ["__init__.py", "mfa_lint_checkov_checks.py"]
+    assert not [p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json")]  # graph-check loader food
+    for registry in (resource_registry, data_registry, cfn_registry):
+        registry.load_external_checks(checks_dir())  # checkov loads the folder once per registry: again here
+        for entity, checks in registry.checks.items():
+            ids = [c.id for c in checks if c.id in RULES]
+            assert len(ids) == len(set(ids)), (entity, ids)
+    assert len(register()) == 3 * len(RULES)
+
+
+def test_plan_resources_use_the_terraform_registry(runs: dict[str, Run]) -> None:
+    if "plan" not in runs:
+        pytest.skip("no plan fixtures yet")
+    assert any(r["failed"] or r["passed"] for r in runs["plan"].by_file.values())
+
+
+def _checkov_dir_argument() -> str:
+    mfa_lint = Path(sys.executable).with_name("mfa-lint")
+    cli = subprocess.run([str(mfa_lint), "checkov-dir"], capture_output=True, text=True)
+    if cli.returncode == 0 and cli.stdout.strip():
+        return cli.stdout.strip()
+    return subprocess.run([sys.executable, "-c", "from mfa_lint.checkov import checks_dir; print(checks_dir())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_checkov_command_line() -> None:
+    """The documented one-liner, in a subprocess: `checkov -d DIR --external-checks-dir "$(mfa-lint checkov-dir)"`."""
+    folder = FIXTURES / "terraform"
+    checkov = Path(sys.executable).with_name("checkov")
+    command = [str(checkov), "-d", str(folder), "--external-checks-dir", _checkov_dir_argument(),
+               "-c", ",".join(CHECK_IDS), "--skip-download", "--framework", "terraform", "-o", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    expected = {(f.rule, f.resource) for c in _cases("terraform") for f in c.findings}
+    assert done.returncode == (1 if expected else 0), done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed = {(r["check_id"], fixture_resource("terraform", r["resource"]))
+              for rep in reports for r in rep["results"]["failed_checks"]}
+    assert failed == expected
+    severities = {r["check_id"]: r["severity"] for rep in reports for r in rep["results"]["failed_checks"]}
+    assert all(severities[i] == RULES[i].checkov_severity for i in severities)
+
+
+def test_policy_document_same_from_hcl2_and_checkov(runs: dict[str, Run]) -> None:
+    """The data source converter reads checkov's conf and `hcl2.loads` alike (the CLI uses the latter)."""
+    import hcl2
+
+    path = FIXTURES / "terraform" / "checkov_policy_document.tf"
+    case = next(c for c in _cases("terraform") if c.path == path)
+    confs = _terraform_confs(runs["terraform"].runner, case)
+    names = []
+    for block in hcl2.loads(path.read_text())["data"]:
+        for name, attributes in block["aws_iam_policy_document"].items():
+            from_checkov = confs[f"data.aws_iam_policy_document.{name}"][2]
+            hcl2_doc, hcl2_refs = split_references(policy_document_from_blocks(attributes))
+            checkov_doc, checkov_refs = split_references(policy_document_from_blocks(from_checkov))
+            assert hcl2_doc == checkov_doc
+            assert len(hcl2_refs) == len(checkov_refs)
+            names.append(name)
+    assert len(names) == 4
+    merged = policy_document_from_blocks(confs["data.aws_iam_policy_document.merged_conditions"][2])
+    assert merged["Statement"] == [{
+        "Sid": "DenyS3WithoutMFA", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true", "aws:MultiFactorAuthPresent": "false"}},
+    }]
+    trust = policy_document_from_blocks(confs["data.aws_iam_policy_document.trust"][2])
+    assert trust["Statement"][0]["Effect"] == "Allow"
+    assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+
+
+def test_policy_document_unwrapped_shape() -> None:
+    attributes = {
+        "version": "2012-10-17",
+        "statement": [{
+            "effect": "Deny", "not_actions": ["iam:CreateVirtualMFADevice", "sts:GetSessionToken"],
+            "principals": [{"type": "*", "identifiers": ["*"]}],
+            "condition": [{"test": "BoolIfExists", "variable": "aws:MultiFactorAuthPresent", "values": ["False"]},
+                          {"test": "BoolIfExists", "variable": "aws:MultiFactorAuthPresent", "values": [True]}],
+        }],
+        "override_policy_documents": ["${data.aws_iam_policy_document.base.json}"],
+    }
+    document, references = split_references(policy_document_from_blocks(attributes))
+    assert document["Statement"] == [{
+        "Effect": "Deny", "NotAction": ["iam:CreateVirtualMFADevice", "sts:GetSessionToken"], "Principal": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": ["false", "true"]}},
+    }]
+    assert references == ["${data.aws_iam_policy_document.base.json}"]
+    assert policy_document_from_blocks({"statement": "junk"}) == {"Version": "2012-10-17", "Statement": []}
+
+
+def test_checkov_value_shapes_are_normalised() -> None:
+    rendered = [{"Version": 1985, "Statement": [{"Effect": "Deny", "Condition": {"Bool": {"k": "False"}}}]}]
+    assert normalise_document(rendered) == {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Condition": {"Bool": {"k": False}}}]}
+    assert normalise_document(['{"Statement": []}']) == {"Statement": []}
+    assert normalise_document(["{not json"]) == "{not json"
+    assert is_reference("data.aws_iam_policy_document.x.json") and is_reference('${file("p.json")}')
+    assert not is_reference("${aws:username}") and not is_reference('{"Statement": []}')
+
+
+def test_fn_if_expansion_is_bounded() -> None:
+    statement = {"Effect": "Deny", "Condition": {"Fn::If": ["c", {"Bool": {"k": "false"}}, {"Null": {"k": "true"}}]}}
+    variants, truncated = expand_conditions({"Statement": [statement] * 10})  # 1024 combinations
+    assert truncated and len(variants) == MAX_VARIANTS
+    deep: dict = {"Bool": {"k": "false"}}
+    for _ in range(5000):
+        deep = {"Fn::If": ["c", deep, {"Ref": "AWS::NoValue"}]}
+    variants, _ = expand_conditions(deep)  # no RecursionError, no blow-up
+    assert len(variants) <= MAX_VARIANTS
+
+
+def test_malformed_confs_become_unknown_with_a_reason() -> None:
+    """Never a crash and never a silent PASS on conf shapes the extractors do not expect."""
+    confs = [
+        ("aws_iam_policy", {"policy": [["not", "a", "document"]]}),
+        ("aws_iam_policy", {"policy": [42]}),
+        ("aws_iam_role", {"inline_policy": "junk", "assume_role_policy": [None]}),
+        ("aws_organizations_policy", {"content": ["{\"Statement\": 5}"], "type": [{"weird": 1}]}),
+    ]
+    checks = [c for c in register() if isinstance(c, TerraformResourceRuleCheck)]
+    for entity_type, conf in confs:
+        for check in checks:
+            result = check.run("x.tf", conf, "x", entity_type, {})
+            assert result["result"] in (CheckResult.UNKNOWN, CheckResult.FAILED), (conf, check.id)
+
+
+def test_each_resource_is_analysed_once_for_all_rules() -> None:
+    cache = VerdictCache(size=2)
+    conf: dict = {"policy": []}
+    calls = []
+
+    def compute() -> Verdict:
+        calls.append(1)
+        return Verdict()
+
+    for _ in CHECK_IDS:
+        cache.get(conf, "aws_iam_policy", compute)
+    assert len(calls) == 1
+    for other in ({}, {}, {}):
+        cache.get(other, "aws_iam_policy", compute)
+    cache.get(conf, "aws_iam_policy", compute)  # evicted: computed again, never confused with another conf
+    assert len(calls) == 5
+
+
+def _plan_resource(address: str, values: dict) -> dict:
+    resource_type, name = address.split(".")
+    return {"address": address, "mode": "managed", "type": resource_type, "name": name,
+            "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values}
+
+
+def test_plan_shapes(tmp_path: Path) -> None:
+    """Plan JSON as `terraform show -json` writes it: checkov decodes `policy` and `assume_role_policy` only, so
+    SCP `content` and `inline_policy[].policy` reach the checks as JSON strings. Independent of fixtures/plan."""
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+    unscoped = {"Effect": "Deny", "Action": "*", "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
+    allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}}
+    trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+
+    def doc(statement: dict) -> str:
+        return json.dumps({"Statement": [statement], "Version": "2012-10-17"})
+
+    resources = [
+        _plan_resource("aws_iam_policy.deny", {"name": "deny", "policy": doc(deny)}),
+        _plan_resource("aws_organizations_policy.scp", {"name": "scp", "type": "SERVICE_CONTROL_POLICY",
+                                                        "content": doc(unscoped)}),
+        _plan_resource("aws_organizations_policy.tags", {"name": "tags", "type": "TAG_POLICY",
+                                                         "content": doc(unscoped)}),
+        _plan_resource("aws_iam_role.role", {"name": "role", "assume_role_policy": doc(trust),
+                                             "inline_policy": [{"name": "i", "policy": doc(allow)}]}),
+    ]
+    plan = {"format_version": "1.2", "terraform_version": "1.11.4",
+            "planned_values": {"root_module": {"resources": resources}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    report = PlanRunner().run(root_folder=None, files=[str(path)], external_checks_dir=[checks_dir()],
+                              runner_filter=_filter("terraform_plan"))
+    failed = {(r.check_id, r.resource) for r in report.failed_checks}
+    passed = {(r.check_id, r.resource) for r in report.passed_checks}
+    assert failed == {("MFA001", "aws_iam_policy.deny"), ("MFA004", "aws_organizations_policy.scp"),
+                      ("MFA002", "aws_iam_role.role")}
+    assert ("MFA001", "aws_organizations_policy.scp") in passed
+    assert not any(resource == "aws_organizations_policy.tags" for _, resource in failed | passed)
+    details = {r.check_id: r.details for r in report.failed_checks}
+    assert details["MFA002"] and details["MFA002"][0].startswith("inline_policy[0].policy: ")

@@ -1,0 +1,192 @@
+"""mfa-lint's reader for Terraform `.tf` files: every policy document, its kind, and where each part sits.
+
+Which attributes hold policies, and of which kind, comes from mfa_lint.locations.terraform (shared with the
+checkov checks). Values are evaluated by hcl_values (jsonencode objects, heredocs, JSON strings, variables with
+defaults and locals of the same module); JSON held in strings is decoded with positions by json_positions, shifted
+to where the string sits in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lark import Tree
+
+from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, PolicyAttribute
+from mfa_lint.sources.json_positions import loads_with_positions
+from mfa_lint.sources.site import PolicySite, SourceError, Span
+from mfa_lint.sources.terraform.hcl_syntax import (
+    Attribute,
+    Block,
+    attributes,
+    blocks,
+    parse_hcl,
+    root_body,
+    token_span,
+)
+from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, StringOrigin
+from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
+from mfa_lint.sources.terraform_values import is_reference, normalise_version
+
+_SKIP_COMMENT = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
+
+
+def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = None) -> list[PolicySite]:
+    """The policy documents in one `.tf` file. `module_texts`: the module's other `.tf` files (name -> text), whose
+    variables and locals may be referenced here. Raises SourceError when `text` is not valid HCL."""
+    tree = parse_hcl(text)
+    file_key = os.path.basename(path)
+    scope = _module_scope(file_key, tree, text, module_texts or {})
+    evaluator = Evaluator(scope, file_key)
+    lines = text.splitlines()
+    sites: list[PolicySite] = []
+    for block in blocks(root_body(tree)):
+        if len(block.labels) < 2:
+            continue
+        if block.type == "resource" and block.labels[0] in RESOURCES:
+            suppressed = _suppressions(lines, block)
+            for site in _resource_sites(path, file_key, text, block, evaluator):
+                site.suppressed = suppressed
+                sites.append(site)
+        elif block.type == "data" and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
+            site = _policy_document_site(path, file_key, text, block, evaluator)
+            site.suppressed = _suppressions(lines, block)
+            sites.append(site)
+    return sites
+
+
+# -- module scope -------------------------------------------------------------------------------------------------
+
+
+def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, str]) -> Scope:
+    """Variables with defaults and locals from this file and the module's other files (unparsable ones skipped)."""
+    scope = Scope()
+    files: list[tuple[str, Tree, str]] = []
+    for name, other_text in sorted(module_texts.items()):
+        if os.path.basename(name) == file_key or not name.endswith(".tf"):
+            continue
+        try:
+            files.append((os.path.basename(name), parse_hcl(other_text), other_text))
+        except SourceError:
+            continue
+    files.append((file_key, tree, text))  # last: this file's definitions win
+    for name, other_tree, other_text in files:
+        for block in blocks(root_body(other_tree)):
+            if block.type == "variable" and block.labels:
+                default = next((a for a in attributes(block.body) if a.name == "default"), None)
+                if default is not None:
+                    scope.variables[block.labels[0]] = Definition(default.expression, name, other_text)
+            elif block.type == "locals":
+                for attr in attributes(block.body):
+                    scope.locals[attr.name] = Definition(attr.expression, name, other_text)
+    return scope
+
+
+# -- resources ----------------------------------------------------------------------------------------------------
+
+
+def _resource_sites(path: str, file_key: str, text: str, block: Block, evaluator: Evaluator) -> Iterator[PolicySite]:
+    resource_type, name = block.labels[0], block.labels[1]
+    address = f"{resource_type}.{name}"
+    top_level: dict[str, Any] | None = None
+    for policy_attribute in RESOURCES[resource_type]:
+        if callable(policy_attribute.kind):
+            if top_level is None:
+                top_level = {a.name: evaluator.evaluate(a.expression, file_key, text).value
+                             for a in attributes(block.body)}
+            kind = policy_attribute.kind_for(top_level)
+        else:
+            kind = policy_attribute.kind_for({})
+        if kind is None:
+            continue
+        for attr in _policy_attributes(block.body, policy_attribute):
+            evaluated = evaluator.evaluate(attr.expression, file_key, text)
+            if evaluated.value is None:
+                continue
+            yield _site(path, address, kind, attr, evaluated)
+
+
+def _policy_attributes(body: Tree, policy_attribute: PolicyAttribute) -> list[Attribute]:
+    """The attributes a table path names: ("policy",), or ("inline_policy", "*", "policy") through blocks."""
+    names = [n for n in policy_attribute.path if n != "*"]
+    bodies = [body]
+    for block_name in names[:-1]:
+        bodies = [b.body for parent in bodies for b in blocks(parent) if b.type == block_name]
+    return [a for parent in bodies for a in attributes(parent) if a.name == names[-1]]
+
+
+def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:
+    span = token_span(attr.name_token)
+    value = evaluated.value
+    spans: dict[tuple, Span] = evaluated.spans
+    # A JSON string is decoded here, with positions; invalid JSON and unresolved references go to the core as they
+    # are, and it reports them as notes.
+    if isinstance(value, str) and not is_reference(value):
+        origin = evaluated.origins.get(())
+        try:
+            if origin is not None and origin.offsets is not None and len(origin.offsets) == len(origin.text):
+                value, decoded_spans = loads_with_positions(origin.text)
+                spans = _raw_spans(decoded_spans, origin)
+            elif origin is not None:
+                value, spans = loads_with_positions(origin.text, line=origin.line, column=origin.column)
+            else:  # the JSON came from another file (a variable default elsewhere): no positions in this one
+                value, spans = loads_with_positions(value)[0], {}
+        except SourceError:
+            spans = {}
+    return PolicySite(
+        document=normalise_version(value),
+        kind=kind,
+        file=path,
+        resource=address,
+        span=span,
+        locate=_locator(spans),
+    )
+
+
+def _raw_spans(decoded: dict[tuple, Span], origin: StringOrigin) -> dict[tuple, Span]:
+    """Spans found in a quoted string's decoded text -> columns of the escaped text in the file (one line)."""
+    offsets = origin.offsets or []
+    starts = [0] + [i + 1 for i, ch in enumerate(origin.text) if ch == "\n"]
+
+    def offset(line: int, column: int) -> int:
+        return starts[min(line, len(starts)) - 1] + column - 1
+
+    spans: dict[tuple, Span] = {}
+    for path, span in decoded.items():
+        start, end = offset(span.line, span.column), offset(span.end_line, span.end_column)
+        if not (0 <= start < len(offsets) and 0 < end <= len(offsets)):
+            continue
+        spans[path] = Span(origin.line, origin.column + offsets[start][0], origin.line,
+                           origin.column + offsets[end - 1][1])
+    return spans
+
+
+def _policy_document_site(path: str, file_key: str, text: str, block: Block, evaluator: Evaluator) -> PolicySite:
+    built = build_policy_document(block, evaluator, file_key, text)
+    return PolicySite(
+        document=built.document,
+        kind=POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]],
+        file=path,
+        resource=f"data.{block.labels[0]}.{block.labels[1]}",
+        span=token_span(block.header),
+        locate=_locator(built.spans),
+        notes=built.notes,
+    )
+
+
+def _locator(spans: dict[tuple, Span]) -> Callable[[tuple], Span | None]:
+    def locate(document_path: tuple) -> Span | None:
+        return spans.get(tuple(document_path))
+
+    return locate
+
+
+def _suppressions(lines: list[str], block: Block) -> frozenset[str]:
+    """`# checkov:skip=MFA001:reason` comments inside the block (checkov's own syntax, honoured by the CLI too)."""
+    found: set[str] = set()
+    for line in lines[block.line - 1:block.end_line]:
+        found.update(m.group(1) for m in _SKIP_COMMENT.finditer(line))
+    return frozenset(found)

@@ -1,0 +1,143 @@
+"""HCL string templates: quoted strings and heredocs split into literal text and `${ ... }` interpolations.
+
+Terraform writes IAM policy variables as `$${aws:username}` (the escape for a literal `${`); after decoding they
+read `${aws:username}`, which the core knows is not a Terraform reference. Interpolations are kept as their source
+text so the evaluator can resolve the simple ones (`var.x`, `local.x`) and leave the rest as references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """`${ expression }` (or a `%{ directive }`, which is never resolved)."""
+
+    expression: str
+    directive: bool = False
+
+    @property
+    def source(self) -> str:
+        return ("%{" if self.directive else "${") + self.expression + "}"
+
+
+Part = str | Interpolation
+
+
+def quoted_string_parts(token_text: str) -> list[Part]:
+    """A STRING_LIT token (with its quotes) -> literal and interpolation parts, escapes decoded."""
+    return _parts(token_text[1:-1], escapes=True)
+
+
+def quoted_string_offsets(token_text: str) -> list[tuple[int, int]] | None:
+    """For a string without interpolations: each decoded character's (start, end) in the raw content, so
+    positions found in the decoded text (JSON in a quoted string) map back to the file; None otherwise."""
+    raw = token_text[1:-1]
+    if "${" in raw.replace("$${", "") or "%{" in raw.replace("%%{", ""):
+        return None
+    offsets: list[tuple[int, int]] = []
+    i, n = 0, len(raw)
+    while i < n:
+        width = 1
+        if raw[i] == "\\" and i + 1 < n:
+            width = {"u": 6, "U": 10}.get(raw[i + 1], 2)
+        elif raw.startswith("$${", i) or raw.startswith("%%{", i):
+            offsets.append((i, i + 2))  # "$$" -> "$"
+            i += 2
+            width = 1
+        offsets.append((i, min(i + width, n)))
+        i += width
+    return offsets
+
+
+def heredoc_parts(content: str) -> list[Part]:
+    """Heredoc content -> parts; heredocs have no backslash escapes."""
+    return _parts(content, escapes=False)
+
+
+def heredoc_content(token_text: str) -> tuple[str, bool]:
+    """`<<EOF\\n...\\nEOF` -> (the lines between the markers, with their final newline; whether it is `<<-`)."""
+    trim = token_text.startswith("<<-")
+    first = token_text.find("\n")
+    last = token_text.rfind("\n")
+    if first < 0 or last <= first:
+        return "", trim
+    return token_text[first + 1:last + 1], trim
+
+
+def trim_indent(content: str) -> str:
+    """`<<-` heredocs: remove the indentation of the least indented non-blank line from every line."""
+    lines = content.split("\n")
+    indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(line[cut:] for line in lines)
+
+
+def _parts(raw: str, *, escapes: bool) -> list[Part]:
+    parts: list[Part] = []
+    literal: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if escapes and ch == "\\" and i + 1 < n:
+            nxt = raw[i + 1]
+            if nxt in _ESCAPES:
+                literal.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            width = 4 if nxt == "u" else 8 if nxt == "U" else 0
+            digits = raw[i + 2:i + 2 + width]
+            if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                literal.append(chr(min(int(digits, 16), 0x10FFFF)))
+                i += 2 + width
+                continue
+            literal.append(ch)
+            i += 1
+            continue
+        if raw.startswith("$${", i) or raw.startswith("%%{", i):
+            literal.append(raw[i + 1:i + 3])
+            i += 3
+            continue
+        if raw.startswith("${", i) or raw.startswith("%{", i):
+            end = _closing_brace(raw, i + 2)
+            if end < 0:  # not a well-formed interpolation: keep the text as it is
+                literal.append(raw[i:])
+                break
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(Interpolation(raw[i + 2:end].strip().strip("~").strip(), directive=ch == "%"))
+            i = end + 1
+            continue
+        literal.append(ch)
+        i += 1
+    if literal:
+        parts.append("".join(literal))
+    return parts
+
+
+def _closing_brace(raw: str, start: int) -> int:
+    """Index of the `}` closing an interpolation that starts at `start`, skipping nested strings and braces."""
+    depth, i, n = 0, start, len(raw)
+    in_string = False
+    while i < n:
+        ch = raw[i]
+        if in_string:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return -1

@@ -1,0 +1,400 @@
+"""Evaluate the HCL expressions that hold policies, recording where each key and list item sits in the file.
+
+Only what a policy needs is evaluated: literals, objects, tuples, `jsonencode(...)` (and the identity-like
+`tolist`/`toset`/`tomap`), quoted strings and heredocs (with simple interpolations), `var.x` with a default and
+`local.x` of the same module. Everything else — `file(...)`, `data.x.y.json`, conditionals, for expressions — is
+kept as a Terraform reference string `"${<source text>}"`, which the core treats as an unknown value.
+
+The walk over an expression is iterative (an explicit task stack), so deep nesting cannot exhaust the Python stack;
+following a reference starts a nested walk, bounded by MAX_REFERENCE_DEPTH and a cycle check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token, Tree
+
+from mfa_lint.sources.site import Span
+from mfa_lint.sources.terraform.hcl_syntax import identifier_name, node_span, node_text, token_span
+from mfa_lint.sources.terraform.hcl_templates import (
+    Interpolation,
+    Part,
+    heredoc_content,
+    heredoc_parts,
+    quoted_string_offsets,
+    quoted_string_parts,
+    trim_indent,
+)
+
+MAX_DEPTH = 256
+MAX_REFERENCE_DEPTH = 16
+MAX_REFERENCE_TEXT = 200
+#: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
+MAX_NODES = 100_000
+
+_SIMPLE_REFERENCE = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
+_IDENTITY_FUNCTIONS = {"jsonencode", "tolist", "toset", "tomap"}
+_LITERAL_IDENTIFIERS = {"true": True, "false": False, "null": None}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A `variable` default or a `local` value: its expression and the file (name, text) it sits in."""
+
+    node: Tree | Token
+    file: str
+    text: str
+
+
+@dataclass
+class Scope:
+    """What `var.x` and `local.x` can resolve to within one module (one directory)."""
+
+    variables: dict[str, Definition] = field(default_factory=dict)
+    locals: dict[str, Definition] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StringOrigin:
+    """Where a string value's text sits in the file, to locate positions inside JSON it holds.
+
+    `text` is what to hand `loads_with_positions` (for a `<<-` heredoc: the untrimmed lines, so columns match).
+    """
+
+    text: str
+    line: int
+    column: int
+    offsets: list[tuple[int, int]] | None = None  # quoted strings: decoded char -> raw (start, end) from `column`
+
+
+@dataclass
+class Evaluated:
+    """An expression's value, the spans of its keys and list items by document path, and string origins."""
+
+    value: Any
+    spans: dict[tuple, Span] = field(default_factory=dict)
+    origins: dict[tuple, StringOrigin] = field(default_factory=dict)
+
+
+def reference(source: str) -> str:
+    """The marker the core reads as an unknown value: `${<source text>}` on one line."""
+    compact = " ".join(source.split())
+    if len(compact) > MAX_REFERENCE_TEXT:
+        compact = compact[:MAX_REFERENCE_TEXT] + "..."
+    return "${" + compact + "}"
+
+
+class Evaluator:
+    """Evaluates expressions of one module; positions are recorded only for nodes in `site_file`."""
+
+    def __init__(self, scope: Scope, site_file: str) -> None:
+        self.scope = scope
+        self.site_file = site_file
+        self._budget = MAX_NODES
+
+    def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
+        self._budget = MAX_NODES
+        result = Evaluated(None)
+        result.value = self._walk(node, file, text, (), result, record=file == self.site_file, active=())
+        return result
+
+    # -- the iterative walk -------------------------------------------------------------------------------------
+
+    def _walk(
+        self, node: Tree | Token, file: str, text: str, base: tuple, out: Evaluated, *, record: bool,
+        active: tuple[str, ...],
+    ) -> Any:
+        results: list[Any] = []
+        tasks: list[tuple] = [("eval", node, base, 0, record)]
+        while tasks:
+            task = tasks.pop()
+            op = task[0]
+            if op == "list":
+                count = task[1]
+                items = results[len(results) - count:] if count else []
+                del results[len(results) - count:]
+                results.append(items)
+                continue
+            if op == "dict":
+                keys = task[1]
+                values = results[len(results) - len(keys):] if keys else []
+                del results[len(results) - len(keys):]
+                results.append(dict(zip(keys, values, strict=True)))
+                continue
+            if op == "concat":
+                count = task[1]
+                parts = results[len(results) - count:] if count else []
+                del results[len(results) - count:]
+                if all(isinstance(p, list) for p in parts):
+                    results.append([item for p in parts for item in p])
+                else:
+                    results.append(reference(task[2]))
+                continue
+            if op == "jsondecode":
+                results.append(_json_decode(results.pop(), task[1]))
+                continue
+            _, current, path, depth, rec = task
+            current = _unwrap(current)
+            self._budget -= 1
+            if depth > MAX_DEPTH or self._budget < 0:
+                results.append(reference("nested too deeply" if depth > MAX_DEPTH else "too large to evaluate"))
+                continue
+            if isinstance(current, Token):
+                if current.type == "STRING_LIT":
+                    results.append(self._string(current, file, text, path, out, rec, active))
+                else:
+                    results.append(reference(str(current)))
+                continue
+            kind = current.data
+            if kind == "object":
+                keys = []
+                value_nodes = []
+                for elem in current.children:
+                    if not (isinstance(elem, Tree) and elem.data == "object_elem" and len(elem.children) >= 2):
+                        continue
+                    key_node, value_node = elem.children[0], elem.children[-1]
+                    key = self._key(key_node, file, text, active)
+                    keys.append(key)
+                    value_nodes.append(value_node)
+                    if rec:
+                        out.spans[path + (key,)] = _key_span(key_node)
+                tasks.append(("dict", keys))
+                for key, value_node in reversed(list(zip(keys, value_nodes, strict=True))):
+                    tasks.append(("eval", value_node, path + (key,), depth + 1, rec))
+            elif kind == "tuple":
+                items = [c for c in current.children if isinstance(c, (Tree, Token))]
+                tasks.append(("list", len(items)))
+                for index in range(len(items) - 1, -1, -1):
+                    if rec:
+                        out.spans[path + (index,)] = _item_span(items[index])
+                    tasks.append(("eval", items[index], path + (index,), depth + 1, rec))
+            elif kind in ("int_lit", "float_lit"):
+                results.append(_number("".join(str(c) for c in current.children)))
+            elif kind == "identifier":
+                name = identifier_name(current) or ""
+                results.append(_LITERAL_IDENTIFIERS[name] if name in _LITERAL_IDENTIFIERS else reference(name))
+            elif kind in ("heredoc_template", "heredoc_template_trim"):
+                results.append(self._heredoc(current, file, text, path, out, rec, active))
+            elif kind == "function_call":
+                self._function(current, file, text, path, depth, rec, tasks, results)
+            elif kind in ("get_attr_expr_term", "index_expr_term"):
+                results.append(self._reference(current, file, text, path, out, rec, active))
+            else:
+                results.append(reference(node_text(current, text)))
+        return results[-1] if results else None
+
+    def _function(
+        self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list
+    ) -> None:
+        name = identifier_name(node.children[0]) if node.children else None
+        args: list[Tree | Token] = []
+        for child in node.children[1:]:
+            if isinstance(child, Tree) and child.data == "arguments":
+                args = [a for a in child.children if isinstance(a, (Tree, Token))]
+        if name in _IDENTITY_FUNCTIONS and len(args) == 1:
+            tasks.append(("eval", args[0], path, depth + 1, rec))
+        elif name == "jsondecode" and len(args) == 1:
+            tasks.append(("jsondecode", node_text(node, text)))
+            tasks.append(("eval", args[0], path, depth + 1, False))
+        elif name == "concat" and args:
+            tasks.append(("concat", len(args), node_text(node, text)))
+            for arg in reversed(args):
+                tasks.append(("eval", arg, path, depth + 1, False))
+        else:
+            results.append(reference(node_text(node, text)))
+
+    # -- strings ------------------------------------------------------------------------------------------------
+
+    def _string(
+        self, token: Token, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
+    ) -> Any:
+        parts = quoted_string_parts(str(token))
+        value = self._render(parts, active)
+        if rec and isinstance(value, str):
+            out.origins[path] = StringOrigin(value, token.line, token.column + 1, quoted_string_offsets(str(token)))
+        return value
+
+    def _heredoc(
+        self, node: Tree, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
+    ) -> Any:
+        token = node.children[0] if node.children else None
+        if not isinstance(token, Token):
+            return reference(node_text(node, text))
+        content, trim = heredoc_content(str(token))
+        rendered = self._render(heredoc_parts(content), active, keep_type=False)
+        if rec:
+            out.origins[path] = StringOrigin(rendered, token.line + 1, 1)
+        return trim_indent(rendered) if trim else rendered
+
+    def _render(self, parts: list[Part], active: tuple[str, ...], *, keep_type: bool = True) -> Any:
+        """Join template parts; `"${var.x}"` alone keeps the variable's type, as Terraform does."""
+        if keep_type and len(parts) == 1 and isinstance(parts[0], Interpolation):
+            resolved, value = self._resolve_text(parts[0], active)
+            return value if resolved else parts[0].source
+        pieces = []
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            resolved, value = self._resolve_text(part, active)
+            pieces.append(_template_string(value) if resolved and _is_scalar(value) else part.source)
+        return "".join(pieces)
+
+    def _resolve_text(self, part: Interpolation, active: tuple[str, ...]) -> tuple[bool, Any]:
+        match = None if part.directive else _SIMPLE_REFERENCE.match(part.expression)
+        if not match:
+            return False, None
+        return self._lookup(match.group(1), match.group(2), (), None, active)
+
+    # -- references ---------------------------------------------------------------------------------------------
+
+    def _reference(
+        self, node: Tree, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
+    ) -> Any:
+        root, accessors = _flatten(node)
+        if root in ("var", "local") and accessors and isinstance(accessors[0], str):
+            rest = tuple(accessors[1:])
+            target = (path, out) if rec and not rest else None
+            resolved, value = self._lookup(root, accessors[0], rest, target, active)
+            if resolved:
+                return value
+        return reference(node_text(node, text))
+
+    def _lookup(
+        self, root: str, name: str, rest: tuple, target: tuple[tuple, Evaluated] | None, active: tuple[str, ...]
+    ) -> tuple[bool, Any]:
+        """Resolve `var.name` / `local.name` (then `rest` accessors); positions go to `target` when given."""
+        table = self.scope.variables if root == "var" else self.scope.locals
+        definition = table.get(name)
+        marker = f"{root}.{name}"
+        if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
+            return False, None
+        if target is not None and definition.file == self.site_file:
+            path, out = target
+            value = self._walk(definition.node, definition.file, definition.text, path, out, record=True,
+                               active=active + (marker,))
+        else:
+            value = self._walk(definition.node, definition.file, definition.text, (), Evaluated(None), record=False,
+                               active=active + (marker,))
+        for accessor in rest:
+            if isinstance(value, dict) and isinstance(accessor, str) and accessor in value:
+                value = value[accessor]
+            elif isinstance(value, list) and isinstance(accessor, int) and 0 <= accessor < len(value):
+                value = value[accessor]
+            else:
+                return False, None
+        if isinstance(value, str) and value.startswith("${") and value.endswith("}") and "${" not in value[2:]:
+            return False, None  # the definition is itself unresolved: report the reference the user wrote
+        return True, value
+
+    def _key(self, node: Tree | Token, file: str, text: str, active: tuple[str, ...]) -> str:
+        """An object key: a bare identifier, or a (template) string; anything else stays a reference."""
+        name = identifier_name(node)
+        if name is not None:
+            return name
+        inner = _unwrap(node)
+        if isinstance(inner, Token) and inner.type == "STRING_LIT":
+            value = self._render(quoted_string_parts(str(inner)), active)
+            return value if isinstance(value, str) else json.dumps(value)
+        name = identifier_name(inner) if isinstance(inner, Tree) else None
+        return name if name is not None else reference(node_text(node, text))
+
+
+def _unwrap(node: Tree | Token) -> Tree | Token:
+    """`expr_term` and parentheses around one child -> the child."""
+    for _ in range(MAX_DEPTH):
+        if isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+        else:
+            break
+    return node
+
+
+def _flatten(node: Tree) -> tuple[str | None, list[Any]]:
+    """`var.a.b[0]` -> ("var", ["a", "b", 0]); root None when it is not a plain reference."""
+    accessors: list[Any] = []
+    current: Tree | Token = node
+    for _ in range(MAX_DEPTH):
+        current = _unwrap(current)
+        if not isinstance(current, Tree):
+            return None, []
+        if current.data == "get_attr_expr_term" and len(current.children) == 2:
+            accessors.append(identifier_name(current.children[1].children[0]) if current.children[1].children
+                             else None)
+            current = current.children[0]
+        elif current.data == "index_expr_term" and len(current.children) == 2:
+            accessors.append(_index_value(current.children[1]))
+            current = current.children[0]
+        elif current.data == "identifier":
+            accessors.reverse()
+            return identifier_name(current), accessors
+        else:
+            return None, []
+    return None, []
+
+
+def _index_value(index: Tree | Token) -> Any:
+    if not isinstance(index, Tree) or not index.children:
+        return None
+    children = index.children
+    if all(isinstance(c, Token) and c.type == "DECIMAL" for c in children):
+        return int("".join(str(c) for c in children))
+    inner = _unwrap(children[0])
+    if isinstance(inner, Tree) and inner.data == "int_lit":
+        return int("".join(str(c) for c in inner.children))
+    if isinstance(inner, Token) and inner.type == "STRING_LIT":
+        parts = quoted_string_parts(str(inner))
+        if all(isinstance(p, str) for p in parts):
+            return "".join(parts)
+    return None
+
+
+def _key_span(node: Tree | Token) -> Span:
+    inner = _unwrap(node)
+    if isinstance(inner, Tree) and inner.data == "identifier" and inner.children:
+        token = inner.children[0]
+        if isinstance(token, Token):
+            return token_span(token)
+    return node_span(inner)
+
+
+def _item_span(node: Tree | Token) -> Span:
+    """A list item: an object's opening `{` (a statement's first line), else the whole item."""
+    inner = _unwrap(node)
+    span = node_span(inner)
+    if isinstance(inner, Tree) and inner.data in ("object", "tuple"):
+        return Span(span.line, span.column, span.line, span.column + 1)
+    return span
+
+
+def _number(text: str) -> int | float | str:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def _template_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _json_decode(value: Any, source: str) -> Any:
+    if isinstance(value, str) and not value.startswith("${"):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            pass
+    return reference(source)

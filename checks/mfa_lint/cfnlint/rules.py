@@ -1,0 +1,51 @@
+"""The cfn-lint rules E9001-W9005, generated from the rules catalog (ids, texts, links are never copied).
+
+Each rule is a `CfnLintKeyword` hooked at `Resources/<type>/Properties` for every resource type in the location
+table: one level above the policy property, so the rule sees the raw value (`Fn::Sub` text, JSON strings,
+`Fn::If`) instead of cfn-lint's resolved copy, whose errors would land under W1031.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from cfnlint.jsonschema import ValidationError, ValidationResult, Validator
+from cfnlint.rules.jsonschema.CfnLintKeyword import CfnLintKeyword
+
+from mfa_lint.cfnlint.analysis import KEYWORDS, hits
+from mfa_lint.core.catalog import RULES, Rule
+
+
+class MfaRule(CfnLintKeyword):
+    """Shared behaviour: read this rule's findings from the per-resource analysis."""
+
+    mfa_id = ""
+    tags = ["resources", "iam", "mfa"]
+
+    def __init__(self) -> None:
+        super().__init__(keywords=list(KEYWORDS))
+
+    def validate(self, validator: Validator, keyword: Any, instance: Any, schema: dict[str, Any]) -> ValidationResult:
+        for hit in hits(validator, keyword, instance):
+            if hit.cfn_lint_id == self.id:
+                yield ValidationError(hit.message, path=deque(hit.path), rule=self)
+
+
+def _rule_class(rule: Rule) -> type[MfaRule]:
+    return type(
+        rule.cfn_lint_id,
+        (MfaRule,),
+        {
+            "__doc__": rule.title,
+            "__module__": __name__,
+            "id": rule.cfn_lint_id,
+            "mfa_id": rule.id,
+            "shortdesc": rule.title,
+            "description": rule.rationale,
+            "source_url": rule.doc_url,
+        },
+    )
+
+
+RULE_CLASSES: dict[str, type[MfaRule]] = {rule.cfn_lint_id: _rule_class(rule) for rule in RULES.values()}

@@ -1,0 +1,194 @@
+"""Reader for CloudFormation and SAM templates (YAML or JSON) for the `mfa-lint` CLI.
+
+It decodes with cfn-lint's decoder (safe YAML, short intrinsic tags, duplicate-key and alias-bomb guards, a
+line/column on every node), finds every policy property of the location table, and yields one PolicySite per
+document and Fn::If branch combination (the scan deduplicates findings that several combinations share). A site
+locates the operator key token itself, also inside JSON text (Fn::Sub, JSON-string documents) when the text's
+place in the file is certain; otherwise the property key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mfa_lint.core.catalog import RULES
+from mfa_lint.locations.cloudformation import RESOURCES, PolicyProperty
+from mfa_lint.sources.cloudformation_policies import DocumentView, document_views
+from mfa_lint.sources.site import PolicySite, SourceError, Span
+
+_UNKNOWN = Span(1, 1, 1, 1)
+
+
+def looks_like_template(doc: Any) -> bool:
+    """A template has a Resources mapping of typed resources (or at least declares the template format version)."""
+    if not isinstance(doc, Mapping):
+        return False
+    resources = doc.get("Resources")
+    if isinstance(resources, Mapping):
+        return any(isinstance(r, Mapping) and isinstance(r.get("Type"), str) for r in resources.values()) or (
+            "AWSTemplateFormatVersion" in doc or not resources
+        )
+    return "AWSTemplateFormatVersion" in doc
+
+
+def read_cloudformation(path: str, text: str) -> list[PolicySite]:
+    """Every policy document in the template, with kind, logical id, exact locations and suppressions."""
+    template = _decode(text)
+    if not isinstance(template, Mapping):
+        raise SourceError("not a CloudFormation template: the top level is not a mapping")
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return []
+    lines = text.split("\n")
+    parameters = template.get("Parameters")
+    parameters = parameters if isinstance(parameters, Mapping) else {}
+
+    def resolve_ref(name: str) -> Any | None:
+        parameter = parameters.get(name)
+        default = parameter.get("Default") if isinstance(parameter, Mapping) else None
+        if isinstance(default, (str, int, float)) and not isinstance(default, bool):
+            return str(default)
+        return None
+
+    sites: list[PolicySite] = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+            continue
+        properties = resource.get("Properties")
+        if not isinstance(properties, Mapping):
+            continue
+        suppressed = _suppressed(resource)
+        for prop in RESOURCES.get(resource["Type"], ()):
+            kind = prop.kind_for(properties)
+            if kind is None:
+                continue
+            for value, value_path in _values_at(properties, prop.path):
+                holder = _span_of(properties, value_path) or _span_of(resource, ("Properties",)) or _UNKNOWN
+                views = document_views(
+                    value,
+                    statements_only=prop.statements_only,
+                    resolve_ref=resolve_ref,
+                    satisfiable=lambda _status: True,
+                    lines=lines,
+                )
+                for view in views:
+                    sites.append(_site(path, str(logical_id), kind, prop, view, properties, value_path, holder,
+                                       suppressed))
+    return sites
+
+
+def _decode(text: str) -> Any:
+    """Decode with cfn-lint (YAML first, JSON for what YAML rejects); any problem becomes a one-line SourceError."""
+    from cfnlint.decode.decode import decode_str
+
+    try:
+        template, matches = decode_str(text)
+    except RecursionError:
+        raise SourceError("template nested too deeply to read") from None
+    if matches:
+        first = matches[0]
+        message = " ".join(str(getattr(first, "message", first)).split())
+        line = getattr(first, "linenumber", None)
+        raise SourceError(f"{message} (line {line})" if line and "(line" not in message else message)
+    return template
+
+
+def _site(
+    file: str,
+    logical_id: str,
+    kind: str,
+    prop: PolicyProperty,
+    view: DocumentView,
+    properties: Mapping[str, Any],
+    value_path: tuple,
+    holder: Span,
+    suppressed: frozenset[str],
+) -> PolicySite:
+    def locate(doc_path: tuple) -> Span | None:
+        target = view.target(tuple(doc_path))
+        if isinstance(target, Span):
+            return target
+        return _span_of(properties, value_path + target)
+
+    span = _span_of(properties, value_path + view.holder) or holder
+    notes = [view.note] if view.note else []
+    return PolicySite(
+        document=view.document,
+        kind=kind,
+        file=file,
+        resource=logical_id,
+        span=span,
+        locate=locate,
+        notes=notes,
+        suppressed=suppressed,
+    )
+
+
+def _values_at(root: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tuple[Any, tuple]]:
+    """Values at a table path ("*": every list item), through Fn::If on the way (both branches)."""
+    pending: list[tuple[Any, tuple, int, int]] = [(root, (), 0, 0)]  # node, its path, steps taken, Fn::If depth
+    while pending:
+        node, at, step, ifs = pending.pop(0)
+        if isinstance(node, Mapping) and len(node) == 1 and "Fn::If" in node:
+            branches = node["Fn::If"]
+            if isinstance(branches, list) and len(branches) == 3 and ifs < 8:
+                pending[0:0] = [(branches[i], at + (_key(node, "Fn::If"), i), step, ifs + 1) for i in (1, 2)]
+            continue
+        if step == len(path):
+            if node is not None:
+                yield node, at
+            continue
+        name = path[step]
+        if name == "*":
+            if isinstance(node, list):
+                pending[0:0] = [(item, at + (i,), step + 1, ifs) for i, item in enumerate(node)]
+        elif isinstance(node, Mapping) and name in node:
+            pending.insert(0, (node[name], at + (_key(node, name),), step + 1, ifs))
+
+
+def _key(mapping: Mapping[str, Any], name: Any) -> Any:
+    """The mapping's own key object equal to `name` (decoded keys carry their position)."""
+    return next((k for k in mapping if k == name), name)
+
+
+def _span_of(root: Any, path: tuple) -> Span | None:
+    """The Span of the element at `path`: a key token for mapping members, the item's first token for list items."""
+    node = root
+    span = None
+    for step in path:
+        if isinstance(node, Mapping):
+            key = _key(node, step)
+            if key not in node:
+                return span
+            span = _mark_span(key) or span
+            node = node[key]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+            start = getattr(node, "start_mark", None)
+            if start is not None:
+                span = Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
+        else:
+            return span
+    return span
+
+
+def _mark_span(node: Any) -> Span | None:
+    start, end = getattr(node, "start_mark", None), getattr(node, "end_mark", None)
+    if start is None or end is None or (start.line, start.column) == (end.line, end.column):
+        return None
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _suppressed(resource: Mapping[str, Any]) -> frozenset[str]:
+    """`Metadata: cfn-lint: config: ignore_checks: [E9001]` suppresses MFA001 for the resource (mfa-lint ids too)."""
+    metadata = resource.get("Metadata")
+    config = metadata.get("cfn-lint") if isinstance(metadata, Mapping) else None
+    config = config.get("config") if isinstance(config, Mapping) else None
+    ignored = config.get("ignore_checks") if isinstance(config, Mapping) else None
+    if isinstance(ignored, str):
+        ignored = [ignored]
+    if not isinstance(ignored, list):
+        return frozenset()
+    names = {str(x) for x in ignored}
+    return frozenset(r.id for r in RULES.values() if r.id in names or r.cfn_lint_id in names)

@@ -1,0 +1,149 @@
+"""cfn-lint itself, with `mfa_lint.cfnlint` appended, over every CloudFormation fixture.
+
+One Runner lints all fixtures in a single run (cfn-lint rebuilds its rules per Runner); the CLI and `.cfnlintrc`
+loading paths are exercised once each in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from cfnlint.config import ConfigMixIn
+from cfnlint.runner import Runner
+from fixture_cases import FIXTURES, cases
+from mfa_lint.core.catalog import RULES, rule
+
+CFN_CASES = [c for c in cases("cloudformation") if c.runs_on("cfnlint")]
+OUR_IDS = {r.cfn_lint_id for r in RULES.values()}
+CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
+# What a finding's location must be: an operator or property key (quoted in JSON), or a statement's first token.
+_KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
+
+
+def _ours(match) -> bool:
+    return bool(re.match(r"^[EWI]9\d{3}$", match.rule.id))
+
+
+@pytest.fixture(scope="module")
+def matches_by_file() -> dict[str, list]:
+    config = ConfigMixIn(["--template", *(str(c.path) for c in CFN_CASES), "--append-rules", "mfa_lint.cfnlint"])
+    grouped: dict[str, list] = defaultdict(list)
+    for match in Runner(config).run():
+        grouped[str(Path(match.filename).resolve())].append(match)
+    return grouped
+
+
+def test_fixtures_cover_every_rule() -> None:
+    assert {e.rule for c in CFN_CASES for e in c.findings} == set(RULES)
+    assert sum(1 for c in CFN_CASES if not c.findings) >= 2
+
+
+@pytest.mark.parametrize("case", CFN_CASES, ids=lambda c: c.id)
+def test_fixture(case, matches_by_file) -> None:
+    matches = matches_by_file.get(str(case.path.resolve()), [])
+    ours = [m for m in matches if _ours(m)]
+    assert {m.rule.id for m in ours} <= OUR_IDS, "an E9xxx/W9xxx id that mfa-lint does not define fired"
+    got = Counter((rule(m.rule.id).id, m.path[1], m.linenumber) for m in ours)
+    assert got == case.expected_multiset(), [(m.rule.id, m.linenumber, m.message) for m in ours]
+    assert not [m for m in matches if m.rule.id == "W1031"], "a policy finding leaked to W1031"
+    lines = case.path.read_text().split("\n")
+    for m in ours:
+        line = lines[m.linenumber - 1]
+        token = line[m.columnnumber - 1 : m.columnnumberend - 1] if m.linenumber == m.linenumberend else ""
+        if _KEY_TOKEN.match(token):
+            continue  # an operator key, or the property key holding JSON text it cannot see into
+        # otherwise a statement (MFA004/MFA005): its first key after "- " in YAML, its "{" in JSON
+        assert rule(m.rule.id).id in ("MFA004", "MFA005"), (token, m)
+        before, at = line[: m.columnnumber - 1], line[m.columnnumber - 1 :]
+        assert before.rstrip().endswith(("-", "[")) or at.startswith("{"), m
+
+
+def test_rule_metadata_comes_from_the_catalog() -> None:
+    import mfa_lint.cfnlint as plugin
+    from cfnlint.helpers import create_rules
+
+    loaded = {r.id: r for r in create_rules(plugin)}
+    assert set(loaded) == OUR_IDS
+    for entry in RULES.values():
+        loaded_rule = loaded[entry.cfn_lint_id]
+        assert loaded_rule.shortdesc == entry.title
+        assert loaded_rule.description == entry.rationale
+        assert loaded_rule.source_url == entry.doc_url
+        assert loaded_rule.severity == {"E": "error", "W": "warning"}[entry.cfn_lint_id[0]] == entry.severity
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CFN_LINT, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_format(tmp_path) -> None:
+    template = FIXTURES / "cloudformation" / "mfa001_sub_documents.yaml"
+    result = _run(["-a", "mfa_lint.cfnlint", "--format", "json", str(template)], tmp_path)
+    found = json.loads(result.stdout)
+    assert sorted((f["Rule"]["Id"], f["Location"]["Start"]["LineNumber"]) for f in found) == [
+        ("E9001", 25),
+        ("E9001", 61),
+        ("E9001", 69),
+        ("E9002", 43),
+    ]
+    assert result.returncode == 2  # errors found
+
+
+def test_cfnlintrc_append_rules(tmp_path) -> None:
+    shutil.copy(FIXTURES / "cloudformation" / "mfa002_trust_boolifexists.yaml", tmp_path / "template.yaml")
+    (tmp_path / ".cfnlintrc").write_text("append_rules:\n  - mfa_lint.cfnlint\n")
+    result = _run(["--format", "parseable", "template.yaml"], tmp_path)
+    assert result.stdout.startswith("template.yaml:14:15:14:27:E9002:"), result.stdout + result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    without = _run(["--format", "json", str(tmp_path / "template.yaml")], elsewhere)
+    assert without.returncode == 0 and "E9002" not in without.stdout
+
+
+def test_ignore_checks_on_the_command_line(tmp_path) -> None:
+    template = FIXTURES / "cloudformation" / "mfa001_deny_bool_false.yaml"
+    result = _run(["-a", "mfa_lint.cfnlint", "--ignore-checks", "E9001", "--format", "json", str(template)], tmp_path)
+    assert [f["Rule"]["Id"] for f in json.loads(result.stdout)] == ["W9005"]
+
+
+IMPOSSIBLE_BRANCH = """\
+Conditions:
+  East: !Equals [!Ref "AWS::Region", us-east-1]
+  NotEast: !Not [!Condition East]
+Resources:
+  Policy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [app]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Deny
+            Action: s3:DeleteBucket
+            Resource: "*"
+            Condition: !If
+              - East
+              - !If
+                - NotEast
+                - Bool:
+                    aws:MultiFactorAuthPresent: "false"
+                - BoolIfExists:
+                    aws:MultiFactorAuthPresent: "false"
+              - Bool:
+                  aws:MultiFactorAuthPresent: "false"
+"""
+
+
+def test_impossible_fn_if_branches_are_pruned_like_cfn_lint_does(tmp_path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(IMPOSSIBLE_BRANCH)
+    config = ConfigMixIn(["--template", str(template), "--append-rules", "mfa_lint.cfnlint"])
+    found = [(m.rule.id, m.linenumber) for m in Runner(config).run() if _ours(m)]
+    assert found == [("E9001", 23)]  # line 19 sits under East and NotEast at once: never deployed

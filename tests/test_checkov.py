@@ -25,13 +25,13 @@ from checkov.terraform.plan_runner import Runner as PlanRunner
 from checkov.terraform.runner import Runner as TfRunner
 from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint.checkov import CHECK_IDS, checks_dir
-from mfa_lint.checkov.cfn_intrinsics import MAX_VARIANTS, expand_conditions
 from mfa_lint.checkov.checks import (
     CloudFormationRuleCheck,
     TerraformDataRuleCheck,
     TerraformResourceRuleCheck,
     register,
 )
+from mfa_lint.checkov.policies import cloudformation_policies
 from mfa_lint.checkov.verdict import Verdict, VerdictCache
 from mfa_lint.core.catalog import RULES
 from mfa_lint.locations import cloudformation as cfn_table
@@ -291,14 +291,17 @@ def test_checkov_value_shapes_are_normalised() -> None:
 
 
 def test_fn_if_expansion_is_bounded() -> None:
-    statement = {"Effect": "Deny", "Condition": {"Fn::If": ["c", {"Bool": {"k": "false"}}, {"Null": {"k": "true"}}]}}
-    variants, truncated = expand_conditions({"Statement": [statement] * 10})  # 1024 combinations
-    assert truncated and len(variants) == MAX_VARIANTS
+    statements = [
+        {"Effect": "Deny", "Condition": {"Fn::If": [f"c{i}", {"Bool": {"k": "false"}}, {"Null": {"k": "true"}}]}}
+        for i in range(10)
+    ]  # 1024 combinations
+    conf = {"Properties": {"PolicyDocument": {"Statement": statements}}}
+    assert 1 < len(cloudformation_policies("AWS::IAM::ManagedPolicy", conf)) <= 64
     deep: dict = {"Bool": {"k": "false"}}
     for _ in range(5000):
-        deep = {"Fn::If": ["c", deep, {"Ref": "AWS::NoValue"}]}
-    variants, _ = expand_conditions(deep)  # no RecursionError, no blow-up
-    assert len(variants) <= MAX_VARIANTS
+        deep = {"Fn::If": ["c", deep, {"Ref": "AWS::NoValue"}], "__startline__": 1}
+    conf = {"Properties": {"PolicyDocument": {"Statement": [{"Effect": "Deny", "Condition": deep}]}}}
+    assert len(cloudformation_policies("AWS::IAM::ManagedPolicy", conf)) <= 64  # no RecursionError, no blow-up
 
 
 def test_malformed_confs_become_unknown_with_a_reason() -> None:

@@ -11,13 +11,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mfa_lint.checkov.cfn_intrinsics import expand_conditions, strip_metadata
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
+from mfa_lint.sources.cloudformation_policies import document_views
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 from mfa_lint.sources.terraform_values import decode_json, is_reference, normalise_document, unwrap
 
 _MAX_SHOWN = 80
+_METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__"})
 
 
 @dataclass(frozen=True)
@@ -101,46 +102,33 @@ def terraform_data_policies(data_type: str, conf: Mapping[str, Any]) -> list[Pol
     return found
 
 
-def _cfn_value(label: str, kind: str, value: Any, statements_only: bool) -> Iterator[PolicyInput]:
-    if isinstance(value, Mapping) and set(value) == {"Fn::Sub"}:
-        template = value["Fn::Sub"]
-        template = template[0] if isinstance(template, list) and template else template
-        decoded = decode_json(template)
-        if decoded is template:
-            yield PolicyInput(label, kind, unresolved=f"{label} is a Fn::Sub that is not a JSON document")
+def strip_metadata(value: Any) -> Any:
+    """Drop checkov's `__file__` / `__startline__` / `__endline__` keys (iteratively: hostile nesting is fine)."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    while stack:
+        node, parent, slot = stack.pop()
+        if isinstance(node, Mapping):
+            copy: Any = {}
+            for key, item in node.items():
+                if key not in _METADATA_KEYS:
+                    copy[key] = None
+                    stack.append((item, copy, key))
+        elif isinstance(node, list):
+            copy = [None] * len(node)
+            stack.extend((item, copy, index) for index, item in enumerate(node))
         else:
-            yield PolicyInput(label, kind, document=decoded)  # ${Param} stays: the core reads it as unresolved
-        return
-    if isinstance(value, str):
-        decoded = decode_json(value)
-        if decoded is value:
-            if not statements_only:  # SAM: a string is a managed policy name
-                yield PolicyInput(label, kind, unresolved=f"{label} is not a JSON policy document: {_shown(value)}")
-            return
-        value = decoded
-    if isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::ImportValue",
-                                                                               "Fn::Join", "Fn::FindInMap"):
-        yield PolicyInput(label, kind, unresolved=f"{label} is an unresolved {next(iter(value))}")
-        return
-    if statements_only:
-        yield from _sam_policies(label, kind, value)
-        return
-    yield PolicyInput(label, kind, document=value)
-
-
-def _sam_policies(label: str, kind: str, value: Any) -> Iterator[PolicyInput]:
-    """SAM `Policies`: a document, a statement, a managed policy name, a policy template, or a list of these."""
-    items = value if isinstance(value, list) else [value]
-    statements = [i for i in items if isinstance(i, Mapping) and "Effect" in i]
-    for index, item in enumerate(items):
-        if isinstance(item, Mapping) and "Statement" in item:
-            yield PolicyInput(f"{label}[{index}]", kind, document=item)
-    if statements:
-        yield PolicyInput(label, kind, document={"Version": "2012-10-17", "Statement": statements})
+            copy = node
+        parent[slot] = copy
+    return root[0]
 
 
 def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
-    """Policies of a CloudFormation resource; each `Fn::If` branch combination becomes its own document."""
+    """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
+
+    checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
+    document (shared expansion in mfa_lint.sources.cloudformation_policies).
+    """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):
         return []
@@ -151,11 +139,21 @@ def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list
         if kind is None:
             continue
         for label, raw in _walk(properties, prop.path, ""):
-            variants, truncated = expand_conditions(raw)
-            if truncated:
-                found.append(PolicyInput(label, kind, unresolved=f"{label} has too many Fn::If combinations; "
-                                                                 f"only the first {len(variants)} were judged"))
-            for index, variant in enumerate(variants):
-                branch_label = label if len(variants) == 1 else f"{label} (Fn::If combination {index + 1})"
-                found.extend(_cfn_value(branch_label, kind, variant, prop.statements_only))
+            views = document_views(
+                raw, statements_only=prop.statements_only, resolve_ref=_no_ref, satisfiable=_any, lines=None
+            )
+            for index, view in enumerate(views):
+                branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
+                if view.note:
+                    found.append(PolicyInput(branch_label, kind, unresolved=f"{branch_label}: {view.note}"))
+                else:
+                    found.append(PolicyInput(branch_label, kind, document=view.document))
     return found
+
+
+def _no_ref(_name: str) -> None:
+    return None
+
+
+def _any(_assignment: Mapping[str, bool]) -> bool:
+    return True

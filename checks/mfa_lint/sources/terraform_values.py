@@ -8,14 +8,14 @@ The checkov checks and the CLI's HCL/plan readers share these so they read docum
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
+
+from mfa_lint.core.values import is_reference_string
 
 #: Deeper than this, values are left as they are (hostile input must not exhaust the stack).
 MAX_DEPTH = 64
 
 _CHECKOV_BOOLEANS = {"False": False, "True": True}
-_REFERENCE = re.compile(r"^\$\{(?!aws:|[a-z0-9-]+:)|^(?:var|local|data|module)\.[A-Za-z_]")
 
 
 def unwrap(value: Any) -> Any:
@@ -83,4 +83,4 @@ def is_reference(value: Any) -> bool:
 
     IAM policy variables (`${aws:username}`) are not references.
     """
-    return isinstance(value, str) and bool(_REFERENCE.match(value.strip()))
+    return isinstance(value, str) and is_reference_string(value)

@@ -1,8 +1,9 @@
-"""The checkov plugin, run by checkov itself over the fixture folders (one run per framework), and by the CLI.
+"""The checkov plugin, run by checkov itself over the fixture folders (one run per framework), and by its CLI.
 
-checkov reports FAILED/PASSED per (check, resource) and drops UNKNOWN from its report: the declared findings'
-(rule, resource) set must equal checkov's FAILED set per file; resources declared `unknown` must be neither
-FAILED nor PASSED, and our checks, run on checkov's own parsed conf of them, must say UNKNOWN with a reason.
+checkov reports FAILED/PASSED per (check, resource) and drops UNKNOWN from its report. FAILED sets are compared
+with the fixtures in test_agreement.py; here: resources declared `unknown` are neither FAILED nor PASSED and our
+checks, run on checkov's own parsed conf of them, say UNKNOWN with a reason; silent fixtures PASS; metadata,
+loading, the command line and the conf shapes checkov produces.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from pathlib import Path
 
 import pytest
 from checkov.cloudformation.checks.resource.registry import cfn_registry
-from checkov.cloudformation.runner import Runner as CfnRunner
 from checkov.common.models.enums import CheckResult
 from checkov.runner_filter import RunnerFilter
 from checkov.terraform.checks.data.registry import data_registry
 from checkov.terraform.checks.resource.registry import resource_registry
 from checkov.terraform.plan_runner import Runner as PlanRunner
-from checkov.terraform.runner import Runner as TfRunner
 from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint.checkov import CHECK_IDS, checks_dir
 from mfa_lint.checkov.checks import (
@@ -38,6 +37,7 @@ from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 from mfa_lint.sources.terraform_values import is_reference, normalise_document
+from surfaces import CheckovRun, checkov_resource, checkov_run, surfaces_for
 
 FRAMEWORKS = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}
 
@@ -46,55 +46,14 @@ def _filter(framework: str) -> RunnerFilter:
     return RunnerFilter(framework=[framework], checks=list(CHECK_IDS), download_external_modules=False)
 
 
-def fixture_resource(framework: str, resource: str) -> str:
-    """checkov's resource id -> the fixtures' naming (CloudFormation logical id; `data.` for data sources)."""
-    if framework == "cloudformation":
-        return resource.rsplit(".", 1)[-1]
-    if resource.split(".", 1)[0] in tf_table.POLICY_DOCUMENT_DATA_SOURCES:
-        return f"data.{resource}"
-    return resource
-
-
-class Run:
-    """One checkov run over a fixture folder: records grouped by file, and the runner (for its parsed confs)."""
-
-    def __init__(self, folder: str, runner, report) -> None:
-        self.folder = folder
-        self.runner = runner
-        self.by_file: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(
-            lambda: {"failed": set(), "passed": set()})
-        framework = FRAMEWORKS[folder]
-        for status, records in (("failed", report.failed_checks), ("passed", report.passed_checks)):
-            for record in records:
-                path = os.path.realpath(record.file_abs_path)
-                self.by_file[path][status].add((record.check_id, fixture_resource(framework, record.resource)))
-
-    def records(self, case: FixtureCase) -> dict[str, set[tuple[str, str]]]:
-        return self.by_file[os.path.realpath(case.path)]
-
-
 def _cases(folder: str) -> list[FixtureCase]:
-    return [c for c in cases(folder) if c.runs_on("checkov")]
+    return [c for c in cases(folder) if "checkov" in surfaces_for(c)]
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[str, Run]:
-    """Each framework's runner once over its whole folder (not once per file)."""
-    done: dict[str, Run] = {}
-    external = [checks_dir()]
-    tf_runner = TfRunner()
-    done["terraform"] = Run("terraform", tf_runner, tf_runner.run(
-        root_folder=str(FIXTURES / "terraform"), external_checks_dir=external, runner_filter=_filter("terraform")))
-    cfn_runner = CfnRunner()
-    done["cloudformation"] = Run("cloudformation", cfn_runner, cfn_runner.run(
-        root_folder=str(FIXTURES / "cloudformation"), external_checks_dir=external,
-        runner_filter=_filter("cloudformation")))
-    plan_files = [str(c.path) for c in _cases("plan")]
-    if plan_files:
-        plan_runner = PlanRunner()
-        done["plan"] = Run("plan", plan_runner, plan_runner.run(
-            root_folder=None, files=plan_files, external_checks_dir=external, runner_filter=_filter("terraform_plan")))
-    return done
+def runs() -> dict[str, CheckovRun]:
+    """Each framework's runner once over its whole folder (shared with the agreement test)."""
+    return {folder: checkov_run(folder) for folder in ("terraform", "plan", "cloudformation")}
 
 
 def _params(folder: str):
@@ -105,21 +64,14 @@ ALL_CASES = _params("terraform") + _params("plan") + _params("cloudformation")
 
 
 @pytest.mark.parametrize(("folder", "case"), ALL_CASES)
-def test_failed_set_matches_declared_findings(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
-    got = runs[folder].records(case)
-    expected = {(f.rule, f.resource) for f in case.findings}
-    assert got["failed"] == expected, case.about
-
-
-@pytest.mark.parametrize(("folder", "case"), ALL_CASES)
-def test_unknown_resources_are_never_judged(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+def test_unknown_resources_are_never_judged(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
     got = runs[folder].records(case)
     judged = {resource for _, resource in got["failed"] | got["passed"]}
     assert not judged & set(case.unknown), case.about
 
 
 @pytest.mark.parametrize(("folder", "case"), [p for p in ALL_CASES if not p.values[1].findings])
-def test_silent_fixtures_pass(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+def test_silent_fixtures_pass(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
     got = runs[folder].records(case)
     judged_resources = {resource for _, resource in got["passed"]}
     if case.unknown and not judged_resources:
@@ -154,7 +106,7 @@ UNKNOWN_CASES = [p for p in ALL_CASES if p.values[1].unknown and p.values[0] != 
 
 
 @pytest.mark.parametrize(("folder", "case"), UNKNOWN_CASES)
-def test_unknown_resources_say_why(runs: dict[str, Run], folder: str, case: FixtureCase) -> None:
+def test_unknown_resources_say_why(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
     """Run our registered checks on checkov's parsed conf of each unknown resource: UNKNOWN, with a reason."""
     run = runs[folder]
     read = _cloudformation_confs if folder == "cloudformation" else _terraform_confs
@@ -187,7 +139,7 @@ def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
     assert by_class[CloudFormationRuleCheck] == {frozenset(cfn_table.RESOURCES)}
 
 
-def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, Run]) -> None:
+def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, CheckovRun]) -> None:
     root = Path(checks_dir())
     python_files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
     assert python_files == ["__init__.py", "mfa_lint_checkov_checks.py"]
@@ -200,9 +152,7 @@ def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, Run]) -
     assert len(register()) == 3 * len(RULES)
 
 
-def test_plan_resources_use_the_terraform_registry(runs: dict[str, Run]) -> None:
-    if "plan" not in runs:
-        pytest.skip("no plan fixtures yet")
+def test_plan_resources_use_the_terraform_registry(runs: dict[str, CheckovRun]) -> None:
     assert any(r["failed"] or r["passed"] for r in runs["plan"].by_file.values())
 
 
@@ -226,14 +176,14 @@ def test_checkov_command_line() -> None:
     assert done.returncode == (1 if expected else 0), done.stderr[-2000:]
     report = json.loads(done.stdout)
     reports = report if isinstance(report, list) else [report]
-    failed = {(r["check_id"], fixture_resource("terraform", r["resource"]))
+    failed = {(r["check_id"], checkov_resource("terraform", r["resource"]))
               for rep in reports for r in rep["results"]["failed_checks"]}
     assert failed == expected
     severities = {r["check_id"]: r["severity"] for rep in reports for r in rep["results"]["failed_checks"]}
     assert all(severities[i] == RULES[i].checkov_severity for i in severities)
 
 
-def test_policy_document_same_from_hcl2_and_checkov(runs: dict[str, Run]) -> None:
+def test_policy_document_same_from_hcl2_and_checkov(runs: dict[str, CheckovRun]) -> None:
     """The data source converter reads checkov's conf and `hcl2.loads` alike (the CLI uses the latter)."""
     import hcl2
 

@@ -1,0 +1,62 @@
+"""All surfaces agree: every fixture, through every surface that reads its format, gives what the fixture declares.
+
+The core and the CLI must match rule, resource and line; cfn-lint rule (via the catalog), logical id and line;
+checkov, which can only point at a whole resource, the (rule, resource) pairs it fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fixture_cases import cases
+from surfaces import (
+    cfnlint_findings,
+    checkov_failed,
+    cli_findings,
+    cli_result,
+    core_findings,
+    folder_of,
+    surfaces_for,
+)
+
+FOLDERS = ("policy", "terraform", "plan", "cloudformation", "hostile")
+PAIRS = [
+    pytest.param(case, surface, id=f"{case.id}-{surface}")
+    for folder in FOLDERS
+    for case in cases(folder)
+    for surface in surfaces_for(case)
+]
+
+
+def test_every_format_has_fixtures_for_every_rule() -> None:
+    rules = {"MFA001", "MFA002", "MFA003", "MFA004", "MFA005"}
+    for folder in ("policy", "terraform", "cloudformation"):
+        assert {e.rule for c in cases(folder) for e in c.findings} == rules, folder
+        assert any(not c.findings for c in cases(folder)), f"{folder}: no silent look-alike"
+    assert cases("plan")
+
+
+@pytest.mark.parametrize(("case", "surface"), PAIRS)
+def test_surface_reports_what_the_fixture_declares(case, surface: str) -> None:
+    if surface == "core":
+        assert core_findings(case) == case.expected_multiset(), case.about
+    elif surface == "cli":
+        got = cli_findings(case)
+        _, errors, notes = cli_result(case)
+        if folder_of(case) != "hostile":
+            assert not errors, errors
+        assert got == case.expected_multiset(), case.about
+        for resource in case.unknown:
+            assert any(n.get("resource") == resource for n in notes), f"no note for unresolved {resource}"
+    elif surface == "cfnlint":
+        assert cfnlint_findings(case) == case.expected_multiset(), case.about
+    elif surface == "checkov":
+        assert checkov_failed(case) == {(e.rule, e.resource) for e in case.findings}, case.about
+
+
+@pytest.mark.parametrize(
+    "case", [c for f in ("terraform", "plan", "cloudformation") for c in cases(f) if "checkov" in surfaces_for(c)],
+    ids=lambda c: c.id,
+)
+def test_checkov_verdict_per_resource_equals_the_core(case) -> None:
+    """checkov's FAILED (rule, resource) pairs are exactly the CLI's (the core's, through mfa-lint's readers)."""
+    assert checkov_failed(case) == {(rule, resource) for rule, resource, _ in cli_findings(case)}

@@ -428,3 +428,22 @@ Resources:
     log = _sarif(tmp_path, "stack.yaml")
     (result,) = log["runs"][0]["results"]
     assert result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == "Bool"
+
+
+def test_skip_unrelated_leaves_files_without_mfa_text_unparsed(tmp_path):
+    write(tmp_path / "bad.json", DENY_BOOL_FALSE)
+    write(tmp_path / "broken.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = \n')
+    write(tmp_path / "module" / "main.tf", 'resource "aws_iam_policy" "p" {\n  policy = var.policy\n}\n')
+    write(tmp_path / "module" / "variables.tf", 'variable "policy" {\n  default = <<EOT\n'
+          '{"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",\n'
+          '  "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}\nEOT\n}\n')
+    code, report = run_json(".", cwd=tmp_path)
+    assert code == 2 and [e["file"] for e in report["errors"]] == ["broken.tf"]
+    code, report = run_json("--skip-unrelated", ".", cwd=tmp_path)
+    assert code == 1 and report["errors"] == []
+    assert report["summary"]["files_without_mfa_text"] == 1
+    # a module whose variables hold the policy is still read through the file that references it
+    assert sorted((f["file"], f["rule_id"]) for f in report["findings"]) == [
+        ("bad.json", "MFA001"), ("module/main.tf", "MFA001")]
+    code, report = run_json("--skip-unrelated", "broken.tf", cwd=tmp_path)  # named files are always parsed
+    assert code == 2

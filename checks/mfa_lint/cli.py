@@ -49,6 +49,9 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="skip (as an error) files larger than this (default: 10M)")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
+    parser.add_argument("--skip-unrelated", action="store_true",
+                        help="in a walk, do not parse files that cannot hold an MFA condition (much faster on large "
+                        "repositories; syntax errors in those files then go unreported)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour text output (default: auto, only on a terminal)")
 
@@ -77,7 +80,7 @@ def _options(args: argparse.Namespace):
     from mfa_lint.scan import ScanOptions
 
     return ScanOptions(kind=args.kind, tf_root=args.tf_root, max_file_size=args.max_file_size,
-                       ignore_unknown=args.ignore_unknown)
+                       ignore_unknown=args.ignore_unknown, skip_unrelated=args.skip_unrelated)
 
 
 def _colour(args: argparse.Namespace, stream) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.findings import Finding
+from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions, site_suppresses
 
@@ -80,6 +81,7 @@ class ScanOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     #: skip a named file of no known format instead of reporting it (pre-commit passes every changed file)
     ignore_unknown: bool = False
+    skip_unrelated: bool = False  # in a walk, leave unparsed the files that cannot hold an MFA test
     #: path -> text used instead of the file on disk (`fix --diff` re-scans its edits without writing them).
     overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -91,7 +93,7 @@ class ScanResult:
     errors: list[ScanError] = field(default_factory=list)
     suppressed: list[Located] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # files that were read as one of the formats
-    texts: dict[str, str] = field(default_factory=dict)  # their text, for fix and SARIF fixes
+    unparsed: int = 0  # with skip_unrelated: files found in a walk that cannot hold an MFA test, left unparsed
 
     def summary(self) -> dict[str, Any]:
         by_rule: dict[str, int] = {}
@@ -99,6 +101,7 @@ class ScanResult:
             by_rule[located.finding.rule_id] = by_rule.get(located.finding.rule_id, 0) + 1
         return {
             "files": len(self.files),
+            "files_without_mfa_text": self.unparsed,
             "findings": len(self.findings),
             "errors_in_findings": sum(1 for f in self.findings if f.finding.severity == "error"),
             "warnings_in_findings": sum(1 for f in self.findings if f.finding.severity == "warning"),
@@ -357,10 +360,23 @@ def _site_results(
             result.findings.append(located)
 
 
+def _may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> bool:
+    """In a walk, files that cannot hold an MFA test are not parsed: most of a repository, and the costly part."""
+    if not path.lower().endswith(CANDIDATE_EXT):
+        return True  # not a usual extension: let the readers decide what it is
+    if may_mention_mfa(text):
+        return True
+    return any(may_mention_mfa(other) for other in (module_texts or {}).values())
+
+
 def _sibling_texts(path: str, options: ScanOptions, cache: dict[str, dict[str, str]]) -> dict[str, str]:
-    """The other .tf files of the file's directory (read once per directory): a module is the whole directory."""
+    """The other .tf files of the file's directory, read once: a module is the whole directory.
+
+    Only the current directory is kept: a walk visits a directory's files together, so memory stays flat.
+    """
     directory = os.path.dirname(path) or "."
     if directory not in cache:
+        cache.clear()
         texts: dict[str, str] = {}
         try:
             names = sorted(os.listdir(directory))
@@ -394,6 +410,9 @@ def scan_file(
     try:
         text = read_text(path, options)
         module_texts = _sibling_texts(path, options, tf_dirs) if path.lower().endswith(TERRAFORM_EXT) else None
+        if options.skip_unrelated and not explicit and not _may_hold_mfa(path, text, module_texts):
+            result.unparsed += 1  # nothing in it (or its module) can be an MFA test
+            return
         source, sites = read_sites(path, text, explicit, options, module_texts)
     except _NotOurs:
         if explicit and not options.ignore_unknown:
@@ -409,7 +428,6 @@ def scan_file(
         result.errors.append(ScanError(path, _one_line(f"internal error while reading: {type(exc).__name__}: {exc}")))
         return
     result.files.append(path)
-    result.texts[path] = text
     commented = source == "terraform" or (source == "cloudformation" and not text.lstrip().startswith("{"))
     lines = LineSuppressions(text) if commented else NO_SUPPRESSIONS
     starts = _offsets(text)

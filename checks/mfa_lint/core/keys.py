@@ -32,6 +32,22 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def _pieces(target: str, count: int = _LIKE_DISTANCE + 1) -> tuple[str, ...]:
+    size = -(-len(target) // count)
+    return tuple(target[i : i + size] for i in range(0, len(target), size))
+
+
+# A key within edit distance 3 of an MFA key keeps one of its 4 pieces intact (3 edits spoil at most 3 of them),
+# and the other MFA-like keys contain "multifactor": text with none of these cannot hold an MFA test.
+_HINTS = tuple(sorted({p for target in MFA_KEYS for p in _pieces(target)} | {"multifactor"}))
+
+
+def may_mention_mfa(text: str) -> bool:
+    """Cheap pre-filter: False only when `text` cannot contain an MFA key or an MFA-like key (any case)."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
+
+
 def mfa_like_target(key: str) -> str | None:
     """For a key that is not an MFA key but looks like one, the MFA key it was probably meant to be."""
     low = canonical(key)

@@ -16,6 +16,7 @@ from typing import Any
 
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.findings import Finding
+from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.sources.cloudformation_embedded import text_origin
 from mfa_lint.sources.cloudformation_intrinsics import (
     Offset,
@@ -29,11 +30,6 @@ from mfa_lint.sources.cloudformation_intrinsics import (
 )
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import SourceError, Span
-
-# A cheap pre-filter: a key within edit distance 3 of aws:MultiFactorAuthPresent / aws:MultiFactorAuthAge keeps at
-# least one of these four-part fragments intact, so a value mentioning none of them holds no MFA test or MFA-like key.
-_MFA_HINTS = ("multi", "factor", "auth", "present", "age", "mfa")
-
 
 # The template's lines, or a callable giving them on first need (cfn-lint reads the file only for JSON text).
 Lines = Sequence[str] | Callable[[], "Sequence[str] | None"] | None
@@ -93,21 +89,16 @@ def mentions_mfa(value: Any, limit: int = 20_000) -> bool:
             return True
         node = stack.pop()
         if isinstance(node, str):
-            if "{" in node and _hinted(node):
+            if "{" in node and may_mention_mfa(node):
                 return True
         elif isinstance(node, dict):
             for key, item in node.items():
-                if isinstance(key, str) and _hinted(key):
+                if isinstance(key, str) and may_mention_mfa(key):
                     return True
                 stack.append(item)
         elif isinstance(node, list):
             stack.extend(node)
     return False
-
-
-def _hinted(text: str) -> bool:
-    lowered = text.lower()
-    return any(hint in lowered for hint in _MFA_HINTS)
 
 
 def document_views(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from lark import Tree
@@ -61,28 +62,52 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
 # -- module scope -------------------------------------------------------------------------------------------------
 
 
+_DEFINES = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+
+Definitions = tuple[dict[str, Definition], dict[str, Definition]]  # (variables with a default, locals)
+
+
 def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, str]) -> Scope:
-    """Variables with defaults and locals from this file and the module's other files (unparsable ones skipped)."""
+    """Variables with defaults and locals from this file and the module's other files (unparsable ones skipped).
+
+    A module's files are read once per scan, not once per file that references them (see _sibling_definitions).
+    """
     scope = Scope()
-    files: list[tuple[str, Tree, str]] = []
     for name, other_text in sorted(module_texts.items()):
         if os.path.basename(name) == file_key or not name.endswith(".tf"):
             continue
-        try:
-            files.append((os.path.basename(name), parse_hcl(other_text), other_text))
-        except SourceError:
-            continue
-    files.append((file_key, tree, text))  # last: this file's definitions win
-    for name, other_tree, other_text in files:
-        for block in blocks(root_body(other_tree)):
-            if block.type == "variable" and block.labels:
-                default = next((a for a in attributes(block.body) if a.name == "default"), None)
-                if default is not None:
-                    scope.variables[block.labels[0]] = Definition(default.expression, name, other_text)
-            elif block.type == "locals":
-                for attr in attributes(block.body):
-                    scope.locals[attr.name] = Definition(attr.expression, name, other_text)
+        variables, local_values = _sibling_definitions(os.path.basename(name), other_text)
+        scope.variables.update(variables)
+        scope.locals.update(local_values)
+    variables, local_values = _definitions(file_key, tree, text)  # last: this file's definitions win
+    scope.variables.update(variables)
+    scope.locals.update(local_values)
     return scope
+
+
+@lru_cache(maxsize=2048)
+def _sibling_definitions(name: str, text: str) -> Definitions:
+    """Another file's definitions; most files define none, and those are not even parsed."""
+    if not _DEFINES.search(text):
+        return {}, {}
+    try:
+        return _definitions(name, parse_hcl(text), text)
+    except SourceError:
+        return {}, {}
+
+
+def _definitions(name: str, tree: Tree, text: str) -> Definitions:
+    variables: dict[str, Definition] = {}
+    local_values: dict[str, Definition] = {}
+    for block in blocks(root_body(tree)):
+        if block.type == "variable" and block.labels:
+            default = next((a for a in attributes(block.body) if a.name == "default"), None)
+            if default is not None:
+                variables[block.labels[0]] = Definition(default.expression, name, text)
+        elif block.type == "locals":
+            for attr in attributes(block.body):
+                local_values[attr.name] = Definition(attr.expression, name, text)
+    return variables, local_values
 
 
 # -- resources ----------------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ GNU_TIME = "/usr/bin/time"
 CHECKOV_FRAMEWORKS = ["--framework", "terraform", "cloudformation"]
 TARGETS = {
     "scan_vs_checkov": 10.0,  # scan at least 10x faster than checkov with only the plugin's checks
+    "skip_vs_checkov": 10.0,  # the same, with --skip-unrelated (files without MFA text are not parsed)
     "plugin_cost": 1.15,  # checkov with the plugin <= 1.15x checkov with one built-in check
     "cfn_rules_cost": 1.05,  # cfn-lint with the rules <= 1.05x without
     "scan_vs_floor": 2.0,  # scan within 2x of the parse floor
@@ -90,13 +91,13 @@ def best_of(runs: int, measure: Callable[[], Timed]) -> Timed:
 # ------------------------------------------------------------------------------------------------------ the tools
 
 
-def scan_argv(paths: Sequence[str | Path], report: str = os.devnull) -> list[str]:
-    return [tool("mfa-lint"), "scan", "--format", "json", "--output", report, *map(str, paths)]
+def scan_argv(paths: Sequence[str | Path], report: str = os.devnull, *extra: str) -> list[str]:
+    return [tool("mfa-lint"), "scan", "--format", "json", "--output", report, *extra, *map(str, paths)]
 
 
-def measure_scan(corpus: Corpus, workdir: Path) -> tuple[Timed, dict]:
+def measure_scan(corpus: Corpus, workdir: Path, *extra: str) -> tuple[Timed, dict]:
     report = workdir / "scan.json"
-    timed = timed_run(scan_argv([corpus.root], str(report)))
+    timed = timed_run(scan_argv([corpus.root], str(report), *extra))
     summary = json.loads(report.read_text())["summary"]
     return timed, summary
 
@@ -249,11 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             scan, summary = measure_scan(corpus, work)
             if summary["files"] != size or summary["unreadable"]:
                 raise SystemExit(f"scan read {summary['files']} of {size} files: {summary}")
+            skip, skip_summary = measure_scan(corpus, work, "--skip-unrelated")
+            if skip_summary["findings"] != summary["findings"]:
+                raise SystemExit(f"--skip-unrelated changed the findings: {skip_summary} vs {summary}")
             runs = 3 if size <= 1000 else 1
             floor, floor_lark = parse_floor(corpus, runs)
             row = {"files": size, "MB": megabytes, "scan": scan.seconds, "files/s": size / scan.seconds,
                    "peak": scan.peak_mb, "findings": summary["findings"], "floor": floor, "floor_lark": floor_lark,
-                   "scan/floor": scan.seconds / floor}
+                   "scan/floor": scan.seconds / floor, "skip": skip.seconds}
             ratios["scan_vs_floor"].append(row["scan/floor"])
             if not args.no_checkov and size <= args.checkov_max:
                 from mfa_lint.checkov import CHECK_IDS
@@ -262,9 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 builtin = measure_checkov(corpus, "CKV_AWS_62", external=False)
                 row.update({"ckv_plugin": plugin.seconds, "ckv_plugin_peak": plugin.peak_mb,
                             "ckv_builtin": builtin.seconds, "plugin/builtin": plugin.seconds / builtin.seconds,
-                            "ckv/scan": plugin.seconds / scan.seconds})
+                            "ckv/scan": plugin.seconds / scan.seconds, "ckv/skip": plugin.seconds / skip.seconds})
                 ratios["plugin_cost"].append(row["plugin/builtin"])
                 ratios["scan_vs_checkov"].append(row["ckv/scan"])
+                ratios["skip_vs_checkov"].append(row["ckv/skip"])
             if size <= args.cfn_lint_max:
                 cfn = corpus.cloudformation
                 without, with_rules, n_without, n_with = measure_cfn_lint(cfn, 3 if size <= 100 else 2)
@@ -294,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def table(rows: list[dict]) -> str:
     head = ["files", "MB", "scan s", "files/s", "scan peak MB", "findings", "parse floor s (hcl2 / lark)",
             "scan ÷ floor", "checkov+plugin s", "checkov CKV_AWS_62 s", "plugin ÷ built-in", "checkov ÷ scan",
-            "cfn-lint files", "cfn-lint s (without / with rules)", "rules cost"]
+            "cfn-lint files", "cfn-lint s (without / with rules)", "rules cost", "scan --skip-unrelated s",
+            "checkov ÷ skip-unrelated"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [
@@ -304,6 +310,7 @@ def table(rows: list[dict]) -> str:
             _fmt(r.get("ckv/scan"), ".2f", "×"), str(r.get("cfn_files", "–")),
             (f"{r['cfn_without']:.2f} / {r['cfn_with']:.2f}" if "cfn_with" in r else "–"),
             (f"{(r['cfn_rules'] - 1) * 100:+.1f}%" if "cfn_rules" in r else "–"),
+            _fmt(r["skip"]), _fmt(r.get("ckv/skip"), ".2f", "×"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -317,6 +324,8 @@ def targets(ratios: dict[str, list[float]]) -> str:
     lines = ["| target | goal | measured (worst size) | verdict |", "|---|---|---|---|"]
     specs = [
         ("scan vs checkov with only the plugin's checks", "scan_vs_checkov", "≥ 10× faster", False, "×"),
+        ("scan --skip-unrelated vs checkov with only the plugin's checks", "skip_vs_checkov", "≥ 10× faster", False,
+         "×"),
         ("plugin cost inside checkov (plugin only ÷ CKV_AWS_62 only)", "plugin_cost", "≤ 1.15×", True, "×"),
         ("cfn-lint rules cost (with ÷ without)", "cfn_rules_cost", "≤ 1.05×", True, "×"),
         ("scan vs parse floor (scan ÷ floor)", "scan_vs_floor", "≤ 2×", True, "×"),

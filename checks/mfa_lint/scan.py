@@ -34,6 +34,10 @@ _CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)
 # Words that make an unparsable .json found in a walk worth an error rather than a silent skip.
 _OURS_JSON = re.compile(r"\"(?:Statement|AWSTemplateFormatVersion|Resources|planned_values|resource_changes)\"")
 
+# A .tf file that refers to variables or locals, and a file that defines them (for the --skip-unrelated filter).
+_TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
+_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
 
 
@@ -366,7 +370,10 @@ def _may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> 
         return True  # not a usual extension: let the readers decide what it is
     if may_mention_mfa(text):
         return True
-    return any(may_mention_mfa(other) for other in (module_texts or {}).values())
+    if not module_texts or not _TF_REFERENCE.search(text):
+        return False
+    # a policy (or a value in it) may come from a variable default or a local defined in another file
+    return any(_TF_DEFINITION.search(other) and may_mention_mfa(other) for other in module_texts.values())
 
 
 def _sibling_texts(path: str, options: ScanOptions, cache: dict[str, dict[str, str]]) -> dict[str, str]:

@@ -44,12 +44,13 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
     evaluator = Evaluator(scope, file_key)
     lines = text.splitlines()
     sites: list[PolicySite] = []
+    documents = _policy_document_names([text, *(module_texts or {}).values()])
     for block in blocks(root_body(tree)):
         if len(block.labels) < 2:
             continue
         if block.type == "resource" and block.labels[0] in RESOURCES:
             suppressed = _suppressions(lines, block)
-            for site in _resource_sites(path, file_key, text, block, evaluator):
+            for site in _resource_sites(path, file_key, text, block, evaluator, documents):
                 site.suppressed = suppressed
                 sites.append(site)
         elif block.type == "data" and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
@@ -113,7 +114,9 @@ def _definitions(name: str, tree: Tree, text: str) -> Definitions:
 # -- resources ----------------------------------------------------------------------------------------------------
 
 
-def _resource_sites(path: str, file_key: str, text: str, block: Block, evaluator: Evaluator) -> Iterator[PolicySite]:
+def _resource_sites(
+    path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, documents: frozenset[str]
+) -> Iterator[PolicySite]:
     resource_type, name = block.labels[0], block.labels[1]
     address = f"{resource_type}.{name}"
     top_level: dict[str, Any] | None = None
@@ -129,8 +132,8 @@ def _resource_sites(path: str, file_key: str, text: str, block: Block, evaluator
             continue
         for attr in _policy_attributes(block.body, policy_attribute):
             evaluated = evaluator.evaluate(attr.expression, file_key, text)
-            if evaluated.value is None:
-                continue
+            if evaluated.value is None or _policy_document_reference(evaluated.value) in documents:
+                continue  # a data source of this module: judged at its own block, not noted again here
             yield _site(path, address, kind, attr, evaluated)
 
 
@@ -141,6 +144,22 @@ def _policy_attributes(body: Tree, policy_attribute: PolicyAttribute) -> list[At
     for block_name in names[:-1]:
         bodies = [b.body for parent in bodies for b in blocks(parent) if b.type == block_name]
     return [a for parent in bodies for a in attributes(parent) if a.name == names[-1]]
+
+
+_DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
+_POLICY_DOCUMENT_REFERENCE = re.compile(rf"\$\{{data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json\}}")
+_POLICY_DOCUMENT_BLOCK = re.compile(rf"^\s*data\s+\"(?:{_DOCUMENT_TYPES})\"\s+\"([\w-]+)\"", re.MULTILINE)
+
+
+def _policy_document_names(texts: list[str]) -> frozenset[str]:
+    """The policy document data sources the module defines (a `data.` reference only resolves within its module)."""
+    return frozenset(name for text in texts for name in _POLICY_DOCUMENT_BLOCK.findall(text))
+
+
+def _policy_document_reference(value: Any) -> str | None:
+    """The data source name in `${data.aws_iam_policy_document.x.json}`, else None."""
+    match = _POLICY_DOCUMENT_REFERENCE.fullmatch(value.strip()) if isinstance(value, str) else None
+    return match.group(1) if match else None
 
 
 def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:

@@ -67,7 +67,7 @@ def test_mfa001_silent(condition: dict) -> None:
 
 def test_mfa001_message_names_the_callers_and_the_fix() -> None:
     (finding,) = analyze_policy({"Statement": [statement("Deny", BOOL_FALSE)]})
-    assert "long-term access keys are not denied" in finding.message
+    assert "AWS CLI calls signed with long-term access keys are not denied" in finding.message
     assert finding.fix == "BoolIfExists" and finding.operator == "Bool"
     assert finding.path == ("Statement", 0, "Condition", "Bool")
     assert finding.severity == "error" and finding.cfn_lint_id == "E9001" and finding.checkov_severity == "HIGH"

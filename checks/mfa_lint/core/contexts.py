@@ -35,7 +35,7 @@ class Context:
         return None
 
 
-LT = Context("LT", 0, None, None, "AWS CLI/SDK calls signed with long-term access keys")
+LT = Context("LT", 0, None, None, "AWS CLI calls signed with long-term access keys")
 NM = Context(
     "NM", 1, "false", None, "sessions without MFA (console sign-in without MFA, role sessions, federated users)"
 )

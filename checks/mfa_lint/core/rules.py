@@ -77,7 +77,8 @@ def _finding(rule_id: str, statement: Statement, message: str, test: Test | None
 def _why_false(test: Test, context: Context) -> str:
     key = MFA_KEYS.get(test.canonical_key, test.key)
     if context.value_of(test.canonical_key) is None:
-        return f"{key} is absent from their requests and {test.operator_name} is false for an absent key"
+        who = "requests signed with long-term keys (CLI, SDK, API)" if context is LT else "their requests"
+        return f"{key} is absent from {who} and {test.operator_name} is false for an absent key"
     return f"{test.operator_name} {key} does not match their value"
 
 

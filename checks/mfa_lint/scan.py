@@ -10,24 +10,27 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.keys import may_mention_mfa
+from mfa_lint.files import (
+    CANDIDATE_EXT,
+    JSON_EXT,
+    TEMPLATE_EXT,
+    TERRAFORM_EXT,
+    YAML_EXT,
+    ScanError,
+    collect_files,
+    read_text,
+)
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions, site_suppresses
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn"})
-TERRAFORM_EXT = (".tf",)
-JSON_EXT = (".json",)
-YAML_EXT = (".yaml", ".yml")
-TEMPLATE_EXT = (".template",)
-CANDIDATE_EXT = TERRAFORM_EXT + JSON_EXT + YAML_EXT + TEMPLATE_EXT
 
 # Top-level keys that make a YAML file worth handing to the CloudFormation reader (cheap test before decoding).
 _CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:", re.MULTILINE)
@@ -69,12 +72,6 @@ class NoteEntry:
     file: str
     span: Span | None
     resource: str | None
-    message: str
-
-
-@dataclass(frozen=True)
-class ScanError:
-    file: str
     message: str
 
 
@@ -127,87 +124,6 @@ def exit_code(result: ScanResult, fail_on: str = "error") -> int:
     return 1 if any(f.finding.severity in levels for f in result.findings) else 0
 
 
-# ---------------------------------------------------------------------------------------------------------- walking
-
-
-def _is_candidate(name: str) -> bool:
-    return name.lower().endswith(CANDIDATE_EXT)
-
-
-def collect_files(paths: Iterable[str], errors: list[ScanError]) -> list[tuple[str, bool]]:
-    """(file, named explicitly) for every candidate file under `paths`, each once, in a stable order."""
-    out: list[tuple[str, bool]] = []
-    seen: set[str] = set()
-
-    def add(path: str, explicit: bool) -> None:
-        key = os.path.normcase(os.path.abspath(path))
-        if key not in seen:
-            seen.add(key)
-            out.append((path, explicit))
-
-    for raw in paths:
-        path = os.path.normpath(raw)
-        if not os.path.lexists(path):
-            errors.append(ScanError(raw, "no such file or directory"))
-        elif os.path.isdir(path):
-            for file in _walk(path, errors):
-                add(file, False)
-        else:
-            add(path, True)
-    return out
-
-
-def _walk(top: str, errors: list[ScanError]) -> Iterable[str]:
-    """os.walk with symlinked directories followed once (a loop is cut where it comes back)."""
-    visited: set[tuple[int, int]] = set()
-
-    def on_error(exc: OSError) -> None:
-        errors.append(ScanError(exc.filename or top, f"cannot read directory: {exc.strerror or exc}"))
-
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=True, onerror=on_error):
-        try:
-            st = os.stat(dirpath)
-        except OSError as exc:
-            on_error(exc)
-            dirnames[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in visited:
-            dirnames[:] = []
-            continue
-        visited.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            if _is_candidate(name):
-                yield os.path.normpath(os.path.join(dirpath, name))
-
-
-def read_text(path: str, options: ScanOptions) -> str:
-    """The file as text (UTF-8, BOM dropped, CRLF read as LF: lines and columns stay those of the file)."""
-    if path in options.overrides:
-        return options.overrides[path]
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceError("not a regular file")
-    limit = options.max_file_size
-    if st.st_size > limit:
-        raise SourceError(f"file is {st.st_size} bytes, over the size limit of {limit} bytes (--max-file-size)")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise SourceError(f"file is over the size limit of {limit} bytes (--max-file-size)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
-    return text.replace("\r\n", "\n")
-
-
 # ------------------------------------------------------------------------------------------------------- dispatching
 
 
@@ -215,37 +131,20 @@ class _NotOurs(Exception):
     """The file is none of the formats mfa-lint reads."""
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A reader written elsewhere in the package, or None while it does not exist."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
 def _looks_like_plan(doc: Any) -> bool:
     if not (isinstance(doc, dict) and ("format_version" in doc or "terraform_version" in doc)):
         return False
-    if not any(k in doc for k in ("planned_values", "resource_changes", "prior_state", "configuration")):
-        return False
-    is_plan = _optional("mfa_lint.sources.terraform.plan_reader", "is_plan")
-    return bool(is_plan(doc)) if is_plan else True
+    from mfa_lint.sources.terraform.plan_reader import is_plan
+
+    return is_plan(doc)
 
 
 def _looks_like_template(doc: Any) -> bool:
     if not (isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)):
         return False
-    looks = _optional("mfa_lint.sources.cloudformation", "looks_like_template")
-    return bool(looks(doc)) if looks else True
+    from mfa_lint.sources.cloudformation import looks_like_template
 
-
-def _need(module: str, name: str, what: str) -> Callable[..., Any]:
-    reader = _optional(module, name)
-    if reader is None:
-        raise SourceError(f"{what} files cannot be read: this mfa-lint has no {what} reader")
-    return reader
+    return looks_like_template(doc)
 
 
 def _json_sites(path: str, text: str, explicit: bool, options: ScanOptions) -> tuple[str, list[PolicySite]]:
@@ -258,12 +157,11 @@ def _json_sites(path: str, text: str, explicit: bool, options: ScanOptions) -> t
             raise _NotOurs() from None
         raise SourceError(f"invalid JSON: {exc}") from None
     if _looks_like_plan(doc):
-        read_plan = _need("mfa_lint.sources.terraform.plan_reader", "read_plan", "Terraform plan")
+        from mfa_lint.sources.terraform.plan_reader import read_plan
+
         return "plan", read_plan(path, doc, tf_root=options.tf_root)
     if _looks_like_template(doc):
-        return "cloudformation", _need("mfa_lint.sources.cloudformation", "read_cloudformation", "CloudFormation")(
-            path, text
-        )
+        return "cloudformation", _cloudformation_sites(path, text)
     from mfa_lint.sources.policy_json import is_policy_document, read_policy_json
 
     if is_policy_document(doc):
@@ -271,9 +169,16 @@ def _json_sites(path: str, text: str, explicit: bool, options: ScanOptions) -> t
     raise _NotOurs()
 
 
-def _terraform_sites(path: str, text: str, options: ScanOptions, module_texts: dict[str, str]) -> list[PolicySite]:
-    read_terraform = _need("mfa_lint.sources.terraform.hcl_reader", "read_terraform", "Terraform")
+def _terraform_sites(path: str, text: str, module_texts: dict[str, str]) -> list[PolicySite]:
+    from mfa_lint.sources.terraform.hcl_reader import read_terraform  # imports lark: only when a .tf is read
+
     return read_terraform(path, text, module_texts=module_texts)
+
+
+def _cloudformation_sites(path: str, text: str) -> list[PolicySite]:
+    from mfa_lint.sources.cloudformation import read_cloudformation  # imports cfn-lint's decoder (~0.4 s)
+
+    return read_cloudformation(path, text)
 
 
 def read_sites(
@@ -282,15 +187,13 @@ def read_sites(
     """(source format, sites) of one file; raises SourceError (bad input) or _NotOurs (another kind of file)."""
     lower = path.lower()
     if lower.endswith(TERRAFORM_EXT):
-        return "terraform", _terraform_sites(path, text, options, module_texts or {})
+        return "terraform", _terraform_sites(path, text, module_texts or {})
     if lower.endswith(JSON_EXT) or (lower.endswith(TEMPLATE_EXT) and text.lstrip().startswith("{")):
         return _json_sites(path, text, explicit, options)
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
         if not _CFN_YAML.search(text):
             raise _NotOurs()
-        return "cloudformation", _need("mfa_lint.sources.cloudformation", "read_cloudformation", "CloudFormation")(
-            path, text
-        )
+        return "cloudformation", _cloudformation_sites(path, text)
     if explicit and text.lstrip().startswith("{"):  # a named policy.txt or template without the usual suffix
         return _json_sites(path, text, explicit, options)
     raise _NotOurs()
@@ -393,7 +296,7 @@ def _sibling_texts(path: str, options: ScanOptions, cache: dict[str, dict[str, s
             if name.lower().endswith(TERRAFORM_EXT):
                 other = os.path.normpath(os.path.join(directory, name))
                 try:
-                    texts[other] = read_text(other, options)
+                    texts[other] = read_text(other, options.max_file_size, options.overrides)
                 except SourceError:
                     continue  # reported when that file itself is scanned
         cache[directory] = texts
@@ -415,7 +318,7 @@ def scan_file(
 ) -> None:
     """Read, dispatch and analyse one file; every failure becomes one error line for that file."""
     try:
-        text = read_text(path, options)
+        text = read_text(path, options.max_file_size, options.overrides)
         module_texts = _sibling_texts(path, options, tf_dirs) if path.lower().endswith(TERRAFORM_EXT) else None
         if options.skip_unrelated and not explicit and not _may_hold_mfa(path, text, module_texts):
             result.unparsed += 1  # nothing in it (or its module) can be an MFA test

@@ -11,7 +11,7 @@ import pytest
 from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint import analyze_document
 from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform import is_plan, read_plan
+from mfa_lint.sources.terraform.plan_reader import is_plan, read_plan
 
 PLAN_CASES = cases("plan")
 POLICY = json.dumps({

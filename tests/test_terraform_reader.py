@@ -11,7 +11,7 @@ import pytest
 from fixture_cases import FixtureCase, cases
 from mfa_lint import analyze_document
 from mfa_lint.sources.site import PolicySite, SourceError, Span
-from mfa_lint.sources.terraform import read_terraform
+from mfa_lint.sources.terraform.hcl_reader import read_terraform
 
 TERRAFORM_CASES = cases("terraform")
 

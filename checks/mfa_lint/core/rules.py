@@ -110,8 +110,16 @@ def broken_tests(statement: Statement) -> list[tuple[Test, str]]:
                 break
     if not problems and not holds_anywhere(statement):
         first = statement.mfa_tests[0]
-        problems.append((first, "the MFA tests of this statement contradict each other and together hold in no "
-                                "request, so the statement never applies as intended"))
+        if len(statement.mfa_tests) == 1:
+            values = ", ".join(repr(str(v)) for v in first.values)
+            why = f"{first.operator_name} {MFA_KEYS[first.canonical_key]} {values} matches no request"
+            if first.operator.family == "String" and first.canonical_key == PRESENT:
+                why += ' (string operators compare case-sensitively: IAM sends "true" or "false")'
+
+        else:
+            why = ("the MFA tests of this statement contradict each other and together hold in no request, so the "
+                   "statement never applies as intended")
+        problems.append((first, why))
     return problems
 
 

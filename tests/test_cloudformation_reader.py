@@ -156,3 +156,14 @@ def test_many_conditions_are_bounded() -> None:
     sites = read_cloudformation("t.yaml", text)
     assert 1 <= len(sites) <= 64
     assert time.monotonic() - started < 5
+
+
+def test_impossible_fn_if_combinations_are_pruned_like_cfn_lint() -> None:
+    """`East` and `NotEast` never hold together: the branch under both is never deployed (cfn-lint agrees)."""
+    from test_cfnlint import IMPOSSIBLE_BRANCH
+
+    lines = []
+    for site in read_cloudformation("template.yaml", IMPOSSIBLE_BRANCH):
+        for finding in analyze_document(site.document, site.kind).findings:
+            lines.append((finding.rule_id, (site.locate(finding.path) or site.span).line))
+    assert sorted(set(lines)) == [("MFA001", 23)]

@@ -9,7 +9,7 @@ place in the file is certain; otherwise the property key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from mfa_lint.core.catalog import RULES
@@ -51,6 +51,7 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
             return str(default)
         return None
 
+    satisfiable = _condition_solver(template.get("Conditions"))
     sites: list[PolicySite] = []
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
@@ -69,13 +70,42 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
                     value,
                     statements_only=prop.statements_only,
                     resolve_ref=resolve_ref,
-                    satisfiable=lambda _status: True,
+                    satisfiable=satisfiable,
                     lines=lines,
                 )
                 for view in views:
                     sites.append(_site(path, str(logical_id), kind, prop, view, properties, value_path, holder,
                                        suppressed))
     return sites
+
+
+def _condition_solver(conditions: Any) -> Callable[[Mapping[str, bool]], bool]:
+    """cfn-lint's own condition solver, so that the CLI prunes the Fn::If combinations cfn-lint prunes
+    (`East` and `Not East` at once never deploys). Without Conditions, or if cfn-lint cannot read them: no pruning."""
+    if not isinstance(conditions, Mapping) or not conditions:
+        return _always
+    from cfnlint.context.conditions import Conditions
+    from cfnlint.context.conditions.exceptions import Unsatisfiable
+
+    try:
+        solver = Conditions.create_from_instance(dict(conditions), rules={}, parameters={})
+    except Exception:  # a malformed Conditions section: judge every combination rather than fail the file
+        return _always
+
+    def satisfiable(status: Mapping[str, bool]) -> bool:
+        try:
+            solver.evolve(dict(status))
+        except Unsatisfiable:
+            return False
+        except Exception:
+            return True
+        return True
+
+    return satisfiable
+
+
+def _always(_status: Mapping[str, bool]) -> bool:
+    return True
 
 
 def _decode(text: str) -> Any:

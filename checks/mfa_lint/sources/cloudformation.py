@@ -119,6 +119,8 @@ def _decode(text: str) -> Any:
     if matches:
         first = matches[0]
         message = " ".join(str(getattr(first, "message", first)).split())
+        if "has no attribute 'start_mark'" in message:  # cfn-lint's decoder on a key like `1:` or `true:`
+            message = "a mapping key is not a string (a number or boolean), which CloudFormation does not accept"
         line = getattr(first, "linenumber", None)
         raise SourceError(f"{message} (line {line})" if line and "(line" not in message else message)
     return template

@@ -134,3 +134,16 @@ def test_impossible_fn_if_branches_are_pruned_like_cfn_lint_does(tmp_path) -> No
     config = ConfigMixIn(["--template", str(template), "--append-rules", "mfa_lint.cfnlint"])
     found = [(m.rule.id, m.linenumber) for m in Runner(config).run() if is_ours(m)]
     assert found == [("E9001", 23)]  # line 19 sits under East and NotEast at once: never deployed
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["{t}", "-a", "mfa_lint.cfnlint", "--format", "parseable"], ["-a", "mfa_lint.cfnlint", "--format", "parseable",
+                                                                   "--", "{t}"]],
+    ids=["template-first", "after-double-dash"],
+)
+def test_documented_command_lines(tmp_path, args: list[str]) -> None:
+    """The forms in README.md and docs/editors.md (`-a` swallows every name after it up to the next option)."""
+    template = str(FIXTURES / "cloudformation" / "mfa002_trust_boolifexists.yaml")
+    result = _run([a.format(t=template) for a in args], tmp_path)
+    assert ":E9002:" in result.stdout, result.stdout + result.stderr

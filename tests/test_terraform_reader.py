@@ -322,7 +322,7 @@ data "aws_iam_policy_document" "same_module" {
     assert site(sites, "aws_iam_policy.file").document == '${file("policy.json")}'
     # a data source of the same module is judged at its own block: no second site (and no note) for its user
     assert [s.resource for s in sites if s.resource == "aws_iam_policy.data"] == []
-    assert site(sites, "data.aws_iam_policy_document.same_module").kind == "unknown"
+    assert site(sites, "data.aws_iam_policy_document.same_module").kind == "identity"  # as its user, aws_iam_policy
     assert site(sites, "aws_iam_policy.conditional").document.startswith("${var.enabled ?")
     for s in sites:
         assert analyze_document(s.document, s.kind).findings == []

@@ -45,19 +45,50 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
     lines = text.splitlines()
     sites: list[PolicySite] = []
     documents = _policy_document_names([text, *(module_texts or {}).values()])
+    uses: dict[str, set[str]] = {}  # data source name -> policy kinds of the attributes that use its json
     for block in blocks(root_body(tree)):
-        if len(block.labels) < 2:
-            continue
-        if block.type == "resource" and block.labels[0] in RESOURCES:
+        if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
             suppressed = _suppressions(lines, block)
-            for site in _resource_sites(path, file_key, text, block, evaluator, documents):
+            for site in _resource_sites(path, file_key, text, block, evaluator, documents, uses):
                 site.suppressed = suppressed
                 sites.append(site)
-        elif block.type == "data" and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
-            site = _policy_document_site(path, file_key, text, block, evaluator)
+    data_blocks = [b for b in blocks(root_body(tree))
+                   if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
+    if data_blocks:
+        _sibling_uses(file_key, module_texts or {}, evaluator, documents, uses)
+    for block in data_blocks:
+        for kind in sorted(uses.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
+            site = _policy_document_site(path, file_key, text, block, evaluator, kind)
             site.suppressed = _suppressions(lines, block)
             sites.append(site)
     return sites
+
+
+def _sibling_uses(
+    file_key: str, module_texts: dict[str, str], evaluator: Evaluator, documents: frozenset[str],
+    uses: dict[str, set[str]],
+) -> None:
+    """Add the kinds of the other files' attributes that use a policy document data source (`data.x.json`).
+
+    A data source used by an SCP is judged as an SCP (MFA004), by a user policy as an identity policy (MFA005).
+    """
+    for name, other in sorted(module_texts.items()):
+        base = os.path.basename(name)
+        if base == file_key or not name.endswith(".tf") or "data." not in other:
+            continue
+        try:
+            tree = _parsed(other)
+        except SourceError:
+            continue
+        for block in blocks(root_body(tree)):
+            if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
+                for _ in _resource_sites(name, base, other, block, evaluator, documents, uses):
+                    pass
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Tree:
+    return parse_hcl(text)
 
 
 # -- module scope -------------------------------------------------------------------------------------------------
@@ -115,7 +146,8 @@ def _definitions(name: str, tree: Tree, text: str) -> Definitions:
 
 
 def _resource_sites(
-    path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, documents: frozenset[str]
+    path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, documents: frozenset[str],
+    uses: dict[str, set[str]],
 ) -> Iterator[PolicySite]:
     resource_type, name = block.labels[0], block.labels[1]
     address = f"{resource_type}.{name}"
@@ -132,8 +164,12 @@ def _resource_sites(
             continue
         for attr in _policy_attributes(block.body, policy_attribute):
             evaluated = evaluator.evaluate(attr.expression, file_key, text)
-            if evaluated.value is None or _policy_document_reference(evaluated.value) in documents:
-                continue  # a data source of this module: judged at its own block, not noted again here
+            if evaluated.value is None:
+                continue
+            document = _policy_document_reference(evaluated.value)
+            if document in documents:  # a data source of this module: judged at its own block, as this kind
+                uses.setdefault(document, set()).add(kind)
+                continue
             yield _site(path, address, kind, attr, evaluated)
 
 
@@ -208,11 +244,13 @@ def _raw_spans(decoded: dict[tuple, Span], origin: StringOrigin) -> dict[tuple, 
     return spans
 
 
-def _policy_document_site(path: str, file_key: str, text: str, block: Block, evaluator: Evaluator) -> PolicySite:
+def _policy_document_site(
+    path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, kind: str
+) -> PolicySite:
     built = build_policy_document(block, evaluator, file_key, text)
     return PolicySite(
         document=built.document,
-        kind=POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]],
+        kind=kind,
         file=path,
         resource=f"data.{block.labels[0]}.{block.labels[1]}",
         span=token_span(block.header),

@@ -55,7 +55,8 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
     if data_blocks:
-        _sibling_uses(file_key, module_texts or {}, evaluator, documents, uses)
+        names = {b.labels[1] for b in data_blocks}
+        _sibling_uses(file_key, module_texts or {}, evaluator, documents, names, uses)
     for block in data_blocks:
         for kind in sorted(uses.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
             site = _policy_document_site(path, file_key, text, block, evaluator, kind)
@@ -66,15 +67,17 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
 
 def _sibling_uses(
     file_key: str, module_texts: dict[str, str], evaluator: Evaluator, documents: frozenset[str],
-    uses: dict[str, set[str]],
+    names: set[str], uses: dict[str, set[str]],
 ) -> None:
-    """Add the kinds of the other files' attributes that use a policy document data source (`data.x.json`).
+    """Add the kinds of the other files' attributes that use this file's policy document data sources (`names`).
 
     A data source used by an SCP is judged as an SCP (MFA004), by a user policy as an identity policy (MFA005).
+    Only files that name one of them are parsed.
     """
+    mentions = re.compile(rf"\bdata\.(?:{_DOCUMENT_TYPES})\.(?:{'|'.join(map(re.escape, sorted(names)))})\b")
     for name, other in sorted(module_texts.items()):
         base = os.path.basename(name)
-        if base == file_key or not name.endswith(".tf") or "data." not in other:
+        if base == file_key or not name.endswith(".tf") or not mentions.search(other):
             continue
         try:
             tree = _parsed(other)
@@ -86,7 +89,7 @@ def _sibling_uses(
                     pass
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def _parsed(text: str) -> Tree:
     return parse_hcl(text)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixture_cases import FIXTURES
+from fixture_cases import FIXTURES, cases
 from mfa_lint import RULES
 
 HOSTILE = FIXTURES / "hostile"
@@ -53,15 +53,16 @@ class HostileCase:
 
 
 def hostile_cases() -> list[HostileCase]:
-    out = []
-    for sidecar in sorted(HOSTILE.glob(f"*{SIDE}")):
-        data = json.loads(sidecar.read_text())
-        out.append(HostileCase(
-            path=sidecar.with_name(sidecar.name[: -len(SIDE)]), about=data.get("about", ""),
-            findings=list(data.get("findings", [])), surfaces=list(data.get("surfaces", ["cli"])),
-            outcome=data.get("outcome", "analysed"), reason=data.get("reason"),
-        ))
-    return out
+    """The sidecars as fixture_cases reads them, with the hostile keys (`outcome`, `reason`)."""
+    return [
+        HostileCase(
+            path=case.path, about=case.about,
+            findings=[{"rule": e.rule, "resource": e.resource, "line": e.line} for e in case.findings],
+            surfaces=list(case.surfaces or ["cli"]),
+            outcome=case.extra.get("outcome", "analysed"), reason=case.extra.get("reason"),
+        )
+        for case in cases("hostile")
+    ]
 
 
 CASES = hostile_cases()

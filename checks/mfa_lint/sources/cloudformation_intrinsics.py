@@ -91,8 +91,9 @@ def expand(value: Any, resolve_ref: RefResolver, satisfiable: Satisfiable = _alw
     return variants
 
 
-def has_intrinsics(value: Any, limit: int = 100_000) -> bool:
-    """True when some mapping under `value` has a `Ref` or `Fn::...` key (bounded walk; errs towards True)."""
+def any_node(value: Any, hit: Callable[[Any], bool], limit: int) -> bool:
+    """True when `hit` holds for some node (mapping, list, key or scalar) under `value`: an iterative walk that
+    gives up after `limit` nodes and then errs towards True (hostile nesting costs nothing)."""
     stack = [value]
     seen = 0
     while stack:
@@ -100,15 +101,25 @@ def has_intrinsics(value: Any, limit: int = 100_000) -> bool:
         if seen > limit:
             return True
         node = stack.pop()
+        if hit(node):
+            return True
         if isinstance(node, dict):
-            for key, item in node.items():
-                if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
-                    return True
-                if isinstance(item, (dict, list)):
-                    stack.append(item)
+            stack.extend(node.keys())
+            stack.extend(node.values())
         elif isinstance(node, list):
-            stack.extend(item for item in node if isinstance(item, (dict, list)))
+            stack.extend(node)
     return False
+
+
+def _intrinsic_key(node: Any) -> bool:
+    return isinstance(node, str) and (node == "Ref" or node.startswith("Fn::"))
+
+
+def has_intrinsics(value: Any, limit: int = 100_000) -> bool:
+    """True when some mapping under `value` has a `Ref` or `Fn::...` key (bounded walk; errs towards True)."""
+    return any_node(
+        value, lambda node: isinstance(node, dict) and any(_intrinsic_key(key) for key in node), limit
+    )
 
 
 def _evaluate(

@@ -22,6 +22,7 @@ from mfa_lint.sources.cloudformation_intrinsics import (
     Offset,
     RefResolver,
     Satisfiable,
+    any_node,
     expand,
     node_at,
     sub_parts,
@@ -81,24 +82,8 @@ def mentions_mfa(value: Any, limit: int = 20_000) -> bool:
     """
     if isinstance(value, dict) and "Ref" in value:
         return True  # the whole document may be a parameter's default
-    stack = [value]
-    seen = 0
-    while stack:
-        seen += 1
-        if seen > limit:
-            return True
-        node = stack.pop()
-        if isinstance(node, str):
-            if "{" in node and may_mention_mfa(node):
-                return True
-        elif isinstance(node, dict):
-            for key, item in node.items():
-                if isinstance(key, str) and may_mention_mfa(key):
-                    return True
-                stack.append(item)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+    # keys and text values (JSON strings, Fn::Sub text) are both strings in the walk
+    return any_node(value, lambda node: isinstance(node, str) and may_mention_mfa(node), limit)
 
 
 def document_views(

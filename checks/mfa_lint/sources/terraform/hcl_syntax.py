@@ -192,6 +192,20 @@ def _skip_heredoc(text: str, match: re.Match[str], line: int) -> tuple[int, int]
     raise SourceError(f"invalid HCL at line {start_line}: heredoc <<{marker} is never closed")
 
 
+def _check_escaped_template(text: str, j: int, line: int) -> None:
+    """`$${` is a literal `${` to HCL, but bc-python-hcl2's grammar has no such escape: it reads an interpolation
+    there, and when no `}` closes it before the string ends its string regex backtracks exponentially (a 214-byte
+    file from checkov's tests takes minutes, doubling with each character). Refuse that case at once."""
+    k, n = j + 3, len(text)
+    while k < n and text[k] not in '}"\n':
+        k += 1
+    if k >= n or text[k] != "}":
+        raise SourceError(
+            f"unsupported HCL at line {line}: a string holds a literal `$${{` with no closing `}}`, which the HCL "
+            "parser (bc-python-hcl2) cannot read"
+        )
+
+
 def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
     """Skip a quoted string, including `${ ... }` interpolations with nested strings and braces."""
     start_line = line
@@ -210,7 +224,11 @@ def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
                 raise SourceError(f"invalid HCL at line {start_line}: unterminated string")
             if ch == '"':
                 stack.pop()
-            elif text.startswith("$${", j) or text.startswith("%%{", j):
+            elif text.startswith("$${", j):
+                _check_escaped_template(text, j, line)
+                j += 3
+                continue
+            elif text.startswith("%%{", j):
                 j += 3
                 continue
             elif text.startswith("${", j) or text.startswith("%{", j):

@@ -19,6 +19,8 @@ from mfa_lint.sources.site import SourceError, Span
 
 #: Nesting of `${ ... }` inside strings beyond which the text is rejected (no real file comes close).
 MAX_TEMPLATE_NESTING = 64
+#: Nesting of `{`, `[` and `(` beyond which the text is rejected (real files stay under 20).
+MAX_NESTING = 512
 
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*\r?\n")
 
@@ -146,11 +148,20 @@ def parse_hcl(text: str) -> Tree:
 
 
 def _prescan(text: str) -> None:
-    """Reject unterminated strings, heredocs and block comments (iteratively, in one pass)."""
-    i, n, line = 0, len(text), 1
+    """Reject unterminated strings, heredocs and block comments, and brackets nested deeper than MAX_NESTING
+    (iteratively, in one pass: Lark would take seconds to build a tree nobody can walk)."""
+    i, n, line, depth = 0, len(text), 1, 0
     while i < n:
         ch = text[i]
-        if ch == "\n":
+        if ch in "{[(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SourceError(f"HCL nested too deeply at line {line}: more than {MAX_NESTING} levels of brackets")
+            i += 1
+        elif ch in "}])":
+            depth -= 1
+            i += 1
+        elif ch == "\n":
             line += 1
             i += 1
         elif ch == "#" or text.startswith("//", i):

@@ -13,16 +13,20 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from mfa_lint.files import ScanError
 from mfa_lint.scanning.file_scan import scan_file
 from mfa_lint.scanning.module_context import ModuleTexts
 from mfa_lint.scanning.options import ScanOptions
-from mfa_lint.scanning.results import FileReport
+from mfa_lint.scanning.results import UNREADABLE, FileReport
 
 #: Fewer files than this per worker and the scan runs serially.
 MIN_FILES_PER_WORKER = 16
 CHUNK = 8
+WORKER_DIED = "not scanned: a worker process died (killed or out of memory); --jobs 1 shows which file"
 
 _worker_options: ScanOptions | None = None
 _worker_modules: ModuleTexts | None = None
@@ -96,5 +100,12 @@ def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Itera
         for path, explicit in tasks:
             yield scan_file(path, explicit, options, modules)
         return
-    with _context().Pool(workers, initializer=_init, initargs=(options,)) as pool:
-        yield from pool.imap(_scan_one, tasks, chunksize=CHUNK)
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(options,)) as pool:
+            for report in pool.map(_scan_one, tasks, chunksize=CHUNK):
+                done += 1
+                yield report
+    except BrokenProcessPool:  # a worker died (killed, out of memory): say so for every file not reported, no hang
+        for path, _ in tasks[done:]:
+            yield FileReport(path, UNREADABLE, errors=[ScanError(path, WORKER_DIED)])

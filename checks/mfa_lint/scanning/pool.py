@@ -20,6 +20,7 @@ from typing import Any
 
 from mfa_lint.files import ScanError
 from mfa_lint.scanning.file_scan import ToParse, scan_file, triage
+from mfa_lint.scanning.formats import prepare
 from mfa_lint.scanning.module_context import ModuleTexts
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.results import UNREADABLE, FileReport
@@ -120,9 +121,13 @@ def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Itera
         for report in triaged:
             yield report if report is not None else scan_file(*next(pending), options, modules)
         return
+    context = _context()
+    if context.get_start_method() == "fork":  # import the parsers once, here: every worker inherits them
+        for path in {os.path.splitext(p)[1].lower(): p for p, _ in kept}.values():
+            prepare(path)
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(options,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(options,)) as pool:
             parsed = pool.map(_parse_one, kept, chunksize=CHUNK)
             for report in triaged:
                 yield report if report is not None else next(parsed)

@@ -131,7 +131,7 @@ def test_heredoc_operator_key(marker: str) -> None:
         "}",
     ]
     text = (
-        'resource "aws_iam_role_policy" "p" {\n'
+        'resource "aws_iam_user_policy" "p" {\n'
         f"  policy = {marker}\n" + "".join(f"{indent}{line}\n" for line in body) + f"{indent[:2]}EOF\n}}\n"
     )
     [s] = read(text)

@@ -22,6 +22,7 @@ class Rule:
     title: str
     rationale: str
     fix: str  # shown when a finding has no fix text of its own
+    summary: str = ""  # what it fires on, one line for the README's rule table (markdown)
     kinds: frozenset[str] | None = None  # policy kinds it applies to; None: every kind
     example: tuple[dict, dict] | None = None  # (statement that fires, the statement fixed) for the rule page
     example_kind: str = "identity"  # the policy kind the example is analysed as

@@ -29,6 +29,7 @@ RULE = Rule(
     severity="warning",
     security_severity=5.0,
     name="scp-mfa-deny-unscoped",
+    summary='an MFA deny in an SCP/RCP that, evaluated for a role session and an SSO session, still denies them',
     title="MFA deny in an SCP/RCP also denies role sessions and SSO users",
     rationale=(
         "Service and resource control policies apply to every principal in the member accounts. Role "

@@ -22,6 +22,7 @@ RULE = Rule(
     severity="warning",
     security_severity=3.0,
     name="mfa-enrolment-blocked",
+    summary='an MFA deny in an identity policy whose actions and resources (ARNs by segment) block `iam:CreateVirtualMFADevice` / `iam:EnableMFADevice`',
     title="MFA deny also blocks enrolling an MFA device",
     rationale=(
         "The Deny applies to callers without MFA and covers iam:CreateVirtualMFADevice (on an arn:…:iam::…:mfa/… "

@@ -27,6 +27,7 @@ class Rule:
     example: tuple[dict, dict] | None = None  # (statement that fires, the statement fixed) for the rule page
     example_kind: str = "identity"  # the policy kind the example is analysed as
     exclusive: bool = False  # when it fires for a statement, no other rule is decided for that statement
+    at_statement: bool = False  # its findings point at the statement's first line, not at an operator key
 
     @property
     def doc_url(self) -> str:

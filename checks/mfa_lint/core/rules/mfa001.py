@@ -21,7 +21,11 @@ RULE = Rule(
     severity="error",
     security_severity=8.0,
     name="deny-fails-open",
-    summary='a Deny that does not apply to access keys (or to sessions without MFA, e.g. through the age key) because its operator is false on the absent key, with no companion covering them; role policies meet no access keys, public resource policies also meet anonymous requests',
+    summary=(
+        'a Deny that does not apply to access keys (or to sessions without MFA, e.g. through the age key) '
+        'because its operator is false on the absent key, with no companion covering them; role policies meet'
+        ' no access keys, public resource policies also meet anonymous requests'
+    ),
     title="MFA deny fails open for callers without the MFA key",
     rationale=(
         "A Deny meant to block callers without MFA uses an operator that is false when the key is absent. "

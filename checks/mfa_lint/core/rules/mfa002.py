@@ -20,7 +20,11 @@ RULE = Rule(
     severity="error",
     security_severity=8.0,
     name="allow-fails-open",
-    summary='an Allow that admits MFA and also access keys without MFA (`BoolIfExists true`, `ForAllValues:Bool`, `StringNotEquals false`, …) or sessions without MFA (`Bool ["true","false"]`, `NumericLessThanIfExists` age beside `Null false`)',
+    summary=(
+        'an Allow that admits MFA and also access keys without MFA (`BoolIfExists true`, `ForAllValues:Bool`,'
+        ' `StringNotEquals false`, …) or sessions without MFA (`Bool ["true","false"]`, '
+        '`NumericLessThanIfExists` age beside `Null false`)'
+    ),
     title="MFA allow fails open for callers without MFA",
     rationale=(
         "An Allow meant to require MFA also matches requests without it: an IfExists operator or a "

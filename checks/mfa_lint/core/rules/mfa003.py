@@ -18,7 +18,10 @@ RULE = Rule(
     severity="error",
     security_severity=8.0,
     name="mfa-condition-broken",
-    summary='`"flase"`, a non-number under `Numeric*`, `Date*`/`Ip*`/`Arn*` on an MFA key, a misspelled key, contradictory tests',
+    summary=(
+        '`"flase"`, a non-number under `Numeric*`, `Date*`/`Ip*`/`Arn*` on an MFA key, a misspelled key, '
+        'contradictory tests'
+    ),
     title="MFA condition cannot work as written",
     rationale=(
         "The MFA test has a value invalid for its operator, an operator that cannot apply to the key, a "

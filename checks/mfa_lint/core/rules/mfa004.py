@@ -39,6 +39,7 @@ RULE = Rule(
         "them for a role session, an SSO session, a federated user, a service-linked role, an IAM user and root."
     ),
     fix=f"Scope the statement to IAM users: add {_SCOPE} (or make its principal test exclude every role session).",
+    at_statement=True,
     kinds=frozenset({"scp", "rcp"}),
     example=(
         {"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Condition": NO_MFA},

@@ -22,7 +22,10 @@ RULE = Rule(
     severity="warning",
     security_severity=3.0,
     name="mfa-enrolment-blocked",
-    summary='an MFA deny in an identity policy whose actions and resources (ARNs by segment) block `iam:CreateVirtualMFADevice` / `iam:EnableMFADevice`',
+    summary=(
+        'an MFA deny in an identity policy whose actions and resources (ARNs by segment) block '
+        '`iam:CreateVirtualMFADevice` / `iam:EnableMFADevice`'
+    ),
     title="MFA deny also blocks enrolling an MFA device",
     rationale=(
         "The Deny applies to callers without MFA and covers iam:CreateVirtualMFADevice (on an arn:…:iam::…:mfa/… "
@@ -34,6 +37,7 @@ RULE = Rule(
         f"{SELF_SERVICE_LIST}. With an action list: remove the enrolment actions from it. With NotAction: add "
         "them to it. Never replace a narrower Action by NotAction: that widens the deny."
     ),
+    at_statement=True,
     kinds=frozenset({"identity"}),
     example=(
         {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": NO_MFA},

@@ -41,6 +41,10 @@ def render(rule: Rule) -> str:
             "```",
             "",
             "## Fix",
+            ("`mfa-lint fix` replaces the operator where one replacement closes every escape; otherwise the finding "
+             "says what to do for that statement." if rule.fixable else
+             "No automatic fix: the finding says what to do for that statement."),
+            "",
             rule.fix,
             "",
             "```json",

@@ -28,6 +28,7 @@ class Rule:
     example_kind: str = "identity"  # the policy kind the example is analysed as
     exclusive: bool = False  # when it fires for a statement, no other rule is decided for that statement
     at_statement: bool = False  # its findings point at the statement's first line, not at an operator key
+    fixable: bool = False  # `mfa-lint fix` can apply an operator replacement for some of its findings
 
     @property
     def doc_url(self) -> str:

@@ -40,6 +40,7 @@ RULE = Rule(
         "statement still fails, e.g. NumericGreaterThan age together with Bool true), add a companion Deny with "
         "\"BoolIfExists\": {\"aws:MultiFactorAuthPresent\": \"false\"} over the same actions and resources."
     ),
+    fixable=True,
     example=(
         {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},

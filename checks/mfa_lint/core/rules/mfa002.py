@@ -36,6 +36,7 @@ RULE = Rule(
         "Drop IfExists / the ForAllValues: qualifier (BoolIfExists -> Bool, ForAllValues:Bool -> Bool) and "
         "test \"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"}."
     ),
+    fixable=True,
     example=(
         {"Effect": "Allow", "Principal": _TRUST_ROOT, "Action": "sts:AssumeRole",
          "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}},

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from mfa_lint.core.arns import arn_matches
+from mfa_lint.core.globs import matches
 from mfa_lint.core.keys import AGE, PRESENT
 from mfa_lint.core.operators import Operator
 
@@ -88,8 +89,7 @@ def request_string(value: str | float) -> str:
 
 
 def _glob(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return matches(pattern, text, ignore_case)
 
 
 def _compare(base: str, request: float, threshold: Decimal) -> bool:

@@ -16,8 +16,39 @@ def _is_literal(pattern: str) -> bool:
     return "*" not in pattern and "?" not in pattern
 
 
+_REGEX_STARS = 2  # more `*` than this could make a backtracking regex slow on hostile input
+
+
+class _Wildcard:
+    """Greedy two-pointer wildcard matching: O(len(pattern) * len(text)) at worst, no backtracking blow-up."""
+
+    def __init__(self, pattern: str, ignore_case: bool) -> None:
+        self.pattern, self.ignore_case = _norm(pattern, ignore_case), ignore_case
+
+    def fullmatch(self, text: str) -> bool | None:
+        p, t = self.pattern, _norm(text, self.ignore_case)
+        i = j = 0
+        star, mark = -1, 0
+        while j < len(t):
+            if i < len(p) and (p[i] == "?" or (p[i] != "*" and p[i] == t[j])):
+                i, j = i + 1, j + 1
+            elif i < len(p) and p[i] == "*":
+                star, mark, i = i, j, i + 1
+            elif star >= 0:
+                i, mark = star + 1, mark + 1
+                j = mark
+            else:
+                return None
+        while i < len(p) and p[i] == "*":
+            i += 1
+        return True if i == len(p) else None
+
+
 @lru_cache(maxsize=4096)
-def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str] | _Wildcard:
+    """A matcher with `fullmatch(text)` (truthy on a match) for an IAM wildcard pattern."""
+    if pattern.count("*") > _REGEX_STARS:
+        return _Wildcard(pattern, ignore_case)
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 

@@ -54,7 +54,10 @@ def prepare(path: str) -> None:
 
         from mfa_lint.sources.terraform.hcl_reader import read_terraform  # noqa: F401
     elif lower.endswith(YAML_EXT + TEMPLATE_EXT):
+        from mfa_lint.lazy_imports import import_cfn_lint_decoder
         from mfa_lint.sources.cloudformation import read_cloudformation  # noqa: F401
+
+        import_cfn_lint_decoder()
 
 
 def _looks_like_plan(doc: Any) -> bool:

@@ -128,12 +128,14 @@ def unified_diff(plan: FixPlan) -> str:
     return "".join(chunks)
 
 
-def describe(plan: FixPlan) -> list[str]:
+def describe(plan: FixPlan, *, written: bool = True) -> list[str]:
+    """One line per fix: `fixed` when it was written, `would fix` when it was only shown (`--diff`)."""
+    done = "fixed" if written else "would fix"
     lines = []
     for file in plan.files:
         for located in file.applied:
             f, span = located.finding, located.span
-            lines.append(f"fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}")
+            lines.append(f"{done} {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}")
     for located, why in plan.refused:
         f, span = located.finding, located.span
         lines.append(f"not fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}: {why}")

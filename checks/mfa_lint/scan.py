@@ -41,6 +41,12 @@ _OURS_JSON = re.compile(r"\"(?:Statement|AWSTemplateFormatVersion|Resources|plan
 _TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
 _TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
 
+
+def looks_like_cloudformation_yaml(text: str) -> bool:
+    """A cheap test before decoding: a top-level AWSTemplateFormatVersion, Resources or Transform key."""
+    return bool(_CFN_YAML.search(text))
+
+
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
 
 
@@ -85,6 +91,16 @@ class ScanOptions:
     skip_unrelated: bool = False  # in a walk, leave unparsed the files that cannot hold an MFA test
     #: path -> text used instead of the file on disk (`fix --diff` re-scans its edits without writing them).
     overrides: Mapping[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()  # globs not to scan (perf: the walk)
+    respect_gitignore: bool = True
+    jobs: int | None = None  # None: os.cpu_count()
+    check_syntax: bool = False
+    parse_timeout: float | None = None  # seconds; None: the reader's own bound
+    #: plain policy JSON: glob -> policy kind, first match wins; then the path (infer_kind), then `kind`
+    kinds: tuple[tuple[str, str], ...] = ()
+    infer_kind: bool = True
+    select: frozenset[str] | None = None  # only these rule ids (None: every rule)
+    ignore: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -165,7 +181,10 @@ def _json_sites(path: str, text: str, explicit: bool, options: ScanOptions) -> t
     from mfa_lint.sources.policy_json import is_policy_document, read_policy_json
 
     if is_policy_document(doc):
-        return "policy", read_policy_json(path, text, options.kind)
+        from mfa_lint.kinds import choose_kind
+
+        kind = choose_kind(path, options.kinds, options.kind, infer=options.infer_kind).kind
+        return "policy", read_policy_json(path, text, kind)
     raise _NotOurs()
 
 
@@ -307,9 +326,28 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     options = options or ScanOptions()
     result = ScanResult()
     tf_dirs: dict[str, dict[str, str]] = {}
-    for path, explicit in collect_files(list(paths) or ["."], result.errors):
+    paths = list(paths) or ["."]
+    # a text given in `overrides` for a path that is not on disk (`scan -` reads standard input) is a named file
+    virtual = [p for p in paths if p in options.overrides and not os.path.lexists(p)]
+    for path, explicit in collect_files([p for p in paths if p not in virtual], result.errors):
         scan_file(path, explicit and not options.ignore_unknown, options, result, tf_dirs)
+    for path in virtual:
+        scan_file(path, True, options, result, tf_dirs)
     result.findings.sort(key=lambda f: (f.file, f.span.line, f.span.column, f.finding.rule_id))
+    return select_rules(result, options.select, options.ignore)
+
+
+def select_rules(result: ScanResult, select: frozenset[str] | None, ignore: frozenset[str]) -> ScanResult:
+    """Drop the findings of rules not selected (`select`/`ignore`): they are not reported, not even as suppressed."""
+    if select is None and not ignore:
+        return result
+
+    def wanted(located: Located) -> bool:
+        rule_id = located.finding.rule_id
+        return (select is None or rule_id in select) and rule_id not in ignore
+
+    result.findings = [f for f in result.findings if wanted(f)]
+    result.suppressed = [f for f in result.suppressed if wanted(f)]
     return result
 
 

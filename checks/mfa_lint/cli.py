@@ -264,9 +264,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if options.overrides:
         raise ConfigError("fix cannot edit standard input: use scan -")
     plan, result = fix(paths, options, apply=not args.diff)
-    if args.diff:
-        sys.stdout.write(unified_diff(plan))
+    if args.diff:  # bytes: the CRLF and BOM of the files stay in the patch, whatever the terminal's encoding
         sys.stdout.flush()
+        sys.stdout.buffer.write(unified_diff(plan).encode("utf-8"))
+        sys.stdout.buffer.flush()
     lines = describe(plan, written=not args.diff)
     if lines:  # stdout stays a clean diff, or a clean json/sarif/github report
         print("\n".join(lines), file=sys.stderr if args.diff or args.format != "text" else sys.stdout)

@@ -23,6 +23,9 @@ class Rule:
     rationale: str
     fix: str
     kinds: frozenset[str] | None = None  # policy kinds it applies to; None: every kind
+    #: GitHub code scanning's 0-10 rank, one per rule on every surface. checkov derives the value in its own SARIF
+    #: from checkov_severity (HIGH 8.9, MEDIUM 6.9, LOW 3.9) and offers no way to set it, so these are its values.
+    security_severity: float = 0.0
 
     @property
     def doc_url(self) -> str:
@@ -44,6 +47,7 @@ RULES: dict[str, Rule] = {
             cfn_lint_id="E9001",
             severity="error",
             checkov_severity="HIGH",
+            security_severity=8.9,
             name="deny-fails-open",
             title="MFA deny fails open for callers without the MFA key",
             rationale=(
@@ -62,6 +66,7 @@ RULES: dict[str, Rule] = {
             cfn_lint_id="E9002",
             severity="error",
             checkov_severity="HIGH",
+            security_severity=8.9,
             name="allow-fails-open",
             title="MFA allow fails open for callers without MFA",
             rationale=(
@@ -79,6 +84,7 @@ RULES: dict[str, Rule] = {
             cfn_lint_id="E9003",
             severity="error",
             checkov_severity="HIGH",
+            security_severity=8.9,
             name="mfa-condition-broken",
             title="MFA condition cannot work as written",
             rationale=(
@@ -94,6 +100,7 @@ RULES: dict[str, Rule] = {
             cfn_lint_id="W9004",
             severity="warning",
             checkov_severity="MEDIUM",
+            security_severity=6.9,
             name="scp-mfa-deny-unscoped",
             title="MFA deny in an SCP/RCP also denies role sessions and SSO users",
             rationale=(
@@ -109,6 +116,7 @@ RULES: dict[str, Rule] = {
             cfn_lint_id="W9005",
             severity="warning",
             checkov_severity="LOW",
+            security_severity=3.9,
             name="mfa-enrolment-blocked",
             title="MFA deny also blocks enrolling an MFA device",
             rationale=(

@@ -190,3 +190,17 @@ def test_upstream_python_hcl2_is_detected_with_the_repair_command(tmp_path):
     env["PYTHONPATH"] = str(checks)  # the real installation is fine
     assert subprocess.run([sys.executable, "-m", "mfa_lint", "scan", "bad.json"], cwd=tmp_path, env=env,
                           capture_output=True).returncode == 1
+
+
+def test_the_documented_example_is_valid_and_names_every_key(tmp_path):
+    """docs/cli.md's configuration example loads as it is, and documents every key there is."""
+    import re
+
+    from mfa_lint.config import KEYS, load_file
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    (example,) = re.findall(r"```toml\n(# pyproject.toml.*?)```", docs, re.DOTALL)
+    (tmp_path / "pyproject.toml").write_text(example)
+    assert set(load_file(str(tmp_path / "pyproject.toml"))) == set(KEYS)
+    for key in KEYS:
+        assert f"`{key}" in docs, key

@@ -51,6 +51,17 @@ def test_pyproject_table_found_from_a_subfolder_and_overridden_by_flags(tmp_path
     assert rules(report) == [("deny.json", "MFA005", "identity")]
 
 
+def test_exclude_globs_of_the_file_are_anchored_at_its_folder(tmp_path):
+    write(tmp_path / "pyproject.toml", PYPROJECT)
+    write(tmp_path / "vendor" / "bad.json", DENY_BOOL_FALSE)
+    write(tmp_path / "policies" / "vendor" / "bad.json", DENY_BOOL_FALSE)  # not the root's vendor/: scanned
+    for cwd, path in ((tmp_path, "."), (tmp_path / "policies", "..")):
+        _, report = scan_json(cwd, "--fail-on", "never", path)
+        assert [Path(f["file"]).parent.parent.name for f in report["findings"]] == ["policies"], report["findings"]
+    _, report = scan_json(tmp_path, "--exclude", "policies", ".")  # flags add to the file's
+    assert report["findings"] == []
+
+
 def test_show_config_says_where_each_value_comes_from(tmp_path):
     write(tmp_path / "pyproject.toml", PYPROJECT)
     proc = run("scan", "--show-config", "--jobs", "3", "--kind", "trust", ".", cwd=tmp_path)
@@ -61,7 +72,7 @@ def test_show_config_says_where_each_value_comes_from(tmp_path):
     assert settings["kind"] == 'kind = "trust"  # command line'
     assert settings["select"].endswith("# default") and settings["ignore"] == 'ignore = ["MFA002"]  # pyproject.toml'
     assert f'"{tmp_path}/policies/org/**" = "scp"' in settings["kinds"]
-    assert f'"{tmp_path}/vendor/**"' in settings["exclude"]
+    assert settings["exclude"] == f'exclude = ["vendor/**"]  # pyproject.toml; globs from {tmp_path}'
     assert proc.stdout.startswith(f"# configuration file: {tmp_path / 'pyproject.toml'}")
 
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mfa_lint import __version__
-from mfa_lint.config import ConfigError, parse_size
+from mfa_lint.config import ConfigError, parse_seconds, parse_size
 from mfa_lint.core.catalog import POLICY_KINDS
+from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
 
 FORMATS = ("text", "json", "sarif", "github")
 STDIN = "-"
@@ -64,6 +65,9 @@ def _positive(cast: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+_seconds = parse_seconds
+
+
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
     parser.add_argument("--kind", action="append", type=_checked(_kind_arg), metavar="[GLOB=]KIND",
@@ -83,21 +87,23 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="never report these rules (comma-separated ids; repeatable)")
     parser.add_argument("--max-file-size", type=_checked(parse_size), metavar="SIZE",
                         help="skip (as an error) files larger than this (default: 10M)")
-    parser.add_argument("--exclude", action="append", metavar="GLOB", help="do not scan what GLOB matches "
-                        "(repeatable)")
+    parser.add_argument("--exclude", action="append", metavar="GLOB",
+                        help="leave out walked files and folders matching GLOB (gitignore syntax, from the current "
+                        "directory; repeatable; adds to the configuration file's); named files are always read")
     parser.add_argument("--no-ignore", dest="respect_gitignore", action="store_const", const=False,
-                        help="also scan files that .gitignore ignores")
+                        help="also walk what .gitignore files ignore (.venv, node_modules, .terraform etc. stay "
+                        "skipped)")
     parser.add_argument("--jobs", "-j", type=_checked(_positive(int)), metavar="N",
-                        help="worker processes (default: the number of CPUs)")
+                        help="worker processes (default: one per CPU; 1: serial)")
     parser.add_argument("--check-syntax", action="store_const", const=True,
-                        help="parse every file in a walk, so that syntax errors are reported")
-    parser.add_argument("--parse-timeout", type=_checked(_positive(float)), metavar="SECONDS",
-                        help="give up on a file whose parse takes longer than this")
+                        help="parse every walked file, also those that cannot hold an MFA condition, so that their "
+                        "syntax errors are reported (slower; by default such files are not parsed)")
+    parser.add_argument("--parse-timeout", type=_checked(_seconds), metavar="SECONDS",
+                        help=f"give up on a file after this long, as an error (default: {DEFAULT_PARSE_TIMEOUT:g}; "
+                        "0: no limit)")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
-    parser.add_argument("--skip-unrelated", action="store_true",
-                        help="in a walk, do not parse files that cannot hold an MFA condition (much faster on large "
-                        "repositories; syntax errors in those files then go unreported)")
+    parser.add_argument("--skip-unrelated", action="store_true", help=argparse.SUPPRESS)  # the default since 0.2
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="with PATH -: the file name standard input stands for (its format, kind and folder)")
     parser.add_argument("--config", metavar="FILE",
@@ -132,10 +138,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The flags given on the command line, keyed like the configuration file (None: not given)."""
-    kinds = [(glob, kind) for glob, kind in args.kind or [] if glob is not None]
+    from mfa_lint.kinds import anchor
+
+    cwd = os.getcwd()
+    kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind or [] if glob is not None]
     defaults = [kind for glob, kind in args.kind or [] if glob is None]
     return {
-        "exclude": tuple(args.exclude) if args.exclude else None,
+        "exclude": tuple((cwd, glob) for glob in args.exclude) if args.exclude else None,
         "kinds": tuple(kinds) or None,
         "kind": defaults[-1] if defaults else None,
         "infer-kind": args.infer_kind,
@@ -156,9 +165,9 @@ def _options(args: argparse.Namespace, config, overrides: dict[str, str]):
 
     return ScanOptions(
         kind=config["kind"], tf_root=config["tf-root"], max_file_size=config["max-file-size"],
-        ignore_unknown=args.ignore_unknown, skip_unrelated=args.skip_unrelated, overrides=overrides,
-        exclude=config["exclude"], respect_gitignore=config["respect-gitignore"], jobs=config["jobs"],
-        check_syntax=config["check-syntax"], parse_timeout=config["parse-timeout"], kinds=config["kinds"],
+        ignore_unknown=args.ignore_unknown, overrides=overrides,
+        exclude_in=config["exclude"], respect_gitignore=config["respect-gitignore"], jobs=config["jobs"],
+        check_syntax=config["check-syntax"], parse_timeout=config["parse-timeout"] or None, kinds=config["kinds"],
         infer_kind=config["infer-kind"], select=config["select"], ignore=config["ignore"],
     )
 
@@ -211,7 +220,7 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
     text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
-        from mfa_lint.scan import looks_like_cloudformation_yaml
+        from mfa_lint.scanning.formats import looks_like_cloudformation_yaml
 
         stripped = text.lstrip()
         name = "stdin.json" if stripped.startswith(("{", "[")) else (

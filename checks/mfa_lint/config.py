@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mfa_lint.core.catalog import POLICY_KINDS, RULES
-from mfa_lint.path_globs import anchor
-from mfa_lint.scan import DEFAULT_MAX_FILE_SIZE
+from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
+from mfa_lint.kinds import anchor
+from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,10 +90,17 @@ def _jobs(value: Any) -> int:
     return value
 
 
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"expected a positive number of seconds, not {value!r}")
-    return float(value)
+def parse_seconds(value: Any) -> float:
+    """Seconds (a number or its text); 0 means no limit."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number of seconds (0: no limit), not {value!r}")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"expected a number of seconds (0: no limit), not {value!r}")
+    return seconds
 
 
 def _bool(value: Any) -> bool:
@@ -138,7 +146,7 @@ KEYS: dict[str, Key] = {
     "select": Key(_rule_ids, None, "report only these rules (mfa-lint or cfn-lint ids)"),
     "ignore": Key(_rule_ids, frozenset(), "never report these rules"),
     "jobs": Key(_jobs, None, "worker processes (default: the number of CPUs)"),
-    "parse-timeout": Key(_seconds, None, "give up on a file whose parse takes longer than this (seconds)"),
+    "parse-timeout": Key(parse_seconds, DEFAULT_PARSE_TIMEOUT, "time budget of one file (seconds; 0: no limit)"),
     "respect-gitignore": Key(_bool, True, "skip files that .gitignore ignores in a walk"),
     "check-syntax": Key(_bool, False, "parse every file in a walk so that syntax errors are reported"),
     "max-file-size": Key(parse_size, DEFAULT_MAX_FILE_SIZE, "files larger than this are errors"),
@@ -219,8 +227,8 @@ def load_file(path: str) -> dict[str, Any]:
 
 def _anchored(key: str, value: Any, directory: str) -> Any:
     """Globs and folders in a config file are relative to the file's folder, wherever the scan is started."""
-    if key == "exclude":
-        return tuple(anchor(p, directory) for p in value)
+    if key == "exclude":  # gitignore-style, anchored at the file's folder (see files.collect_files)
+        return tuple((directory, p) for p in value)
     if key == "kinds":
         return tuple((anchor(p, directory), k) for p, k in value)
     if key == "tf-root":
@@ -265,9 +273,14 @@ def show(config: Config) -> str:
     """`scan --show-config`: every setting, its value and where it came from."""
     lines = [f"# configuration file: {config.file or 'none found'}"]
     for key, setting in config.settings.items():
-        kinds = ", ".join(f'"{p}" = "{k}"' for p, k in setting.value) if key == "kinds" else None
-        value = "{ " + kinds + " }" if kinds is not None else None
-        lines.append(f"{key} = {value or _toml(setting.value)}  # {setting.origin}")
+        value, note = _toml(setting.value), ""
+        if key == "kinds":
+            value = "{ " + ", ".join(f'"{p}" = "{k}"' for p, k in setting.value) + " }"
+        elif key == "exclude":
+            value = "[" + ", ".join(f'"{p}"' for _, p in setting.value) + "]"
+            folders = sorted({base for base, _ in setting.value})
+            note = f"; globs from {', '.join(folders)}" if folders else ""
+        lines.append(f"{key} = {value}  # {setting.origin}{note}")
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mfa_lint.path_globs import glob_matches
+from mfa_lint.gitignore import parse_line
 
 # A folder or file (without extension) named one of these, after lower-casing and reading "_" and " " as "-".
 _NAMES: dict[str, str] = {}
@@ -38,6 +38,26 @@ _SUFFIXES = tuple((name, kind) for name, kind in _NAMES.items() if "-" in name a
 # File names that start with an unambiguous abbreviation and a separator (`scp-deny-root`, `rcp_require_mfa`).
 _PREFIX = re.compile(r"^(scp|rcp)s?-")
 _JSON_SUFFIXES = (".json", ".json.tpl", ".json.tftpl", ".tpl", ".tftpl", ".txt", ".policy")
+
+
+def anchor(pattern: str, directory: str) -> str:
+    """A `kinds` glob made absolute against the folder it is relative to (the config file's, or the working
+    directory for `--kind GLOB=KIND`); a glob without `/` stays a file-name glob that matches at any depth."""
+    pattern = pattern.replace(os.sep, "/")
+    if "/" not in pattern.rstrip("/"):
+        return pattern
+    if pattern.startswith("/"):
+        return pattern
+    return os.path.join(os.path.abspath(directory), pattern.removeprefix("./")).replace(os.sep, "/")
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """Whether a `kinds` glob (gitignore syntax, as `--exclude`; anchored by `anchor`) matches the file."""
+    parsed = parse_line(pattern)
+    if parsed is None or parsed.negated:
+        return False
+    absolute = os.path.abspath(path).replace(os.sep, "/").lstrip("/")
+    return parsed.regex.match(absolute) is not None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Every test runs the real CLI in a subprocess over real files in a temporary fold
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -198,6 +200,18 @@ def test_upstream_python_hcl2_is_detected_with_the_repair_command(tmp_path):
     assert proc.stderr.rstrip().endswith(
         "pip uninstall -y python-hcl2 && pip install --force-reinstall --no-deps bc-python-hcl2")
     assert subprocess.run([sys.executable, "-m", "mfa_lint", "rules"], env=env, capture_output=True).returncode == 0
+    # bc-python-hcl2 installed again on top: its files match its RECORD, both tools work, no error
+    digest = base64.urlsafe_b64encode(hashlib.sha256((site / "hcl2" / "__init__.py").read_bytes()).digest())
+    (site / "bc_python_hcl2-0.4.3.dist-info").mkdir()
+    (site / "bc_python_hcl2-0.4.3.dist-info" / "RECORD").write_text(
+        f"hcl2/__init__.py,sha256={digest.rstrip(b'=').decode()},10\nhcl2/__pycache__/x.pyc,,\n")
+    proc = subprocess.run([sys.executable, "-m", "mfa_lint", "scan", "bad.json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "python-hcl2" not in proc.stderr, proc.stderr
+    (site / "hcl2" / "__init__.py").write_text("# upstream's file\n" + Path(hcl2.__file__).read_text())
+    proc = subprocess.run([sys.executable, "-m", "mfa_lint", "scan", "bad.json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "has overwritten" in proc.stderr
     env["PYTHONPATH"] = str(checks)  # the real installation is fine
     assert subprocess.run([sys.executable, "-m", "mfa_lint", "scan", "bad.json"], cwd=tmp_path, env=env,
                           capture_output=True).returncode == 1

@@ -153,6 +153,9 @@ def test_stdin(tmp_path):
     proc = scan_stdin("{not json", "-")
     assert proc.returncode == 2 and "stdin.json" in proc.stdout
     assert run("scan", "--stdin-filename", "x.json", ".", cwd=tmp_path).returncode == 2
+    write(tmp_path / "org" / ".mfa-lint.toml", 'select = ["MFA004"]\n')  # found from --stdin-filename's folder
+    proc = scan_stdin(DENY_BOOL_FALSE, "--stdin-filename", "org/policy.json", "-")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout
 
 
 def test_tf_root_must_exist(tmp_path):

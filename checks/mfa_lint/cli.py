@@ -234,7 +234,8 @@ def _prepare(args: argparse.Namespace):
     from mfa_lint.config import resolve
 
     paths = args.paths or ["."]
-    config = resolve(_flags(args), paths, args.config)
+    # standard input stands for --stdin-filename: its folder is where the configuration file is looked for
+    config = resolve(_flags(args), [args.stdin_filename or p if p == STDIN else p for p in paths], args.config)
     tf_root = config["tf-root"]
     if tf_root is not None and not os.path.isdir(tf_root):
         raise ConfigError(f"--tf-root {tf_root}: no such directory ({config.origin('tf-root')})")

@@ -40,7 +40,7 @@ def _rules() -> list[dict]:
             "defaultConfiguration": {"level": r.severity},
             "properties": {
                 "cfn-lint-id": r.cfn_lint_id,
-                "security-severity": f"{r.security_severity:.1f}",
+                "security-severity": f"{r.security_severity:.1f}",  # GitHub ranks security alerts by it (0-10)
                 "tags": ["security", "iam", "mfa"],
                 "precision": "very-high",
             },

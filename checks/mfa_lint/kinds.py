@@ -33,8 +33,11 @@ for _kind, _names in (
 ):
     _NAMES.update(dict.fromkeys(_names, _kind))
 
-# File names that end with one of these multi-word names (`ec2-trust-policy`, `lambda-assume-role-policy`).
-_SUFFIXES = tuple((name, kind) for name, kind in _NAMES.items() if "-" in name and name.endswith("policy"))
+# File names that end with one of these multi-word names (`ec2-trust-policy`, `lambda-assume-role-policy`,
+# `cfn-trust-relationship`).
+_SUFFIXES = tuple(
+    (name, kind) for name, kind in _NAMES.items() if "-" in name and name.endswith(("policy", "relationship"))
+)
 # File names that start with an unambiguous abbreviation and a separator (`scp-deny-root`, `rcp_require_mfa`).
 _PREFIX = re.compile(r"^(scp|rcp)s?-")
 _JSON_SUFFIXES = (".json", ".json.tpl", ".json.tftpl", ".tpl", ".tftpl", ".txt", ".policy")

@@ -110,6 +110,10 @@ def test_unknown_keys_and_bad_values_are_errors_naming_key_and_file(tmp_path):
     (tmp_path / ".mfa-lint.toml").unlink()
     proc = run("scan", "bad.json", cwd=tmp_path)
     assert proc.returncode == 2 and "pyproject.toml [tool.mfa-lint]: unknown key 'fail_on'" in proc.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.mfa-lint]\nfail-on = "never\n')  # broken, and ours
+    assert "invalid TOML" in run("scan", "bad.json", cwd=tmp_path).stderr
+    (tmp_path / "pyproject.toml").write_text('[project\nname = "x"\n')  # broken, someone else's: not our business
+    assert run("scan", "bad.json", cwd=tmp_path).returncode == 1
     proc = run("scan", "--config", "missing.toml", "bad.json", cwd=tmp_path)
     assert proc.returncode == 2 and "missing.toml: no such configuration file" in proc.stderr
 

@@ -187,8 +187,12 @@ def find_config(start: str) -> str | None:
 def _has_table(path: str) -> bool:
     try:
         return "mfa-lint" in _load(path).get("tool", {})
-    except ConfigError:
-        return True  # a broken pyproject that may hold the table: load_file reports it
+    except ConfigError:  # a broken pyproject.toml is ours to report only if it mentions our table
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return "tool.mfa-lint" in handle.read()
+        except OSError:
+            return False
 
 
 def _load(path: str) -> dict[str, Any]:

@@ -50,8 +50,8 @@ LT, NM, MFO, MFF = LONG_TERM_KEYS, NO_MFA_SESSION, OLD_MFA, FRESH_MFA
 CONTEXTS = (LT, NM, MFO, MFF)
 
 #: Role permission policies are evaluated only for sessions of the role: temporary credentials always carry
-#: aws:MultiFactorAuthPresent, so long-term keys never reach them
-#: (semantics.md, "When the MFA keys are in the request").
+#: aws:MultiFactorAuthPresent, so long-term keys never reach them (semantics.md, "When the MFA keys are in the
+#: request").
 _ROLE_CONTEXTS = (NM, MFO, MFF)
 
 

@@ -51,21 +51,14 @@ def _rules_arg(value: str) -> frozenset[str]:
     return KEYS["select"].parse(value)
 
 
-def _positive(cast: Callable[[str], Any]) -> Callable[[str], Any]:
-    def parse(value: str) -> Any:
-        try:
-            number = cast(value)
-        except ValueError:
-            raise ValueError(f"not a number: {value!r}") from None
-        if number <= 0:
-            raise ValueError(f"must be positive, not {value}")
-        return number
+def _jobs_arg(value: str) -> int:
+    from mfa_lint.config import KEYS
 
-    parse.__name__ = cast.__name__
-    return parse
-
-
-_seconds = parse_seconds
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"not a number of processes: {value!r}") from None
+    return KEYS["jobs"].parse(number)
 
 
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -93,12 +86,12 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-ignore", dest="respect_gitignore", action="store_const", const=False,
                         help="also walk what .gitignore files ignore (.venv, node_modules, .terraform etc. stay "
                         "skipped)")
-    parser.add_argument("--jobs", "-j", type=_checked(_positive(int)), metavar="N",
+    parser.add_argument("--jobs", "-j", type=_checked(_jobs_arg), metavar="N",
                         help="worker processes (default: one per CPU; 1: serial)")
     parser.add_argument("--check-syntax", action="store_const", const=True,
                         help="parse every walked file, also those that cannot hold an MFA condition, so that their "
                         "syntax errors are reported (slower; by default such files are not parsed)")
-    parser.add_argument("--parse-timeout", type=_checked(_seconds), metavar="SECONDS",
+    parser.add_argument("--parse-timeout", type=_checked(parse_seconds), metavar="SECONDS",
                         help=f"give up on a file after this long, as an error (default: {DEFAULT_PARSE_TIMEOUT:g}; "
                         "0: no limit)")
     parser.add_argument("--ignore-unknown", action="store_true",

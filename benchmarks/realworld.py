@@ -282,15 +282,22 @@ def rel(root: Path, file: str) -> str:
         return file
 
 
+_MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
+
+
 def checkov_resource(framework: str, resource: str) -> str:
-    """checkov's resource id -> the CLI's naming (CloudFormation logical id; `data.` for data sources)."""
+    """checkov's resource id -> the CLI's naming (CloudFormation logical id; `data.` for data sources; no
+    `module.x.` prefix: checkov names a module's resources by the call that reached them, the CLI by their file)."""
     if framework == "cloudformation":
         return resource.rsplit(".", 1)[-1]
-    parts = resource.split(".")
-    for i, part in enumerate(parts):  # module.x.aws_iam_policy_document.y -> module.x.data.aws_iam_policy_document.y
-        if part.endswith("_policy_document") and (i == 0 or parts[i - 1] != "data"):
-            return ".".join([*parts[:i], "data", *parts[i:]])
+    resource = _MODULE_PREFIX.sub("", resource)
+    if resource.split(".", 1)[0].endswith("_policy_document"):
+        return "data." + resource
     return resource
+
+
+def cli_resource(resource: str | None) -> str | None:
+    return _MODULE_PREFIX.sub("", resource) if resource else resource
 
 
 @dataclass
@@ -345,8 +352,9 @@ def measure(root: Path, python: str, env: dict[str, str], external: str | None, 
 def compare(root: Path, result: Result, checkov: bool, cfnlint: bool) -> None:
     findings = result.cli.get("findings", [])
     notes = result.cli.get("notes", [])
-    cli_keys = {(f["rule_id"], rel(root, f["file"]), f["resource"]) for f in findings if f.get("resource")}
-    noted = {(rel(root, n["file"]), n.get("resource")) for n in notes}
+    cli_keys = {(f["rule_id"], rel(root, f["file"]), cli_resource(f["resource"])) for f in findings
+                if f.get("resource")}
+    noted = {(rel(root, n["file"]), cli_resource(n.get("resource"))) for n in notes}
     out = result.disagreements
     if checkov:
         for key in sorted(cli_keys):
@@ -357,8 +365,8 @@ def compare(root: Path, result: Result, checkov: bool, cfnlint: bool) -> None:
         for key in sorted(result.checkov_failed - cli_keys):
             label = "checkov FAILED / CLI note" if (key[1], key[2]) in noted else "checkov FAILED / CLI nothing"
             out.append((label, f"{key[0]} {key[1]} {key[2]} (lines {result.checkov_lines.get(key, '?')})"))
-        for key in sorted(result.checkov_passed):
-            if (key[1], key[2]) in noted and key not in cli_keys:
+        for key in sorted(result.checkov_passed):  # a note where MFA text is: the CLI could not judge it
+            if (key[1], key[2]) in noted and key not in cli_keys and key[1] in result.text:
                 out.append(("checkov PASSED / CLI note", f"{key[0]} {key[1]} {key[2]}"))
     if cfnlint:
         templates = set(result.cfnlint_templates)
@@ -460,7 +468,8 @@ def render(results: list[Result], title: str) -> str:
                              f"{f['resource'] or ''} ({f['policy_kind']})")
             lines.append("")
         if r.disagreements:
-            lines.append("Disagreements:")
+            labels = Counter(label for label, _ in r.disagreements)
+            lines.append("Disagreements (" + ", ".join(f"{k}: {v}" for k, v in sorted(labels.items())) + "):")
             lines += [f"- {label}: `{what}`" for label, what in r.disagreements]
             lines.append("")
         rows = reach_rows(r)

@@ -33,8 +33,9 @@ def test_checkov_resource_names_follow_the_cli() -> None:
     assert realworld.checkov_resource("cloudformation", "AWS::IAM::Role.Admin") == "Admin"
     assert realworld.checkov_resource("terraform", "aws_iam_policy_document.x") == "data.aws_iam_policy_document.x"
     assert realworld.checkov_resource("terraform", "module.m.aws_iam_policy_document.x") == (
-        "module.m.data.aws_iam_policy_document.x"
+        "data.aws_iam_policy_document.x"
     )
+    assert realworld.checkov_resource("terraform", 'module.a["k"].module.b.aws_iam_role.r') == "aws_iam_role.r"
     assert realworld.checkov_resource("terraform", "aws_iam_policy.p") == "aws_iam_policy.p"
 
 

@@ -77,14 +77,20 @@ def read(path: Path) -> str:
 
 def text_conditions(root: Path) -> dict[str, int]:
     """Per file (relative to root): MFA keys in condition positions, in files that may hold a policy."""
-    counts: dict[str, int] = {}
+    return {file: len(lines) for file, lines in text_condition_lines(root).items()}
+
+
+def text_condition_lines(root: Path) -> dict[str, list[int]]:
+    """Per file (relative to root): the line of each MFA key in a condition position."""
+    found: dict[str, list[int]] = {}
     for path in iter_files(root):
         if path.name.lower().endswith(NOT_IAC):
             continue
-        n = len(MFA_CONDITION.findall(read(path)))
-        if n:
-            counts[path.relative_to(root).as_posix()] = n
-    return counts
+        text = read(path)
+        lines = [text.count("\n", 0, m.start()) + 1 for m in MFA_CONDITION.finditer(text)]
+        if lines:
+            found[path.relative_to(root).as_posix()] = lines
+    return found
 
 
 def mfa_templates(root: Path) -> list[Path]:
@@ -305,6 +311,7 @@ class Result:
     name: str
     root: Path
     text: dict[str, int] = field(default_factory=dict)
+    text_lines: dict[str, list[int]] = field(default_factory=dict)
     reach: dict[str, dict[str, int]] = field(default_factory=dict)
     cli: dict[str, Any] = field(default_factory=dict)
     checkov_failed: set[tuple[str, str, str]] = field(default_factory=set)
@@ -319,7 +326,8 @@ class Result:
 
 def measure(root: Path, python: str, env: dict[str, str], external: str | None, do_cfnlint: bool) -> Result:
     result = Result(root.name, root)
-    result.text = text_conditions(root)
+    result.text_lines = text_condition_lines(root)
+    result.text = {file: len(lines) for file, lines in result.text_lines.items()}
     result.cli, result.runs["cli"] = run_cli(python, env, root)
     result.reach, result.runs["reach"] = run_reach(python, env, root)
     if external:
@@ -349,12 +357,25 @@ def measure(root: Path, python: str, env: dict[str, str], external: str | None, 
     return result
 
 
+def _mfa_text_within(result: Result, key: tuple[str, str, str]) -> bool:
+    """Whether the resource's block (checkov's line range) holds an MFA key in a condition position."""
+    lines = result.text_lines.get(key[1], [])
+    span = result.checkov_lines.get(key, "")
+    try:
+        first, last = (int(x) for x in span.split("-"))
+    except ValueError:
+        return bool(lines)
+    return any(first <= line <= last for line in lines)
+
+
 def compare(root: Path, result: Result, checkov: bool, cfnlint: bool) -> None:
     findings = result.cli.get("findings", [])
     notes = result.cli.get("notes", [])
     cli_keys = {(f["rule_id"], rel(root, f["file"]), cli_resource(f["resource"])) for f in findings
                 if f.get("resource")}
-    noted = {(rel(root, n["file"]), cli_resource(n.get("resource"))) for n in notes}
+    noted: dict[tuple[str, str | None], set[str]] = defaultdict(set)  # (file, resource) -> rules the notes name
+    for n in notes:
+        noted[(rel(root, n["file"]), cli_resource(n.get("resource")))] |= set(re.findall(r"MFA00\d", n["message"]))
     out = result.disagreements
     if checkov:
         for key in sorted(cli_keys):
@@ -365,9 +386,15 @@ def compare(root: Path, result: Result, checkov: bool, cfnlint: bool) -> None:
         for key in sorted(result.checkov_failed - cli_keys):
             label = "checkov FAILED / CLI note" if (key[1], key[2]) in noted else "checkov FAILED / CLI nothing"
             out.append((label, f"{key[0]} {key[1]} {key[2]} (lines {result.checkov_lines.get(key, '?')})"))
-        for key in sorted(result.checkov_passed):  # a note where MFA text is: the CLI could not judge it
-            if (key[1], key[2]) in noted and key not in cli_keys and key[1] in result.text:
-                out.append(("checkov PASSED / CLI note", f"{key[0]} {key[1]} {key[2]}"))
+        passed_noted: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key in sorted(result.checkov_passed):  # the CLI could not judge an MFA test checkov says is fine
+            rules = noted.get((key[1], key[2]))
+            if rules is None or key in cli_keys or (rules and key[0] not in rules):
+                continue
+            if _mfa_text_within(result, key):
+                passed_noted[(key[1], key[2])].append(key[0])
+        for (file, resource), rules in sorted(passed_noted.items()):
+            out.append(("checkov PASSED / CLI note", f"{'/'.join(rules)} {file} {resource}"))
     if cfnlint:
         templates = set(result.cfnlint_templates)
         cli_lines = Counter((f["rule_id"], rel(root, f["file"]), f["line"]) for f in findings

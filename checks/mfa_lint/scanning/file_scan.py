@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mfa_lint.files import TERRAFORM_EXT, ScanError, read_text
+from mfa_lint.kinds import choose_kind
 from mfa_lint.lines import line_starts
 from mfa_lint.scanning.budget import BudgetExceeded, budget_message, time_budget
 from mfa_lint.scanning.dedupe import unique, unique_findings
@@ -62,7 +63,8 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
     try:
         prepare(path)
         with time_budget(options.parse_timeout):
-            source, sites = read_sites(path, text, explicit, options.kind, options.tf_root, item.module_texts)
+            kind = choose_kind(path, options.kinds, options.kind, infer=options.infer_kind).kind
+            source, sites = read_sites(path, text, explicit, kind, options.tf_root, item.module_texts)
             lines = line_suppressions(source, text)
             starts = line_starts(text)
             for site in sites:

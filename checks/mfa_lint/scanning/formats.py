@@ -30,6 +30,11 @@ class NotOurs(Exception):
     """The file is none of the formats mfa-lint reads."""
 
 
+def looks_like_cloudformation_yaml(text: str) -> bool:
+    """A cheap test before decoding: a top-level AWSTemplateFormatVersion, Resources or Transform key."""
+    return _CFN_YAML.search(text) is not None
+
+
 def _is_json_text(lower: str, text: str) -> bool:
     return lower.endswith(JSON_EXT) or (lower.endswith(TEMPLATE_EXT) and text.lstrip().startswith("{"))
 

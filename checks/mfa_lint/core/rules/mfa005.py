@@ -7,7 +7,7 @@ by segment), and the fix never widens the deny.
 from __future__ import annotations
 
 from mfa_lint.core.contexts import LT, MFF, MFO, NM
-from mfa_lint.core.coverage import MFA_ENROLMENT, covers_action, reaches_resource
+from mfa_lint.core.coverage import MFA_ENROLMENT, MFA_SELF_SERVICE, covers_action, reaches_resource
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.globs import matches, matches_all
@@ -15,14 +15,17 @@ from mfa_lint.core.model import Statement
 from mfa_lint.core.policy import Policy
 from mfa_lint.core.record import Rule
 from mfa_lint.core.rules.base import NO_MFA, SELF_SERVICE_LIST, finding
-from mfa_lint.core.coverage import MFA_SELF_SERVICE
 
 RULE = Rule(
     id="MFA005",
     cfn_lint_id="W9005",
     severity="warning",
-    security_severity=3.0,
+    security_severity=3.9,  # what checkov's SARIF shows for LOW
     name="mfa-enrolment-blocked",
+    summary=(
+        'an MFA deny in an identity policy whose actions and resources (ARNs by segment) block '
+        '`iam:CreateVirtualMFADevice` / `iam:EnableMFADevice`'
+    ),
     title="MFA deny also blocks enrolling an MFA device",
     rationale=(
         "The Deny applies to callers without MFA and covers iam:CreateVirtualMFADevice (on an arn:…:iam::…:mfa/… "
@@ -34,6 +37,7 @@ RULE = Rule(
         f"{SELF_SERVICE_LIST}. With an action list: remove the enrolment actions from it. With NotAction: add "
         "them to it. Never replace a narrower Action by NotAction: that widens the deny."
     ),
+    at_statement=True,
     kinds=frozenset({"identity"}),
     example=(
         {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": NO_MFA},

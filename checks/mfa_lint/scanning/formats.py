@@ -30,6 +30,11 @@ class NotOurs(Exception):
     """The file is none of the formats mfa-lint reads."""
 
 
+def looks_like_cloudformation_yaml(text: str) -> bool:
+    """A cheap test before decoding: a top-level AWSTemplateFormatVersion, Resources or Transform key."""
+    return _CFN_YAML.search(text) is not None
+
+
 def _is_json_text(lower: str, text: str) -> bool:
     return lower.endswith(JSON_EXT) or (lower.endswith(TEMPLATE_EXT) and text.lstrip().startswith("{"))
 
@@ -54,7 +59,10 @@ def prepare(path: str) -> None:
 
         from mfa_lint.sources.terraform.hcl_reader import read_terraform  # noqa: F401
     elif lower.endswith(YAML_EXT + TEMPLATE_EXT):
+        from mfa_lint.lazy_imports import import_cfn_lint_decoder
         from mfa_lint.sources.cloudformation import read_cloudformation  # noqa: F401
+
+        import_cfn_lint_decoder()
 
 
 def _looks_like_plan(doc: Any) -> bool:

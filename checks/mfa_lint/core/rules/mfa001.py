@@ -19,7 +19,7 @@ RULE = Rule(
     id="MFA001",
     cfn_lint_id="E9001",
     severity="error",
-    security_severity=8.0,
+    security_severity=8.9,  # what checkov's SARIF shows for HIGH (it offers no way to set it)
     name="deny-fails-open",
     summary=(
         'a Deny that does not apply to access keys (or to sessions without MFA, e.g. through the age key) '

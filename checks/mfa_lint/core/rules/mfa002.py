@@ -18,7 +18,7 @@ RULE = Rule(
     id="MFA002",
     cfn_lint_id="E9002",
     severity="error",
-    security_severity=8.0,
+    security_severity=8.9,  # what checkov's SARIF shows for HIGH (it offers no way to set it)
     name="allow-fails-open",
     summary=(
         'an Allow that admits MFA and also access keys without MFA (`BoolIfExists true`, `ForAllValues:Bool`,'

@@ -20,7 +20,7 @@ RULE = Rule(
     id="MFA005",
     cfn_lint_id="W9005",
     severity="warning",
-    security_severity=3.0,
+    security_severity=3.9,  # what checkov's SARIF shows for LOW
     name="mfa-enrolment-blocked",
     summary=(
         'an MFA deny in an identity policy whose actions and resources (ARNs by segment) block '

@@ -56,3 +56,7 @@ def test_harness_on_the_cloudformation_fixtures(tmp_path: Path) -> None:
     # the one fixture that leaves checkov out is also the only place the surfaces may differ: none do
     assert [d for d in result["disagreements"] if d[0].startswith("cfn-lint")] == []
     assert "| cloudformation |" in out.read_text()
+    changed = json.loads(details.read_text())
+    changed["cloudformation"]["totals"]["findings"] += 1
+    assert "→ **" in realworld.render_diff(json.loads(details.read_text()), changed)
+    assert "→" not in realworld.render_diff(changed, changed)

@@ -88,10 +88,29 @@ def text_condition_lines(root: Path) -> dict[str, list[int]]:
         if path.name.lower().endswith(NOT_IAC):
             continue
         text = read(path)
-        lines = [text.count("\n", 0, m.start()) + 1 for m in MFA_CONDITION.finditer(text)]
+        plan = _plan_policies_text(text) if path.name.lower().endswith(".json") else None
+        if plan is not None:  # a plan repeats each policy (planned values, changes, prior state): count it once
+            lines = [1] * len(MFA_CONDITION.findall(plan))
+        else:
+            lines = [text.count("\n", 0, m.start()) + 1 for m in MFA_CONDITION.finditer(text)]
         if lines:
             found[path.relative_to(root).as_posix()] = lines
     return found
+
+
+def _plan_policies_text(text: str) -> str | None:
+    """For a Terraform plan JSON: the planned values of its managed resources' changes, as JSON text; else None."""
+    if '"resource_changes"' not in text or '"format_version"' not in text:
+        return None
+    try:
+        plan = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(plan, dict) or not isinstance(plan.get("resource_changes"), list):
+        return None
+    after = [(rc.get("change") or {}).get("after") for rc in plan["resource_changes"]
+             if isinstance(rc, dict) and rc.get("mode", "managed") == "managed"]
+    return json.dumps(after)
 
 
 def mfa_templates(root: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
+from mfa_lint.sources.unknowns import terraform_unknowns
 
 
 def is_policy_document(doc: Any) -> bool:
@@ -29,4 +30,6 @@ def read_policy_json(path: str, text: str, kind: str = "identity") -> list[Polic
     def locate(doc_path: tuple) -> Span | None:
         return spans.get(tuple(doc_path))
 
-    return [PolicySite(document=document, kind=kind, file=path, resource=None, span=anchor, locate=locate)]
+    # a policy file is often a Terraform template: its `${...}` (not IAM's `${aws:username}`) are unknown
+    return [PolicySite(document=terraform_unknowns(document), kind=kind, file=path, resource=None, span=anchor,
+                       locate=locate)]

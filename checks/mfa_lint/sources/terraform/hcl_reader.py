@@ -16,6 +16,7 @@ from typing import Any
 
 from lark import Tree
 
+from mfa_lint.core.values import Unknown
 from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, PolicyAttribute
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
@@ -28,9 +29,10 @@ from mfa_lint.sources.terraform.hcl_syntax import (
     root_body,
     token_span,
 )
-from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, StringOrigin
+from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope
 from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
-from mfa_lint.sources.terraform_values import is_reference, normalise_version
+from mfa_lint.sources.terraform.template_json import decode
+from mfa_lint.sources.terraform_values import normalise_version
 
 _SKIP_COMMENT = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
 
@@ -186,7 +188,7 @@ def _policy_attributes(body: Tree, policy_attribute: PolicyAttribute) -> list[At
 
 
 _DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
-_POLICY_DOCUMENT_REFERENCE = re.compile(rf"\$\{{data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json\}}")
+_POLICY_DOCUMENT_REFERENCE = re.compile(rf"data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json")
 _POLICY_DOCUMENT_BLOCK = re.compile(rf"^\s*data\s+\"(?:{_DOCUMENT_TYPES})\"\s+\"([\w-]+)\"", re.MULTILINE)
 
 
@@ -196,55 +198,39 @@ def _policy_document_names(texts: list[str]) -> frozenset[str]:
 
 
 def _policy_document_reference(value: Any) -> str | None:
-    """The data source name in `${data.aws_iam_policy_document.x.json}`, else None."""
-    match = _POLICY_DOCUMENT_REFERENCE.fullmatch(value.strip()) if isinstance(value, str) else None
+    """The data source name in `data.aws_iam_policy_document.x.json`, else None."""
+    match = _POLICY_DOCUMENT_REFERENCE.fullmatch(value.raw.strip()) if isinstance(value, Unknown) else None
     return match.group(1) if match else None
 
 
 def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:
-    span = token_span(attr.name_token)
-    value = evaluated.value
-    spans: dict[tuple, Span] = evaluated.spans
-    # A JSON string is decoded here, with positions; invalid JSON and unresolved references go to the core as they
-    # are, and it reports them as notes.
-    if isinstance(value, str) and not is_reference(value):
-        origin = evaluated.origins.get(())
-        try:
-            if origin is not None and origin.offsets is not None and len(origin.offsets) == len(origin.text):
-                value, decoded_spans = loads_with_positions(origin.text)
-                spans = _raw_spans(decoded_spans, origin)
-            elif origin is not None:
-                value, spans = loads_with_positions(origin.text, line=origin.line, column=origin.column)
-            else:  # the JSON came from another file (a variable default elsewhere): no positions in this one
-                value, spans = loads_with_positions(value)[0], {}
-        except SourceError:
-            spans = {}
+    value, spans = decoded_document(evaluated)
     return PolicySite(
         document=normalise_version(value),
         kind=kind,
         file=path,
         resource=address,
-        span=span,
+        span=token_span(attr.name_token),
         locate=_locator(spans),
     )
 
 
-def _raw_spans(decoded: dict[tuple, Span], origin: StringOrigin) -> dict[tuple, Span]:
-    """Spans found in a quoted string's decoded text -> columns of the escaped text in the file (one line)."""
-    offsets = origin.offsets or []
-    starts = [0] + [i + 1 for i, ch in enumerate(origin.text) if ch == "\n"]
-
-    def offset(line: int, column: int) -> int:
-        return starts[min(line, len(starts)) - 1] + column - 1
-
-    spans: dict[tuple, Span] = {}
-    for path, span in decoded.items():
-        start, end = offset(span.line, span.column), offset(span.end_line, span.end_column)
-        if not (0 <= start < len(offsets) and 0 < end <= len(offsets)):
-            continue
-        spans[path] = Span(origin.line, origin.column + offsets[start][0], origin.line,
-                           origin.column + offsets[end - 1][1])
-    return spans
+def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
+    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template) is decoded with
+    positions, its interpolations unknown one by one; invalid JSON goes to the core as it is (a note there)."""
+    value = evaluated.value
+    origin = evaluated.origins.get(())
+    if isinstance(value, (str, Unknown)) and origin is not None:
+        try:
+            return decode(origin)
+        except SourceError:
+            return value, {}
+    if isinstance(value, str):  # the JSON came from another file (a variable default elsewhere)
+        try:
+            return loads_with_positions(value)[0], {}
+        except SourceError:
+            return value, {}
+    return value, evaluated.spans
 
 
 def _policy_document_site(

@@ -14,21 +14,31 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree
 
-from mfa_lint.sources.site import Span
-from mfa_lint.sources.terraform.hcl_syntax import identifier_name, node_span, node_text, token_span
+from mfa_lint.core.values import Unknown
+from mfa_lint.sources.site import SourceError, Span
+from mfa_lint.sources.terraform.hcl_syntax import (
+    attributes,
+    identifier_name,
+    node_span,
+    node_text,
+    parse_hcl,
+    root_body,
+    token_span,
+)
 from mfa_lint.sources.terraform.hcl_templates import (
     Interpolation,
     Part,
     heredoc_content,
-    heredoc_parts,
-    quoted_string_offsets,
+    located_parts,
     quoted_string_parts,
     trim_indent,
 )
+from mfa_lint.sources.terraform.template_json import Resolved, Template
 
 MAX_DEPTH = 256
 MAX_REFERENCE_DEPTH = 16
@@ -58,17 +68,8 @@ class Scope:
     locals: dict[str, Definition] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class StringOrigin:
-    """Where a string value's text sits in the file, to locate positions inside JSON it holds.
-
-    `text` is what to hand `loads_with_positions` (for a `<<-` heredoc: the untrimmed lines, so columns match).
-    """
-
-    text: str
-    line: int
-    column: int
-    offsets: list[tuple[int, int]] | None = None  # quoted strings: decoded char -> raw (start, end) from `column`
+#: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
+StringOrigin = Template
 
 
 @dataclass
@@ -80,12 +81,12 @@ class Evaluated:
     origins: dict[tuple, StringOrigin] = field(default_factory=dict)
 
 
-def reference(source: str) -> str:
-    """The marker the core reads as an unknown value: `${<source text>}` on one line."""
+def reference(source: str) -> Unknown:
+    """An unresolved expression, named by its source text on one line."""
     compact = " ".join(source.split())
     if len(compact) > MAX_REFERENCE_TEXT:
         compact = compact[:MAX_REFERENCE_TEXT] + "..."
-    return "${" + compact + "}"
+    return Unknown(compact)
 
 
 class Evaluator:
@@ -212,10 +213,10 @@ class Evaluator:
     def _string(
         self, token: Token, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
     ) -> Any:
-        parts = quoted_string_parts(str(token))
-        value = self._render(parts, active)
-        if rec and isinstance(value, str):
-            out.origins[path] = StringOrigin(value, token.line, token.column + 1, quoted_string_offsets(str(token)))
+        located = located_parts(str(token)[1:-1], escapes=True)
+        value, values = self._render([p for p, _ in located], active)
+        if rec:
+            out.origins[path] = Template(str(token)[1:-1], token.line, token.column + 1, tuple(located), values)
         return value
 
     def _heredoc(
@@ -225,30 +226,50 @@ class Evaluator:
         if not isinstance(token, Token):
             return reference(node_text(node, text))
         content, trim = heredoc_content(str(token))
-        rendered = self._render(heredoc_parts(content), active, keep_type=False)
+        located = located_parts(content, escapes=False)
+        rendered, values = self._render([p for p, _ in located], active, keep_type=False)
         if rec:
-            out.origins[path] = StringOrigin(rendered, token.line + 1, 1)
-        return trim_indent(rendered) if trim else rendered
+            out.origins[path] = Template(content, token.line + 1, 1, tuple(located), values)
+        return trim_indent(rendered) if trim and isinstance(rendered, str) else rendered
 
-    def _render(self, parts: list[Part], active: tuple[str, ...], *, keep_type: bool = True) -> Any:
-        """Join template parts; `"${var.x}"` alone keeps the variable's type, as Terraform does."""
+    def _render(
+        self, parts: list[Part], active: tuple[str, ...], *, keep_type: bool = True
+    ) -> tuple[Any, tuple[Resolved | None, ...]]:
+        """Join template parts, and each interpolation's value; `"${var.x}"` alone keeps the variable's type, as
+        Terraform does. An interpolation that cannot be resolved makes the string an Unknown naming it."""
+        values = tuple(None if isinstance(part, str) else self._resolve_text(part, active) for part in parts)
         if keep_type and len(parts) == 1 and isinstance(parts[0], Interpolation):
-            resolved, value = self._resolve_text(parts[0], active)
-            return value if resolved else parts[0].source
-        pieces = []
-        for part in parts:
+            resolved = values[0]
+            assert resolved is not None
+            return (resolved.value if resolved.known else Unknown(parts[0].expression)), values
+        pieces: list[str] = []
+        unknown: list[str] = []
+        for part, resolved in zip(parts, values, strict=True):
             if isinstance(part, str):
                 pieces.append(part)
-                continue
-            resolved, value = self._resolve_text(part, active)
-            pieces.append(_template_string(value) if resolved and _is_scalar(value) else part.source)
-        return "".join(pieces)
+            elif resolved is not None and resolved.known and _is_scalar(resolved.value):
+                pieces.append(_template_string(resolved.value))
+            else:
+                unknown.append(part.source if part.directive else part.expression)
+        if unknown:
+            return reference(", ".join(dict.fromkeys(unknown))), values
+        return "".join(pieces), values
 
-    def _resolve_text(self, part: Interpolation, active: tuple[str, ...]) -> tuple[bool, Any]:
-        match = None if part.directive else _SIMPLE_REFERENCE.match(part.expression)
-        if not match:
-            return False, None
-        return self._lookup(match.group(1), match.group(2), (), None, active)
+    def _resolve_text(self, part: Interpolation, active: tuple[str, ...]) -> Resolved:
+        if part.directive:
+            return Resolved(False)
+        match = _SIMPLE_REFERENCE.match(part.expression)
+        if match:
+            known, value = self._lookup(match.group(1), match.group(2), (), None, active)
+            return Resolved(known, value)
+        parsed = _expression(part.expression)
+        if parsed is None or len(active) >= MAX_REFERENCE_DEPTH:
+            return Resolved(False)
+        node, source = parsed
+        value = self._walk(node, "<template>", source, (), Evaluated(None), record=False, active=active + ("<t>",))
+        if _has_unknown(value):
+            return Resolved(False)
+        return Resolved(True, value)
 
     # -- references ---------------------------------------------------------------------------------------------
 
@@ -287,7 +308,7 @@ class Evaluator:
                 value = value[accessor]
             else:
                 return False, None
-        if isinstance(value, str) and value.startswith("${") and value.endswith("}") and "${" not in value[2:]:
+        if isinstance(value, Unknown):
             return False, None  # the definition is itself unresolved: report the reference the user wrote
         return True, value
 
@@ -298,8 +319,8 @@ class Evaluator:
             return name
         inner = _unwrap(node)
         if isinstance(inner, Token) and inner.type == "STRING_LIT":
-            value = self._render(quoted_string_parts(str(inner)), active)
-            return value if isinstance(value, str) else json.dumps(value)
+            value, _ = self._render(quoted_string_parts(str(inner)), active)
+            return value if isinstance(value, (str, Unknown)) else json.dumps(value)
         name = identifier_name(inner) if isinstance(inner, Tree) else None
         return name if name is not None else reference(node_text(node, text))
 
@@ -391,8 +412,31 @@ def _template_string(value: Any) -> str:
     return str(value)
 
 
+def _has_unknown(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, Unknown) or depth > MAX_DEPTH:
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(k, depth + 1) or _has_unknown(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unknown(v, depth + 1) for v in value)
+    return False
+
+
+@lru_cache(maxsize=1024)
+def _expression(source: str) -> tuple[Tree | Token, str] | None:
+    """An interpolation's expression parsed on its own (`jsonencode(local.x)`, `var.a["b"]`), or None."""
+    text = f"x = {source}\n"
+    try:
+        tree = parse_hcl(text)
+    except SourceError:
+        return None
+    for attr in attributes(root_body(tree)):
+        return attr.expression, text
+    return None
+
+
 def _json_decode(value: Any, source: str) -> Any:
-    if isinstance(value, str) and not value.startswith("${"):
+    if isinstance(value, str):
         try:
             return json.loads(value)
         except (ValueError, RecursionError):

@@ -43,6 +43,8 @@ from mfa_lint.sources.terraform.template_json import Resolved, Template
 MAX_DEPTH = 256
 MAX_REFERENCE_DEPTH = 16
 MAX_REFERENCE_TEXT = 200
+#: Nesting of conditionals and comparisons evaluated (each level is a nested walk).
+MAX_OPERATOR_DEPTH = 32
 #: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
 MAX_NODES = 100_000
 
@@ -92,10 +94,23 @@ def reference(source: str) -> Unknown:
 class Evaluator:
     """Evaluates expressions of one module; positions are recorded only for nodes in `site_file`."""
 
-    def __init__(self, scope: Scope, site_file: str) -> None:
+    def __init__(
+        self, scope: Scope, site_file: str, *, overrides: dict[str, Any] | None = None,
+        bindings: dict[str, Any] | None = None,
+    ) -> None:
         self.scope = scope
         self.site_file = site_file
+        #: values one try gives unresolved references (`var.enabled` -> True): the same in every place it is used
+        self.overrides = overrides or {}
+        #: names a `dynamic` block's iterator or `each` binds: name -> {"key": ..., "value": ...}
+        self.bindings = bindings or {}
         self._budget = MAX_NODES
+        self._operators = 0
+
+    def derive(self, *, overrides: dict[str, Any] | None = None, bindings: dict[str, Any] | None = None) -> Evaluator:
+        """The same module, with these references fixed (a try) or names bound (an iteration)."""
+        return Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
+                         bindings={**self.bindings, **(bindings or {})})
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
         self._budget = MAX_NODES
@@ -184,9 +199,43 @@ class Evaluator:
                 self._function(current, file, text, path, depth, rec, tasks, results)
             elif kind in ("get_attr_expr_term", "index_expr_term"):
                 results.append(self._reference(current, file, text, path, out, rec, active))
+            elif kind in ("conditional", "unary_op", "binary_op") and self._operators < MAX_OPERATOR_DEPTH:
+                self._operators += 1
+                try:
+                    chosen = self._operator(current, file, text, active, depth)
+                finally:
+                    self._operators -= 1
+                if isinstance(chosen, (Tree, Token)):
+                    tasks.append(("eval", chosen, path, depth + 1, rec))
+                else:
+                    results.append(chosen)
             else:
                 results.append(reference(node_text(current, text)))
         return results[-1] if results else None
+
+    def _operator(self, node: Tree, file: str, text: str, active: tuple[str, ...], depth: int) -> Any:
+        """`c ? a : b` -> the branch node to evaluate when `c` is known; `!x`, `a == b`, `a != b` -> their value;
+        else an Unknown naming the expression."""
+        def value(child: Tree | Token) -> Any:
+            return self._walk(child, file, text, (), Evaluated(None), record=False, active=active)
+
+        children = [c for c in node.children if isinstance(c, (Tree, Token))]
+        if node.data == "conditional" and len(children) == 3:
+            condition = value(children[0])
+            if isinstance(condition, bool):
+                return children[1] if condition else children[2]
+        elif node.data == "unary_op" and len(children) == 2 and str(children[0]) == "!":
+            operand = value(children[1])
+            if isinstance(operand, bool):
+                return not operand
+        elif node.data == "binary_op" and len(children) == 2 and isinstance(children[1], Tree):
+            term = [c for c in children[1].children if isinstance(c, (Tree, Token))]
+            operator = term[0].children[0] if term and isinstance(term[0], Tree) and term[0].children else None
+            if len(term) == 2 and str(operator) in ("==", "!="):
+                left, right = value(children[0]), value(term[1])
+                if _is_scalar(left) and _is_scalar(right):
+                    return (left == right) == (str(operator) == "==")
+        return reference(node_text(node, text))
 
     def _function(
         self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list
@@ -277,6 +326,10 @@ class Evaluator:
         self, node: Tree, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
     ) -> Any:
         root, accessors = _flatten(node)
+        if root is not None and root in self.bindings:
+            found, value = _navigate(self.bindings[root], accessors)
+            if found:
+                return value
         if root in ("var", "local") and accessors and isinstance(accessors[0], str):
             rest = tuple(accessors[1:])
             target = (path, out) if rec and not rest else None
@@ -289,9 +342,11 @@ class Evaluator:
         self, root: str, name: str, rest: tuple, target: tuple[tuple, Evaluated] | None, active: tuple[str, ...]
     ) -> tuple[bool, Any]:
         """Resolve `var.name` / `local.name` (then `rest` accessors); positions go to `target` when given."""
+        marker = f"{root}.{name}"
+        if marker in self.overrides:
+            return _navigate(self.overrides[marker], rest)
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
-        marker = f"{root}.{name}"
         if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
             return False, None
         if target is not None and definition.file == self.site_file:
@@ -410,6 +465,17 @@ def _template_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _navigate(value: Any, accessors: list[Any] | tuple) -> tuple[bool, Any]:
+    for accessor in accessors:
+        if isinstance(value, dict) and accessor in value:
+            value = value[accessor]
+        elif isinstance(value, list) and isinstance(accessor, int) and 0 <= accessor < len(value):
+            value = value[accessor]
+        else:
+            return False, None
+    return True, value
 
 
 def _has_unknown(value: Any, depth: int = 0) -> bool:

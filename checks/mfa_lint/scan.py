@@ -20,6 +20,7 @@ from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.files import (
     CANDIDATE_EXT,
     JSON_EXT,
+    POLICY_TEMPLATE_EXT,
     TEMPLATE_EXT,
     TERRAFORM_EXT,
     YAML_EXT,
@@ -187,7 +188,16 @@ def read_sites(
     """(source format, sites) of one file; raises SourceError (bad input) or _NotOurs (another kind of file)."""
     lower = path.lower()
     if lower.endswith(TERRAFORM_EXT):
-        return "terraform", _terraform_sites(path, text, module_texts or {})
+        try:
+            return "terraform", _terraform_sites(path, text, module_texts or {})
+        except SourceError:
+            if not text.lstrip().startswith("{"):
+                raise
+            return "policy", _template_sites(path, text, options)  # a `.tf` that holds a JSON policy
+    if lower.endswith(POLICY_TEMPLATE_EXT):
+        if not text.lstrip().startswith("{"):
+            raise _NotOurs()
+        return "policy", _template_sites(path, text, options)
     if lower.endswith(JSON_EXT) or (lower.endswith(TEMPLATE_EXT) and text.lstrip().startswith("{")):
         return _json_sites(path, text, explicit, options)
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
@@ -195,8 +205,19 @@ def read_sites(
             raise _NotOurs()
         return "cloudformation", _cloudformation_sites(path, text)
     if explicit and text.lstrip().startswith("{"):  # a named policy.txt or template without the usual suffix
-        return _json_sites(path, text, explicit, options)
+        try:
+            return _json_sites(path, text, explicit, options)
+        except SourceError:
+            if "${" not in text:
+                raise
+            return "policy", _template_sites(path, text, options)
     raise _NotOurs()
+
+
+def _template_sites(path: str, text: str, options: ScanOptions) -> list[PolicySite]:
+    from mfa_lint.sources.policy_json import read_policy_template
+
+    return read_policy_template(path, text, options.kind)
 
 
 # --------------------------------------------------------------------------------------------------------- analysing
@@ -246,7 +267,8 @@ def _locate(site: PolicySite, path: tuple) -> Span | None:
 
 
 def _site_results(
-    site: PolicySite, source: str, text: str, lines: LineSuppressions, starts: list[int], result: ScanResult
+    site: PolicySite, source: str, text: str, lines: LineSuppressions, starts: list[int], result: ScanResult,
+    path: str | None = None,
 ) -> None:
     analysis = analyze_document(site.document, site.kind)
     for message in site.notes:
@@ -258,7 +280,8 @@ def _site_results(
         exact = _locate(site, finding.path)
         span = exact or site.span
         edit = None
-        if exact and finding.fix and finding.operator and source != "plan":
+        # a policy read from another file (`file()`, `templatefile()`): its edit would need that file's text
+        if exact and finding.fix and finding.operator and source != "plan" and site.file == path:
             edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
         located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
         if site_suppresses(site.suppressed, finding) or lines.suppresses(finding, span.line):
@@ -345,7 +368,7 @@ def scan_file(
     before, notes_before = len(result.findings), len(result.notes)
     for site in sites:
         try:
-            _site_results(site, source, text, lines, starts, result)
+            _site_results(site, source, text, lines, starts, result, path)
         except Exception as exc:
             result.errors.append(
                 ScanError(path, _one_line(f"internal error while analysing: {type(exc).__name__}: {exc}"))

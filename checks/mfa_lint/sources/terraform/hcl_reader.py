@@ -44,6 +44,7 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
     file_key = os.path.basename(path)
     scope = _module_scope(file_key, tree, text, module_texts or {})
     evaluator = Evaluator(scope, file_key)
+    evaluator.directory = os.path.dirname(os.path.abspath(path))
     lines = text.splitlines()
     sites: list[PolicySite] = []
     documents = _policy_document_names([text, *(module_texts or {}).values()])
@@ -99,9 +100,10 @@ def _parsed(text: str) -> Tree:
 # -- module scope -------------------------------------------------------------------------------------------------
 
 
-_DEFINES = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+_DEFINES = re.compile(r"^\s*(?:variable|locals|data\s+\"template_file\")\b", re.MULTILINE)
 
-Definitions = tuple[dict[str, Definition], dict[str, Definition]]  # (variables with a default, locals)
+#: (variables with a default, locals, data "template_file" bodies)
+Definitions = tuple[dict[str, Definition], dict[str, Definition], dict[str, Definition]]
 
 
 def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, str]) -> Scope:
@@ -113,12 +115,14 @@ def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, 
     for name, other_text in sorted(module_texts.items()):
         if os.path.basename(name) == file_key or not name.endswith(".tf"):
             continue
-        variables, local_values = _sibling_definitions(os.path.basename(name), other_text)
+        variables, local_values, templates = _sibling_definitions(os.path.basename(name), other_text)
         scope.variables.update(variables)
         scope.locals.update(local_values)
-    variables, local_values = _definitions(file_key, tree, text)  # last: this file's definitions win
+        scope.template_files.update(templates)
+    variables, local_values, templates = _definitions(file_key, tree, text)  # last: this file's definitions win
     scope.variables.update(variables)
     scope.locals.update(local_values)
+    scope.template_files.update(templates)
     return scope
 
 
@@ -126,17 +130,20 @@ def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, 
 def _sibling_definitions(name: str, text: str) -> Definitions:
     """Another file's definitions; most files define none, and those are not even parsed."""
     if not _DEFINES.search(text):
-        return {}, {}
+        return {}, {}, {}
     try:
         return _definitions(name, parse_hcl(text), text)
     except SourceError:
-        return {}, {}
+        return {}, {}, {}
 
 
 def _definitions(name: str, tree: Tree, text: str) -> Definitions:
     variables: dict[str, Definition] = {}
     local_values: dict[str, Definition] = {}
+    templates: dict[str, Definition] = {}
     for block in blocks(root_body(tree)):
+        if block.type == "data" and block.labels[:1] == ("template_file",) and len(block.labels) == 2:
+            templates[block.labels[1]] = Definition(block.body, name, text)
         if block.type == "variable" and block.labels:
             default = next((a for a in attributes(block.body) if a.name == "default"), None)
             if default is not None:
@@ -144,7 +151,7 @@ def _definitions(name: str, tree: Tree, text: str) -> Definitions:
         elif block.type == "locals":
             for attr in attributes(block.body):
                 local_values[attr.name] = Definition(attr.expression, name, text)
-    return variables, local_values
+    return variables, local_values, templates
 
 
 # -- resources ----------------------------------------------------------------------------------------------------
@@ -205,14 +212,27 @@ def _policy_document_reference(value: Any) -> str | None:
 
 def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:
     value, spans = decoded_document(evaluated)
+    origin = evaluated.origins.get(())
+    span = token_span(attr.name_token)
+    if origin is not None and origin.file is not None and spans:
+        # the policy sits in another file (`file()`, `templatefile()`): findings point into it
+        path = _shown_path(path, origin.file)
+        span = spans.get(()) or Span(1, 1, 1, 2)
     return PolicySite(
         document=normalise_version(value),
         kind=kind,
         file=path,
         resource=address,
-        span=token_span(attr.name_token),
+        span=span,
         locate=_locator(spans),
     )
+
+
+def _shown_path(site_path: str, target: str) -> str:
+    """The referenced file's path, written the way the scanned file's path was (relative stays relative)."""
+    if os.path.isabs(site_path):
+        return target
+    return os.path.relpath(target)
 
 
 def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
@@ -220,7 +240,7 @@ def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
     positions, its interpolations unknown one by one; invalid JSON goes to the core as it is (a note there)."""
     value = evaluated.value
     origin = evaluated.origins.get(())
-    if isinstance(value, (str, Unknown)) and origin is not None:
+    if origin is not None and (isinstance(value, (str, Unknown)) or origin.file is not None):
         try:
             return decode(origin)
         except SourceError:

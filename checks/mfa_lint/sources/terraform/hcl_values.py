@@ -12,7 +12,9 @@ following a reference starts a nested walk, bounded by MAX_REFERENCE_DEPTH and a
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -32,6 +34,7 @@ from mfa_lint.sources.terraform.hcl_syntax import (
 )
 from mfa_lint.sources.terraform.hcl_templates import (
     Interpolation,
+    Offsets,
     Part,
     heredoc_content,
     located_parts,
@@ -45,6 +48,8 @@ MAX_REFERENCE_DEPTH = 16
 MAX_REFERENCE_TEXT = 200
 #: Nesting of conditionals and comparisons evaluated (each level is a nested walk).
 MAX_OPERATOR_DEPTH = 32
+#: Size of a file `file()` / `templatefile()` may read.
+MAX_REFERENCED_FILE = 10 * 1024 * 1024
 #: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
 MAX_NODES = 100_000
 
@@ -68,6 +73,7 @@ class Scope:
 
     variables: dict[str, Definition] = field(default_factory=dict)
     locals: dict[str, Definition] = field(default_factory=dict)
+    template_files: dict[str, Definition] = field(default_factory=dict)  # data "template_file": its body
 
 
 #: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
@@ -104,13 +110,17 @@ class Evaluator:
         self.overrides = overrides or {}
         #: names a `dynamic` block's iterator or `each` binds: name -> {"key": ..., "value": ...}
         self.bindings = bindings or {}
+        #: the module's folder on disk, for `path.module` and the files `file()` / `templatefile()` read
+        self.directory: str | None = None
         self._budget = MAX_NODES
         self._operators = 0
 
     def derive(self, *, overrides: dict[str, Any] | None = None, bindings: dict[str, Any] | None = None) -> Evaluator:
         """The same module, with these references fixed (a try) or names bound (an iteration)."""
-        return Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
-                         bindings={**self.bindings, **(bindings or {})})
+        derived = Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
+                            bindings={**self.bindings, **(bindings or {})})
+        derived.directory = self.directory
+        return derived
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
         self._budget = MAX_NODES
@@ -153,6 +163,9 @@ class Evaluator:
             if op == "jsondecode":
                 results.append(_json_decode(results.pop(), task[1]))
                 continue
+            if op == "yamldecode":
+                results.append(_yaml_decode(results.pop(), task[1]))
+                continue
             _, current, path, depth, rec = task
             current = _unwrap(current)
             self._budget -= 1
@@ -192,11 +205,16 @@ class Evaluator:
                 results.append(_number("".join(str(c) for c in current.children)))
             elif kind == "identifier":
                 name = identifier_name(current) or ""
-                results.append(_LITERAL_IDENTIFIERS[name] if name in _LITERAL_IDENTIFIERS else reference(name))
+                if name in _LITERAL_IDENTIFIERS:
+                    results.append(_LITERAL_IDENTIFIERS[name])
+                elif name in self.bindings and name not in ("each", "count"):  # a templatefile variable
+                    results.append(self.bindings[name])
+                else:
+                    results.append(reference(name))
             elif kind in ("heredoc_template", "heredoc_template_trim"):
                 results.append(self._heredoc(current, file, text, path, out, rec, active))
             elif kind == "function_call":
-                self._function(current, file, text, path, depth, rec, tasks, results)
+                self._function(current, file, text, path, depth, rec, tasks, results, out, active)
             elif kind in ("get_attr_expr_term", "index_expr_term"):
                 results.append(self._reference(current, file, text, path, out, rec, active))
             elif kind in ("conditional", "unary_op", "binary_op") and self._operators < MAX_OPERATOR_DEPTH:
@@ -238,7 +256,8 @@ class Evaluator:
         return reference(node_text(node, text))
 
     def _function(
-        self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list
+        self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list,
+        out: Evaluated, active: tuple[str, ...],
     ) -> None:
         name = identifier_name(node.children[0]) if node.children else None
         args: list[Tree | Token] = []
@@ -247,15 +266,74 @@ class Evaluator:
                 args = [a for a in child.children if isinstance(a, (Tree, Token))]
         if name in _IDENTITY_FUNCTIONS and len(args) == 1:
             tasks.append(("eval", args[0], path, depth + 1, rec))
-        elif name == "jsondecode" and len(args) == 1:
-            tasks.append(("jsondecode", node_text(node, text)))
-            tasks.append(("eval", args[0], path, depth + 1, False))
+        elif name in ("jsondecode", "yamldecode") and len(args) == 1:
+            tasks.append((name, node_text(node, text)))
+            tasks.append(("eval", args[0], path, depth + 1, rec))
+        elif name in ("file", "templatefile") and args:
+            results.append(self._file(name, args, file, text, path, out, rec, active, node_text(node, text)))
         elif name == "concat" and args:
             tasks.append(("concat", len(args), node_text(node, text)))
             for arg in reversed(args):
                 tasks.append(("eval", arg, path, depth + 1, False))
         else:
             results.append(reference(node_text(node, text)))
+
+    def _file(
+        self, name: str, args: list[Tree | Token], file: str, text: str, path: tuple, out: Evaluated, rec: bool,
+        active: tuple[str, ...], source: str,
+    ) -> Any:
+        """`file(p)`: the file's text; `templatefile(p, {vars})`: the file rendered with the caller's values.
+        The text's origin is recorded, so JSON in it is located in that file."""
+        location = self._walk(args[0], file, text, (), Evaluated(None), record=False, active=active)
+        target = resolve_path(location, self.directory)
+        content = read_referenced(target) if target else None
+        if content is None:
+            return reference(source)
+        if name == "file":  # the text as it is: no interpolation
+            if rec:
+                whole: tuple[tuple[Part, Offsets], ...] = ((content, [(i, i + 1) for i in range(len(content))]),)
+                out.origins[path] = Template(content, 1, 1, whole, (None,), file=target)
+            return content
+        located = located_parts(content, escapes=False)
+        variables = self._walk(args[1], file, text, (), Evaluated(None), record=False, active=active) \
+            if len(args) > 1 else {}
+        if not isinstance(variables, dict):
+            return reference(source)
+        bound = self.derive(bindings={k: v for k, v in variables.items() if isinstance(k, str)})
+        bound.directory = self.directory
+        rendered, values = bound._render([p for p, _ in located], active, keep_type=False)
+        if rec:
+            out.origins[path] = Template(content, 1, 1, tuple(located), values, file=target)
+        return rendered
+
+    def _template_file(
+        self, name: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
+    ) -> Any:
+        """`data.template_file.x.rendered`: the data source's `template` rendered with its `vars`."""
+        definition = self.scope.template_files.get(name)
+        marker = f"data.template_file.{name}"
+        if definition is None or marker in active or not isinstance(definition.node, Tree):
+            return None
+        attrs = {a.name: a.expression for a in attributes(definition.node)}
+        template = attrs.get("template")
+        if template is None:
+            return None
+        variables = (self._walk(attrs["vars"], definition.file, definition.text, (), Evaluated(None), record=False,
+                                active=active + (marker,)) if "vars" in attrs else {})
+        if not isinstance(variables, dict):
+            return None
+        holder = Evaluated(None)
+        content = self._walk(template, definition.file, definition.text, (), holder, record=True,
+                             active=active + (marker,))
+        origin = holder.origins.get(())
+        if not isinstance(content, str) or origin is None:
+            return None
+        bound = self.derive(bindings={k: v for k, v in variables.items() if isinstance(k, str)})
+        located = located_parts(content, escapes=False)
+        rendered, values = bound._render([p for p, _ in located], active, keep_type=False)
+        if rec and origin.file is not None:
+            out.origins[path] = Template(content, 1, 1, tuple(located), values, file=origin.file)
+        return rendered
 
     # -- strings ------------------------------------------------------------------------------------------------
 
@@ -326,6 +404,12 @@ class Evaluator:
         self, node: Tree, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
     ) -> Any:
         root, accessors = _flatten(node)
+        if root == "path" and accessors and accessors[0] in ("module", "root", "cwd") and self.directory:
+            return self.directory
+        if root == "data" and len(accessors) >= 3 and accessors[0] == "template_file" and accessors[2] == "rendered":
+            rendered = self._template_file(str(accessors[1]), path, out, rec, active)
+            if rendered is not None:
+                return rendered
         if root is not None and root in self.bindings:
             found, value = _navigate(self.bindings[root], accessors)
             if found:
@@ -499,6 +583,39 @@ def _expression(source: str) -> tuple[Tree | Token, str] | None:
     for attr in attributes(root_body(tree)):
         return attr.expression, text
     return None
+
+
+def resolve_path(location: Any, directory: str | None) -> str | None:
+    """A `file()` argument as a path on disk: `${path.module}/p.json` (path.module rendered as the folder)."""
+    if not isinstance(location, str) or directory is None:
+        return None
+    return os.path.normpath(location if os.path.isabs(location) else os.path.join(directory, location))
+
+
+@lru_cache(maxsize=256)
+def read_referenced(target: str) -> str | None:
+    """The text of a file a policy references (UTF-8, bounded); None when it cannot be read."""
+    try:
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return None  # a device, a FIFO, a folder: never read
+        with open(target, "rb") as handle:
+            data = handle.read(MAX_REFERENCED_FILE + 1)
+        if len(data) > MAX_REFERENCED_FILE:
+            return None
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _yaml_decode(value: Any, source: str) -> Any:
+    if isinstance(value, str):
+        import yaml
+
+        try:
+            return yaml.safe_load(value)
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return reference(source)
 
 
 def _json_decode(value: Any, source: str) -> Any:

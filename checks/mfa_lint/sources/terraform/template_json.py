@@ -41,6 +41,7 @@ class Template:
     column: int
     parts: tuple[tuple[Part, Offsets], ...]
     values: tuple[Resolved | None, ...]  # per part: None for literal text
+    file: str | None = None  # the file `raw` sits in, when not the file being read (`file()`, `templatefile()`)
 
     @property
     def has_interpolations(self) -> bool:
@@ -86,6 +87,8 @@ def decode(template: Template) -> tuple[Any, dict[tuple, Span]]:
     value, spans = loads_with_positions(text)
     if slots:
         value = _substitute(value, slots, 0)
+        spans = {tuple(_string(k, slots) if isinstance(k, str) else k for k in path): span
+                 for path, span in spans.items()}
     return value, _file_spans(spans, text, offsets, template)
 
 

@@ -8,6 +8,7 @@ to where the string sits in the file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from mfa_lint.sources.terraform.hcl_syntax import (
     root_body,
     token_span,
 )
-from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope
+from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, read_referenced
 from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
 from mfa_lint.sources.terraform.template_json import decode
 from mfa_lint.sources.terraform_values import normalise_version
@@ -37,13 +38,19 @@ from mfa_lint.sources.terraform_values import normalise_version
 _SKIP_COMMENT = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
 
 
-def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = None) -> list[PolicySite]:
+def read_terraform(
+    path: str, text: str, module_texts: dict[str, str] | None = None, *, arguments: dict[str, Any] | None = None,
+    _calls: tuple[str, ...] = (),
+) -> list[PolicySite]:
     """The policy documents in one `.tf` file. `module_texts`: the module's other `.tf` files (name -> text), whose
-    variables and locals may be referenced here. Raises SourceError when `text` is not valid HCL."""
+    variables and locals may be referenced here. `arguments`: when the file belongs to a called module, the values
+    the caller gives its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module
+    `terraform init` fetched into `.terraform/modules`) are read too, each call on its own, as
+    `module.<name>.<address>`. Raises SourceError when `text` is not valid HCL."""
     tree = parse_hcl(text)
     file_key = os.path.basename(path)
     scope = _module_scope(file_key, tree, text, module_texts or {})
-    evaluator = Evaluator(scope, file_key)
+    evaluator = Evaluator(scope, file_key, overrides={f"var.{k}": v for k, v in (arguments or {}).items()})
     evaluator.directory = os.path.dirname(os.path.abspath(path))
     lines = text.splitlines()
     sites: list[PolicySite] = []
@@ -65,7 +72,78 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
             site = _policy_document_site(path, file_key, text, block, evaluator, kind)
             site.suppressed = _suppressions(lines, block)
             sites.append(site)
+    sites.extend(_module_call_sites(path, file_key, text, tree, evaluator, _calls))
     return sites
+
+
+# -- local module calls -------------------------------------------------------------------------------------------
+
+#: Module calls followed from one file (a module calling a module ...).
+MAX_MODULE_DEPTH = 4
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+def _module_call_sites(
+    path: str, file_key: str, text: str, tree: Tree, evaluator: Evaluator, calls: tuple[str, ...]
+) -> list[PolicySite]:
+    """The policies of every module this file calls whose code is on disk, read with the call's arguments."""
+    sites: list[PolicySite] = []
+    if len(calls) >= MAX_MODULE_DEPTH:
+        return sites
+    for block in blocks(root_body(tree)):
+        if block.type != "module" or len(block.labels) != 1:
+            continue
+        attrs = {a.name: a for a in attributes(block.body)}
+        if "source" not in attrs:
+            continue
+        source = evaluator.evaluate(attrs["source"].expression, file_key, text).value
+        directory = _module_directory(os.path.dirname(os.path.abspath(path)), block.labels[0], source)
+        if directory is None or directory in calls:
+            continue
+        arguments = {name: evaluator.evaluate(attr.expression, file_key, text).value
+                     for name, attr in attrs.items() if name not in _META_ARGUMENTS}
+        texts = _module_texts(directory)
+        for module_path, module_text in texts.items():
+            others = {p: t for p, t in texts.items() if p != module_path}
+            try:
+                found = read_terraform(_shown_path(path, module_path), module_text, others, arguments=arguments,
+                                       _calls=calls + (directory,))
+            except SourceError:
+                continue  # reported when that file itself is scanned
+            for site in found:
+                site.resource = f"module.{block.labels[0]}.{site.resource}"
+                sites.append(site)
+    return sites
+
+
+def _module_directory(caller: str, name: str, source: Any) -> str | None:
+    """A local `source` (`./modules/iam`), else the folder `terraform init` put the module in, when present."""
+    if not isinstance(source, str):
+        return None
+    if source.startswith(("./", "../")):
+        directory = os.path.normpath(os.path.join(caller, source))
+        return directory if os.path.isdir(directory) else None
+    manifest = read_referenced(os.path.join(caller, ".terraform", "modules", "modules.json"))
+    if manifest is None:
+        return None
+    try:
+        entries = json.loads(manifest).get("Modules", [])
+    except (ValueError, AttributeError):
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("Key") == name and isinstance(entry.get("Dir"), str):
+            directory = os.path.normpath(os.path.join(caller, entry["Dir"]))
+            return directory if os.path.isdir(directory) else None
+    return None
+
+
+def _module_texts(directory: str) -> dict[str, str]:
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
+    except OSError:
+        return {}
+    texts = {os.path.join(directory, n): read_referenced(os.path.join(directory, n)) for n in names}
+    return {p: t for p, t in texts.items() if t is not None}
 
 
 def _sibling_uses(

@@ -428,7 +428,10 @@ class Evaluator:
         """Resolve `var.name` / `local.name` (then `rest` accessors); positions go to `target` when given."""
         marker = f"{root}.{name}"
         if marker in self.overrides:
-            return _navigate(self.overrides[marker], rest)
+            found, value = _navigate(self.overrides[marker], rest)
+            if isinstance(value, Unknown):  # the caller passes an unresolved value: name the variable used here
+                return False, None
+            return found, value
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
         if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
@@ -451,7 +454,7 @@ class Evaluator:
             return False, None  # the definition is itself unresolved: report the reference the user wrote
         return True, value
 
-    def _key(self, node: Tree | Token, file: str, text: str, active: tuple[str, ...]) -> str:
+    def _key(self, node: Tree | Token, file: str, text: str, active: tuple[str, ...]) -> str | Unknown:
         """An object key: a bare identifier, or a (template) string; anything else stays a reference."""
         name = identifier_name(node)
         if name is not None:
@@ -461,7 +464,12 @@ class Evaluator:
             value, _ = self._render(quoted_string_parts(str(inner)), active)
             return value if isinstance(value, (str, Unknown)) else json.dumps(value)
         name = identifier_name(inner) if isinstance(inner, Tree) else None
-        return name if name is not None else reference(node_text(node, text))
+        if name is not None:
+            return name
+        value = self._walk(node, file, text, (), Evaluated(None), record=False, active=active)  # `(var.op) = ...`
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value if isinstance(value, (str, Unknown)) else reference(node_text(node, text))
 
 
 def _unwrap(node: Tree | Token) -> Tree | Token:

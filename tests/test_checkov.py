@@ -301,8 +301,8 @@ def test_plan_shapes(tmp_path: Path) -> None:
             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
     unscoped = {"Effect": "Deny", "Action": "*", "Resource": "*",
                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
-    allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
-             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}}
+    allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",  # a role policy: fails open through the age key
+             "Condition": {"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}}
     trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
 
     def doc(statement: dict) -> str:

@@ -46,7 +46,7 @@ def test_fixture(case) -> None:
     for finding, _, span in findings:
         line = lines[span.line - 1]
         token = line[span.column - 1 : span.end_column - 1] if span.line == span.end_line else ""
-        if finding.rule_id in ("MFA004", "MFA005") and not _KEY_TOKEN.match(token):
+        if finding.rule.at_statement and not _KEY_TOKEN.match(token):
             assert line[span.column - 1] == "{" or line[: span.column - 1].rstrip().endswith("-"), span
         else:
             assert _KEY_TOKEN.match(token), (token, span)

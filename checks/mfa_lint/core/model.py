@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from mfa_lint.core.findings import Note
@@ -63,13 +64,15 @@ class Statement:
     tests: list[Test] = field(default_factory=list)
     condition_opaque: bool = False  # part of the Condition is unresolved or malformed: never a companion
     unjudged: bool = False  # an MFA test could not be read: no rule is decided for this statement
+    # holds(S, c) per context, filled by core/evaluation.py; a copy made with dataclasses.replace starts empty
+    holds_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-
-    @property
+    @cached_property
     def mfa_tests(self) -> list[Test]:
+        """Computed once: statements are built by parse_document and changed only by copying (replace)."""
         return [t for t in self.tests if t.is_mfa]
 
-    @property
+    @cached_property
     def other_tests(self) -> list[Test]:
         return [t for t in self.tests if not t.is_mfa]
 

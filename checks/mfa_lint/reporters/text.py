@@ -18,7 +18,10 @@ def render(result: ScanResult, *, colour: bool = False, **_: object) -> str:
         f, span = located.finding, located.span
         where = f"{located.file}:{span.line}:{span.column}"
         resource = f" [{located.resource}]" if located.resource else ""
-        out.append(f"{_paint(where, 'bold', colour)}: {_paint(f.rule_id, f.severity, colour)} {f.message}{resource}")
+        kind = f" ({located.policy_kind} policy)"
+        out.append(
+            f"{_paint(where, 'bold', colour)}: {_paint(f.rule_id, f.severity, colour)} {f.message}{resource}{kind}"
+        )
         out.append(_paint(f"    fix: {f.fix_text}", "dim", colour))
     for note in result.notes:
         line = f"{note.file}:{note.span.line}:{note.span.column}" if note.span else note.file
@@ -35,7 +38,8 @@ def _summary_line(result: ScanResult) -> str:
     parts = [
         f"{s['findings']} finding{'s' if s['findings'] != 1 else ''}"
         f" ({s['errors_in_findings']} error, {s['warnings_in_findings']} warning)",
-        f"{s['files']} file{'s' if s['files'] != 1 else ''} scanned",
+        f"{s['files_walked']} file{'s' if s['files_walked'] != 1 else ''} walked: {s['files_read']} read,"
+        f" {s['files_skipped_unrelated']} skipped as unrelated, {s['files_not_iac']} not IaC",
     ]
     if s["suppressed"]:
         parts.append(f"{s['suppressed']} suppressed")

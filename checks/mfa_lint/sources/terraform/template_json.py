@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.lines import line_starts
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import Span
 from mfa_lint.sources.terraform.hcl_templates import Interpolation, Offsets, Part
@@ -157,8 +158,8 @@ def _bare(slot: _Slot) -> Any:
 
 def _file_spans(spans: dict[tuple, Span], text: str, offsets: Offsets, template: Template) -> dict[tuple, Span]:
     """Spans in the decoded text -> spans in the file, through each decoded character's place in `raw`."""
-    text_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-    raw_starts = [0] + [i + 1 for i, ch in enumerate(template.raw) if ch == "\n"]
+    text_starts = line_starts(text)
+    raw_starts = line_starts(template.raw)
 
     def text_offset(line: int, column: int) -> int:
         return text_starts[min(line, len(text_starts)) - 1] + column - 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,9 @@ def _every_change_is_a_fix(old: str, new: str) -> bool:
 
 def _parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".tf":
+    if text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
+        json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
+    elif path.suffix == ".tf":
         import hcl2
 
         hcl2.loads(text)

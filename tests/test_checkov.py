@@ -35,6 +35,7 @@ from mfa_lint.checkov.verdict import Verdict, VerdictCache
 from mfa_lint.core.catalog import RULES
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
+from mfa_lint.sources.cloudformation_policies import document_views
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 from mfa_lint.sources.terraform_values import is_reference, normalise_document
 from surfaces import CheckovRun, checkov_resource, checkov_run, surfaces_for
@@ -246,12 +247,18 @@ def test_fn_if_expansion_is_bounded() -> None:
         for i in range(10)
     ]  # 1024 combinations
     conf = {"Properties": {"PolicyDocument": {"Statement": statements}}}
-    assert 1 < len(cloudformation_policies("AWS::IAM::ManagedPolicy", conf)) <= 64
+    # checkov left intrinsics: the check reads the template with mfa-lint's reader, whose expansion is bounded
+    assert [p.unrendered for p in cloudformation_policies("AWS::IAM::ManagedPolicy", conf)] == [True]
+    views = document_views({"Statement": statements}, statements_only=False, resolve_ref=lambda _: None,
+                           satisfiable=lambda _: True, lines=None)
+    assert 1 < len(views) <= 64
     deep: dict = {"Bool": {"k": "false"}}
     for _ in range(5000):
         deep = {"Fn::If": ["c", deep, {"Ref": "AWS::NoValue"}], "__startline__": 1}
     conf = {"Properties": {"PolicyDocument": {"Statement": [{"Effect": "Deny", "Condition": deep}]}}}
     assert len(cloudformation_policies("AWS::IAM::ManagedPolicy", conf)) <= 64  # no RecursionError, no blow-up
+    assert len(document_views({"Statement": [{"Effect": "Deny", "Condition": deep}]}, statements_only=False,
+                              resolve_ref=lambda _: None, satisfiable=lambda _: True, lines=None)) <= 64
 
 
 def test_malformed_confs_become_unknown_with_a_reason() -> None:

@@ -28,7 +28,7 @@ from mfa_lint.files import (
     read_text,
 )
 from mfa_lint.sources.site import PolicySite, SourceError, Span
-from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions, site_suppresses
+from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
@@ -261,7 +261,7 @@ def _site_results(
         if exact and finding.fix and finding.operator and source != "plan":
             edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
         located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
-        if site_suppresses(site.suppressed, finding) or lines.suppresses(finding, span.line):
+        if lines.suppresses_site(site, finding, span.line):
             result.suppressed.append(located)
         else:
             result.findings.append(located)

@@ -18,6 +18,7 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
+from mfa_lint.checkov.from_file import cli_verdict, cloudformation_file, terraform_file
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
@@ -37,10 +38,15 @@ _CACHE = VerdictCache()
 Extractor = Callable[[str, Mapping[str, Any]], list[PolicyInput]]
 
 
-def _verdict(conf: Mapping[str, Any], entity_type: str, extract: Extractor, entity: str) -> Verdict:
+def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entity: str) -> Verdict:
     def compute() -> Verdict:
         try:
-            verdict = judge(extract(entity_type, conf))
+            policies = type(check).extract(entity_type, conf)
+            verdict = None
+            if check.reads_file(policies):
+                verdict = check.file_verdict(conf)
+            if verdict is None:
+                verdict = judge(policies)
         except Exception as error:  # malformed conf: say why instead of letting checkov swallow it
             LOG.warning("mfa-lint: cannot read the policies of %s: %r", entity, error)
             verdict = Verdict(kinds=set(POLICY_KINDS), unresolved=[f"cannot read policies: {error!r}"])
@@ -60,11 +66,26 @@ class _RuleCheck:
     def _setup(self, rule: Rule) -> None:
         self.rule = rule
 
+    def _entity(self) -> tuple[str, str]:
+        """(file as checkov names it, entity name) from checkov's `entity_path` ("file:type:name")."""
+        entity_type: str = self.entity_type  # type: ignore[attr-defined]
+        path: str = getattr(self, "entity_path", "")
+        prefix, _, name = path.rpartition(":")
+        return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name.split(".")[-1]
+
+    def reads_file(self, policies: list[PolicyInput]) -> bool:
+        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
+        return any(p.unrendered for p in policies)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        """The CLI's verdict on this entity, or None when its file cannot be found or does not hold it."""
+        return None
+
     def _scan(self, conf: Mapping[str, Any]) -> CheckResult:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
         entity = getattr(self, "entity_path", entity_type)
         try:
-            status, details = _verdict(conf, entity_type, type(self).extract, entity).outcome(self.rule)
+            status, details = _verdict(conf, entity_type, self, entity).outcome(self.rule)
         except Exception as error:
             LOG.warning("mfa-lint: %s on %s failed: %r", self.rule.id, entity, error)
             status, details = UNKNOWN, [f"internal error: {error!r}"]
@@ -72,8 +93,21 @@ class _RuleCheck:
         return _RESULTS[status] if status else CheckResult.UNKNOWN
 
 
-class TerraformResourceRuleCheck(_RuleCheck, TfResourceCheck):
+class _TerraformFile:
+    """Terraform checks read the entity's file from the runner's frame (checkov.from_file.terraform_file)."""
+
+    def _terraform_verdict(self, resource: str) -> Verdict | None:
+        scanned, _ = self._entity()  # type: ignore[attr-defined]
+        path = terraform_file(scanned)
+        return cli_verdict(path, resource) if path else None
+
+
+class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
     extract = staticmethod(terraform_resource_policies)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        _, name = self._entity()
+        return self._terraform_verdict(f"{self.entity_type}.{name}")
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -85,8 +119,16 @@ class TerraformResourceRuleCheck(_RuleCheck, TfResourceCheck):
         return self._scan(conf)
 
 
-class TerraformDataRuleCheck(_RuleCheck, BaseDataCheck):
+class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
     extract = staticmethod(terraform_data_policies)
+
+    def reads_file(self, policies: list[PolicyInput]) -> bool:
+        """Always, when checkov found a document: its kind is that of the resources using it (an SCP's content)."""
+        return bool(policies)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        _, name = self._entity()
+        return self._terraform_verdict(f"data.{self.entity_type}.{name}")
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -100,6 +142,13 @@ class TerraformDataRuleCheck(_RuleCheck, BaseDataCheck):
 
 class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     extract = staticmethod(cloudformation_policies)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        path = cloudformation_file(conf)
+        if path is None:
+            return None
+        _, name = self._entity()
+        return cli_verdict(path, name)
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)

@@ -50,10 +50,16 @@ class Verdict:
         return PASSED, []
 
 
-def judge(policies: list[PolicyInput]) -> Verdict:
-    """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons."""
+def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bool] | None = None) -> Verdict:
+    """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons.
+
+    `keep`: False for a finding that is suppressed (the CLI's suppressions, applied to what mfa-lint read).
+    """
     verdict = Verdict()
     for policy in policies:
+        if policy.judged_at is not None:
+            LOG.debug("mfa-lint: %s is judged at %s", policy.label, policy.judged_at)
+            continue
         verdict.kinds.add(policy.kind)
         if policy.unresolved is not None:
             verdict.unresolved.append(policy.unresolved)
@@ -64,7 +70,8 @@ def judge(policies: list[PolicyInput]) -> Verdict:
             LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)
             verdict.unresolved.append(f"{policy.label or 'policy'}: internal error: {error!r}")
             continue
-        verdict.findings.extend((policy.label, finding) for finding in analysis.findings)
+        verdict.findings.extend((policy.label, finding) for finding in analysis.findings
+                                if keep is None or keep(policy, finding))
         for note in analysis.notes:
             reason = f"{policy.label}: {note.message}" if policy.label else note.message
             if reason not in verdict.unresolved:

@@ -1,0 +1,125 @@
+"""Judge one checkov entity the way the CLI does: read its file with mfa-lint's own reader and take that resource.
+
+Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
+resources that use them, which checkov does not tell a data check). A file is read once per content, with the
+CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
+on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress). Imports nothing from checkov.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mfa_lint.checkov.policies import PolicyInput
+from mfa_lint.checkov.verdict import Verdict, judge
+from mfa_lint.files import TERRAFORM_EXT, read_text
+from mfa_lint.sources.site import PolicySite, SourceError
+from mfa_lint.suppress import FileSuppressions
+
+_MAX_FILES = 32
+_MAX_FRAMES = 16
+_MAX_SIZE = 10 * 1024 * 1024
+
+
+@dataclass
+class _Read:
+    sites: list[PolicySite]
+    suppressions: FileSuppressions
+    error: str | None = None
+
+
+_READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
+
+
+def _module_texts(path: str) -> dict[str, str]:
+    """The other .tf files of the file's directory: a Terraform module is the whole directory."""
+    directory = os.path.dirname(path) or "."
+    texts: dict[str, str] = {}
+    for name in sorted(os.listdir(directory)):
+        other = os.path.join(directory, name)
+        if name.lower().endswith(TERRAFORM_EXT) and os.path.normpath(other) != os.path.normpath(path):
+            try:
+                texts[other] = read_text(other, _MAX_SIZE, {})
+            except SourceError:
+                continue
+    return texts
+
+
+def _read(path: str) -> _Read:
+    """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_mtime, stat.st_size)
+    cached = _READS.get(key)
+    if cached is not None:
+        _READS.move_to_end(key)
+        return cached
+    text = ""
+    try:
+        text = read_text(path, _MAX_SIZE, {})
+        if path.lower().endswith(TERRAFORM_EXT):
+            from mfa_lint.sources.terraform.hcl_reader import read_terraform
+
+            read = _Read(read_terraform(path, text, module_texts=_module_texts(path)), FileSuppressions(text))
+        else:
+            from mfa_lint.sources.cloudformation import read_cloudformation
+
+            commented = not text.lstrip().startswith("{")
+            read = _Read(read_cloudformation(path, text), FileSuppressions(text if commented else ""))
+    except SourceError as error:
+        read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()))
+    _READS[key] = read
+    while len(_READS) > _MAX_FILES:
+        _READS.popitem(last=False)
+    return read
+
+
+def cli_verdict(path: str, resource: str) -> Verdict | None:
+    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource."""
+    try:
+        read = _read(path)
+    except OSError as error:
+        return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
+    if read.error is not None:
+        return None
+    sites = [site for site in read.sites if site.resource == resource]
+    if not sites:
+        return None
+    policies: list[PolicyInput] = []
+    for site in sites:
+        label = f"line {site.span.line}"
+        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note}") for note in site.notes)
+        policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
+    return judge(policies, keep=lambda policy, finding: policy.site is None
+                 or not read.suppressions.suppresses_site(policy.site, finding))
+
+
+def terraform_file(scanned_file: str) -> str | None:
+    """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
+    the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""
+    frame = sys._getframe(1)
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            break
+        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
+            key = frame.f_locals["full_file_path"]
+            path = key if isinstance(key, str) else getattr(key, "file_path", None)
+            if isinstance(path, str) and os.path.isfile(path):
+                return path
+            break
+        frame = frame.f_back
+    for candidate in (scanned_file, scanned_file.lstrip("/\\")):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def cloudformation_file(conf: Mapping[str, Any]) -> str | None:
+    """The template a CloudFormation check runs on: checkov marks every mapping of the conf with `__file__`."""
+    properties = conf.get("Properties")
+    path = properties.get("__file__") if isinstance(properties, Mapping) else None
+    return path if isinstance(path, str) and os.path.isfile(path) else None

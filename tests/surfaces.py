@@ -147,6 +147,10 @@ def checkov_failed(case: FixtureCase) -> set[tuple[str, str]]:
     return checkov_run(folder_of(case)).records(case)["failed"]
 
 
+def checkov_passed(case: FixtureCase) -> set[tuple[str, str]]:
+    return checkov_run(folder_of(case)).records(case)["passed"]
+
+
 # ---------------------------------------------------------------- cfn-lint
 
 

@@ -62,6 +62,9 @@ class FileSuppressions:
             if _COMMENT_ONLY.match(line):
                 self._above[number + 1] = ids
 
+    def __bool__(self) -> bool:
+        return bool(self._own)
+
     def suppresses(self, finding: Finding, line: int, block: tuple[int, int] | None = None) -> bool:
         """A marker on `line`, right above it, in the block's lines, or right above the block."""
         if not self._own:

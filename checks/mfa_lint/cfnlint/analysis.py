@@ -22,7 +22,7 @@ from mfa_lint.sources.cloudformation import block_lines as _block
 from mfa_lint.sources.cloudformation_intrinsics import parameter_value
 from mfa_lint.sources.cloudformation_policies import analyze_value
 from mfa_lint.sources.site import Span
-from mfa_lint.suppress import NO_SUPPRESSIONS, FileSuppressions
+from mfa_lint.suppress import NO_SUPPRESSIONS, FileSuppressions, metadata_skips, names
 
 KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 
@@ -146,17 +146,20 @@ def _parameter_default(validator: Validator, name: str) -> Any | None:
 
 
 def _suppressed(validator: Validator, finding: Finding, path: tuple) -> bool:
-    """An `mfa-lint:ignore` comment on the finding's line or in the resource's lines (cfn-lint has no comment
-    suppressions of its own; its Metadata ignore_checks it applies itself)."""
+    """An `mfa-lint:ignore` comment on the finding's line or in the resource's lines, or checkov's Metadata skip
+    (cfn-lint has no comment suppressions of its own; its Metadata ignore_checks it applies itself)."""
+    resource_path = tuple(validator.context.path.path)[:2]
+    resources = validator.cfn.template.get("Resources", {})
+    if len(resource_path) < 2 or not isinstance(resources, Mapping):
+        return False
+    logical_id = next((k for k in resources if k == resource_path[1]), None)
+    resource = resources.get(logical_id) if logical_id is not None else None
+    if isinstance(resource, Mapping) and names(metadata_skips(resource), finding):
+        return True  # checkov's Metadata skip (cfn-lint applies its own ignore_checks)
     suppressions = _CACHE.suppressions()
     if suppressions is NO_SUPPRESSIONS:
         return False
-    resource_path = tuple(validator.context.path.path)[:2]
-    if len(resource_path) < 2:
-        return False
-    resources = validator.cfn.template.get("Resources", {})
-    logical_id = next((k for k in resources if k == resource_path[1]), None)
-    block = _block(logical_id, resources.get(logical_id)) if logical_id is not None else None
+    block = _block(logical_id, resource)
     line = _line_of(path, validator)
     return suppressions.suppresses(finding, line or 0, block)
 

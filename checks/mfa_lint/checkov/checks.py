@@ -18,21 +18,23 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
-from mfa_lint.checkov.from_file import cli_verdict, cloudformation_file, terraform_file
+from mfa_lint.checkov.from_file import cli_verdict, cloudformation_file, has_ignore_comments, terraform_file
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
     terraform_data_policies,
     terraform_resource_policies,
 )
-from mfa_lint.checkov.verdict import FAILED, PASSED, UNKNOWN, Verdict, VerdictCache, judge
+from mfa_lint.checkov.verdict import FAILED, PASSED, SKIPPED, UNKNOWN, Verdict, VerdictCache, judge
 from mfa_lint.core.catalog import POLICY_KINDS, RULES, Rule
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
+from mfa_lint.suppress import metadata_skips
 
 LOG = logging.getLogger(__name__)
 
-_RESULTS = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN}
+_RESULTS = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN,
+            SKIPPED: CheckResult.SKIPPED}
 _CACHE = VerdictCache()
 
 Extractor = Callable[[str, Mapping[str, Any]], list[PolicyInput]]
@@ -42,11 +44,13 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
     def compute() -> Verdict:
         try:
             policies = type(check).extract(entity_type, conf)
-            verdict = None
-            if check.reads_file(policies):
-                verdict = check.file_verdict(conf)
+            verdict = check.file_verdict(conf) if check.reads_file(policies) else None
             if verdict is None:
                 verdict = judge(policies)
+                if verdict.findings and has_ignore_comments(check.entity_file(conf)):
+                    # `mfa-lint:ignore` comments: the CLI's own suppressions decide, on what the CLI reads
+                    verdict = check.file_verdict(conf) or verdict
+            verdict.suppress(check.host_skips(conf))
         except Exception as error:  # malformed conf: say why instead of letting checkov swallow it
             LOG.warning("mfa-lint: cannot read the policies of %s: %r", entity, error)
             verdict = Verdict(kinds=set(POLICY_KINDS), unresolved=[f"cannot read policies: {error!r}"])
@@ -77,9 +81,22 @@ class _RuleCheck:
         """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
         return any(p.unrendered for p in policies)
 
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
+        """The file checkov read this entity from, when it can be found."""
+        return None
+
+    def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
+        """Rule ids other hosts' skips name for this entity (checkov applies its own skips before calling us)."""
+        return frozenset()
+
+    def resource_name(self) -> str:
+        """The entity as the CLI names it (`aws_iam_policy.x`, `data.aws_iam_policy_document.x`, a logical id)."""
+        return self._entity()[1]
+
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """The CLI's verdict on this entity, or None when its file cannot be found or does not hold it."""
-        return None
+        path = self.entity_file(conf)
+        return cli_verdict(path, self.resource_name()) if path else None
 
     def _scan(self, conf: Mapping[str, Any]) -> CheckResult:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
@@ -94,20 +111,18 @@ class _RuleCheck:
 
 
 class _TerraformFile:
-    """Terraform checks read the entity's file from the runner's frame (checkov.from_file.terraform_file)."""
+    """Terraform checks find the entity's file from the runner's frame (checkov.from_file.terraform_file)."""
 
-    def _terraform_verdict(self, resource: str) -> Verdict | None:
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         scanned, _ = self._entity()  # type: ignore[attr-defined]
-        path = terraform_file(scanned)
-        return cli_verdict(path, resource) if path else None
+        return terraform_file(scanned)
 
 
 class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
     extract = staticmethod(terraform_resource_policies)
 
-    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        _, name = self._entity()
-        return self._terraform_verdict(f"{self.entity_type}.{name}")
+    def resource_name(self) -> str:
+        return f"{self.entity_type}.{self._entity()[1]}"
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -126,9 +141,8 @@ class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
         """Always, when checkov found a document: its kind is that of the resources using it (an SCP's content)."""
         return bool(policies)
 
-    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        _, name = self._entity()
-        return self._terraform_verdict(f"data.{self.entity_type}.{name}")
+    def resource_name(self) -> str:
+        return f"data.{self.entity_type}.{self._entity()[1]}"
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -143,12 +157,12 @@ class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
 class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     extract = staticmethod(cloudformation_policies)
 
-    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        path = cloudformation_file(conf)
-        if path is None:
-            return None
-        _, name = self._entity()
-        return cli_verdict(path, name)
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
+        return cloudformation_file(conf)
+
+    def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
+        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
+        return metadata_skips(conf)
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)

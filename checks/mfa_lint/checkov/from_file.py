@@ -98,6 +98,16 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                  or not read.suppressions.suppresses_site(policy.site, finding))
 
 
+def has_ignore_comments(path: str | None) -> bool:
+    """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
+    if path is None:
+        return False
+    try:
+        return bool(_read(path).suppressions)
+    except OSError:
+        return False
+
+
 def terraform_file(scanned_file: str) -> str | None:
     """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
     the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""

@@ -4,6 +4,10 @@ condition, one in fifty large.
 Deterministic (a seed), so two runs on two machines time the same bytes. The mix: 60% Terraform (`.tf`, 25 files a
 module directory, policies as `jsonencode`, heredocs and `aws_iam_policy_document`, next to non-IAM resources), 20%
 CloudFormation YAML, 20% CloudFormation JSON.
+
+Like a real checkout, the repository also holds what a user never wrote and a scan must skip (`distractions`): a
+`.venv` with installed packages' JSON and YAML (and one file over the size limit), `node_modules`, and a `build/`
+folder that `.gitignore` ignores, full of IaC copies with findings that must not be reported.
 """
 
 from __future__ import annotations
@@ -138,6 +142,35 @@ def generate(root: Path, count: int, seed: int = 2024) -> Corpus:
             path.write_text(json.dumps(_template(rnd, index, mfa, large), indent=2))
         corpus.files.append(path)
     return corpus
+
+
+def distractions(root: Path, count: int) -> int:
+    """Write the folders a scan must skip (about a third as many files as the corpus) and a .gitignore; returns how
+    many files were written."""
+    written = 0
+    site = root / ".venv" / "lib" / "python3.11" / "site-packages"
+    for index in range(max(10, count // 6)):
+        package = site / f"pkg{index:04d}"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "metadata.json").write_text(json.dumps({"name": f"pkg{index}", "Statement": "not a policy",
+                                                           "Resources": list(range(20))}))
+        (package / "config.yaml").write_text(f"Resources:\n  name: pkg{index}\n  items: [1, 2, 3]\n")
+        written += 2
+    (site / "huge.json").write_text(json.dumps({"Resources": ["x" * 100] * 110_000}))  # 11 MB: over the limit
+    written += 1
+    for index in range(max(10, count // 12)):
+        module = root / "node_modules" / f"mod{index:04d}"
+        module.mkdir(parents=True, exist_ok=True)
+        (module / "package.json").write_text(json.dumps({"name": f"mod{index}", "version": "1.0.0"}))
+        written += 1
+    build = root / "build"
+    build.mkdir(exist_ok=True)
+    rnd = random.Random(7)
+    for index in range(max(5, count // 20)):
+        (build / f"generated_{index:04d}.tf").write_text(_terraform_file(rnd, index, True, False))
+        written += 1
+    (root / ".gitignore").write_text("# build output\nbuild/\n")
+    return written
 
 
 if __name__ == "__main__":  # python benchmarks/corpus.py DIR COUNT

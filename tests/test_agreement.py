@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from fixture_cases import cases
+from mfa_lint import RULES
 from surfaces import (
     cfnlint_findings,
     checkov_failed,
@@ -29,7 +30,7 @@ PAIRS = [
 
 
 def test_every_format_has_fixtures_for_every_rule() -> None:
-    rules = {"MFA001", "MFA002", "MFA003", "MFA004", "MFA005"}
+    rules = set(RULES)
     for folder in ("policy", "terraform", "cloudformation"):
         assert {e.rule for c in cases(folder) for e in c.findings} == rules, folder
         assert any(not c.findings for c in cases(folder)), f"{folder}: no silent look-alike"

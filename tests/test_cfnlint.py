@@ -108,7 +108,7 @@ Resources:
   Policy:
     Type: AWS::IAM::ManagedPolicy
     Properties:
-      Roles: [app]
+      Users: [app]
       PolicyDocument:
         Version: "2012-10-17"
         Statement:

@@ -307,8 +307,8 @@ def test_plan_shapes(tmp_path: Path) -> None:
             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
     unscoped = {"Effect": "Deny", "Action": "*", "Resource": "*",
                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
-    allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
-             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}}
+    aged = {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
+            "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}}
     trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
 
     def doc(statement: dict) -> str:
@@ -321,7 +321,7 @@ def test_plan_shapes(tmp_path: Path) -> None:
         _plan_resource("aws_organizations_policy.tags", {"name": "tags", "type": "TAG_POLICY",
                                                          "content": doc(unscoped)}),
         _plan_resource("aws_iam_role.role", {"name": "role", "assume_role_policy": doc(trust),
-                                             "inline_policy": [{"name": "i", "policy": doc(allow)}]}),
+                                             "inline_policy": [{"name": "i", "policy": doc(aged)}]}),
     ]
     plan = {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {"resources": resources}}}
@@ -332,8 +332,9 @@ def test_plan_shapes(tmp_path: Path) -> None:
     failed = {(r.check_id, r.resource) for r in report.failed_checks}
     passed = {(r.check_id, r.resource) for r in report.passed_checks}
     assert failed == {("MFA001", "aws_iam_policy.deny"), ("MFA004", "aws_organizations_policy.scp"),
-                      ("MFA002", "aws_iam_role.role")}
+                      ("MFA001", "aws_iam_role.role")}
     assert ("MFA001", "aws_organizations_policy.scp") in passed
     assert not any(resource == "aws_organizations_policy.tags" for _, resource in failed | passed)
-    details = {r.check_id: r.details for r in report.failed_checks}
-    assert details["MFA002"] and details["MFA002"][0].startswith("inline_policy[0].policy: ")
+    details = {(r.check_id, r.resource): r.details for r in report.failed_checks}
+    role = details[("MFA001", "aws_iam_role.role")]
+    assert role and role[0].startswith("inline_policy[0].policy: ")

@@ -105,7 +105,7 @@ def test_unknown_explicit_file_exits_2_but_is_skipped_in_a_walk(tmp_path):
 def test_broken_file_next_to_bad_one_reports_both(tmp_path):
     write(tmp_path / "bad.json", DENY_BOOL_FALSE)
     write(tmp_path / "broken.json", '{"Version": "2012-10-17", "Statement": [ {"Effect": "Deny",, } ]}')
-    proc = run("scan", "--format", "json", ".", cwd=tmp_path)
+    proc = run("scan", "--format", "json", "--check-syntax", ".", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     report = json.loads(proc.stdout)
@@ -114,9 +114,14 @@ def test_broken_file_next_to_bad_one_reports_both(tmp_path):
     error = report["errors"][0]
     assert error["file"] == "broken.json" and error["message"].startswith("invalid JSON")
     assert "\n" not in error["message"]
-    text = run("scan", ".", cwd=tmp_path)
+    text = run("scan", "--check-syntax", ".", cwd=tmp_path)
     assert text.returncode == 2
     assert "broken.json: error: invalid JSON" in text.stdout and "bad.json:10:21: MFA001" in text.stdout
+    fast = run("scan", ".", cwd=tmp_path)  # by default a file without MFA text is not parsed: its syntax is not ours
+    assert fast.returncode == 1 and "broken.json" not in fast.stdout
+    assert "2 files walked: 1 read, 1 skipped as unrelated, 0 not IaC" in fast.stdout
+    named = run("scan", "bad.json", "broken.json", cwd=tmp_path)  # named files are always parsed
+    assert named.returncode == 2 and "broken.json: error: invalid JSON" in named.stdout
 
 
 def test_fail_on(tmp_path):
@@ -270,7 +275,7 @@ def test_sarif_is_valid_and_complete(tmp_path):
     write(tmp_path / "bad.json", DENY_BOOL_FALSE)
     write(tmp_path / "allow.json", ALLOW_IFEXISTS)
     write(tmp_path / "broken.json", '{"Statement": [')
-    log = _sarif(tmp_path, ".")
+    log = _sarif(tmp_path, "--check-syntax", ".")
     run_ = log["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(RULES)
@@ -430,20 +435,24 @@ Resources:
     assert result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == "Bool"
 
 
-def test_skip_unrelated_leaves_files_without_mfa_text_unparsed(tmp_path):
+def test_files_without_mfa_text_are_left_unparsed_unless_check_syntax(tmp_path):
     write(tmp_path / "bad.json", DENY_BOOL_FALSE)
     write(tmp_path / "broken.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = \n')
     write(tmp_path / "module" / "main.tf", 'resource "aws_iam_policy" "p" {\n  policy = var.policy\n}\n')
     write(tmp_path / "module" / "variables.tf", 'variable "policy" {\n  default = <<EOT\n'
           '{"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",\n'
           '  "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}\nEOT\n}\n')
-    code, report = run_json(".", cwd=tmp_path)
+    code, report = run_json("--check-syntax", ".", cwd=tmp_path)
     assert code == 2 and [e["file"] for e in report["errors"]] == ["broken.tf"]
-    code, report = run_json("--skip-unrelated", ".", cwd=tmp_path)
-    assert code == 1 and report["errors"] == []
-    assert report["summary"]["files_without_mfa_text"] == 1
+    counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
+    assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 0, "files_not_iac": 0}
+    for flags in ((), ("--skip-unrelated",)):  # the former flag is the default now, and still accepted
+        code, report = run_json(*flags, ".", cwd=tmp_path)
+        assert code == 1 and report["errors"] == []
+        counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
+        assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 1, "files_not_iac": 0}
     # a module whose variables hold the policy is still read through the file that references it
     assert sorted((f["file"], f["rule_id"]) for f in report["findings"]) == [
         ("bad.json", "MFA001"), ("module/main.tf", "MFA001")]
-    code, report = run_json("--skip-unrelated", "broken.tf", cwd=tmp_path)  # named files are always parsed
+    code, report = run_json("broken.tf", cwd=tmp_path)  # named files are always parsed
     assert code == 2

@@ -195,7 +195,8 @@ def test_fix_reports_what_is_left_with_scan_exit_codes(tmp_path):
     )
     proc = run("fix", "typo.json", cwd=tmp_path)
     assert proc.returncode == 1 and "MFA003" in proc.stdout and "fixed" not in proc.stdout
-    assert run("fix", ".", cwd=tmp_path).returncode == 2
+    assert run("fix", "--check-syntax", ".", cwd=tmp_path).returncode == 2
+    assert run("fix", ".", cwd=tmp_path).returncode == 1  # broken.json holds no MFA text: not parsed by default
 
 
 def test_operator_edit_refuses_a_token_without_the_operator():

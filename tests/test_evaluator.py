@@ -11,7 +11,7 @@ from mfa_lint.core.operators import parse_operator
 def truth(operator: str, key: str, values: list[str]) -> dict[str, bool]:
     op = parse_operator(operator)
     assert op is not None, operator
-    return {c.name: evaluate(op, c.value_of(key), values) for c in CONTEXTS}
+    return {c.id: evaluate(op, c.value_of(key), values) for c in CONTEXTS}
 
 
 def row(lt: bool, nm: bool, mfo: bool, mff: bool) -> dict[str, bool]:

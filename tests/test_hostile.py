@@ -2,13 +2,17 @@
 
 The corpus is `fixtures/hostile/` (small files, each with a sidecar that says what must happen: fixtures/hostile/
 README.md) plus the big and the unusual inputs made here at test time (deep nesting, tens of thousands of statements,
-files over the size limit, symlink loops, FIFOs, unreadable files). Every host runs in a subprocess with a timeout,
-a memory cap and no stdin, so a hang or a blow-up fails the test instead of the suite or the machine. Next to the
-hostile files sit good neighbours with a real MFA001 finding: their findings must survive every neighbour.
+files over the size limit, symlink loops, FIFOs, unreadable files). `mfa-lint scan` runs in-process (its per-file
+time budget bounds every parse) except where a subprocess adds something: deep nesting (the stack and a memory cap),
+dropped capabilities (unreadable files), and the hosts, cfn-lint and checkov, which run in a subprocess with a
+timeout, a memory cap and no stdin, so a hang or a blow-up fails the test instead of the suite or the machine. Next
+to the hostile files sit good neighbours with a real MFA001 finding: their findings must survive every neighbour.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import resource
@@ -16,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +29,7 @@ from typing import Any
 import pytest
 from fixture_cases import FIXTURES, cases
 from mfa_lint import RULES
+from mfa_lint.cli import main
 
 HOSTILE = FIXTURES / "hostile"
 SIDE = ".expect.json"
@@ -131,22 +137,59 @@ def _same(reported: str, path: str | Path) -> bool:
     return os.path.realpath(reported) == os.path.realpath(str(path))
 
 
-def scan(*args: str | Path, timeout: float = 10, cwd: str | Path | None = None, prefix: Sequence[str] = ()) -> Run:
+def scan(*args: str | Path, timeout: float = 10, cwd: str | Path | None = None, prefix: Sequence[str] = (),
+         subprocess_: bool = False) -> Run:
     """`mfa-lint scan --format json ARGS`, checked for what no input may cause: a traceback, an exit code other than
-    0/1/2, a report that is not JSON, an error that is not one line naming a file, errors without exit 2."""
-    argv = [*prefix, sys.executable, "-m", "mfa_lint.cli", "scan", "--format", "json", *map(str, args)]
-    done = run_bounded(argv, timeout=timeout, cwd=cwd)
-    assert not any(m in done.stderr for m in CRASH_MARKERS), done.stderr[-3000:]
-    assert done.returncode in (0, 1, 2), (done.returncode, done.stderr[-3000:])
+    0/1/2, a report that is not JSON, an error that is not one line naming a file, errors without exit 2.
+
+    In-process (serial, each file within a budget of `timeout` seconds) unless `prefix` or `subprocess_` asks for a
+    bounded subprocess."""
+    if prefix or subprocess_:
+        argv = [*prefix, sys.executable, "-m", "mfa_lint.cli", "scan", "--format", "json", *map(str, args)]
+        done = run_bounded(argv, timeout=timeout, cwd=cwd)
+        returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
+    else:
+        returncode, stdout, stderr = _in_process(
+            ["scan", "--format", "json", "--jobs", "1", "--parse-timeout", str(timeout), *map(str, args)], cwd)
+    assert not any(m in stderr for m in CRASH_MARKERS), stderr[-3000:]
+    assert returncode in (0, 1, 2), (returncode, stderr[-3000:])
     try:
-        report = json.loads(done.stdout)
+        report = json.loads(stdout)
     except ValueError:
-        raise AssertionError(f"not a JSON report: {done.stdout[:300]!r} {done.stderr[-1000:]!r}") from None
+        raise AssertionError(f"not a JSON report: {stdout[:300]!r} {stderr[-1000:]!r}") from None
     for error in report["errors"]:
         assert error["file"] and error["message"].strip(), error
         assert "\n" not in error["message"] and len(error["message"]) < 400, error
-    assert (done.returncode == 2) == bool(report["errors"]), (done.returncode, report["errors"])
-    return Run(done.returncode, done.stderr, report)
+    assert (returncode == 2) == bool(report["errors"]), (returncode, report["errors"])
+    return Run(returncode, stderr, report)
+
+
+@contextlib.contextmanager
+def _chdir(path: str | Path):
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _in_process(argv: list[str], cwd: str | Path | None) -> tuple[int, str, str]:
+    """mfa_lint.cli.main in this process: what a subprocess would print, without starting Python again."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(_chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+        except BaseException:
+            traceback.print_exc()
+            code = 3
+    return code, out.getvalue(), err.getvalue()
 
 
 def check_outcome(run: Run, case: HostileCase, path: Path | None = None) -> None:
@@ -209,8 +252,11 @@ def test_hostile_folder_walked(tmp_path: Path) -> None:
     """A directory walk over the whole corpus: the neighbours' findings and every declared finding survive."""
     folder = tmp_path / "corpus"
     shutil.copytree(HOSTILE, folder)
-    run = scan(folder, timeout=60)
+    fast = scan(folder)  # by default files without MFA text are not parsed: the findings are the same
+    assert_neighbours(fast, folder)
+    run = scan("--check-syntax", folder)
     assert_neighbours(run, folder)
+    assert sorted(map(json.dumps, fast.report["findings"])) == sorted(map(json.dumps, run.report["findings"]))
     for case in CASES:
         copy = folder / case.name
         if case.outcome in ("notes", "analysed"):
@@ -276,9 +322,9 @@ def test_deep_nesting(tmp_path: Path, name: str) -> None:
     copy_neighbours(tmp_path)
     deep = tmp_path / name
     deep.write_text(DEEP_FILES[name](DEEP))
-    run = scan(tmp_path, timeout=30)
+    run = scan("--check-syntax", tmp_path, timeout=30, subprocess_=True)  # a subprocess: its own stack and memory cap
     assert_neighbours(run, tmp_path)
-    scan(deep, timeout=30)  # alone too: the checks in scan() (no traceback, exit 2 exactly with an error) hold
+    assert run.errors_for(deep) or run.notes_for(deep), run.report
 
 
 def test_tens_of_thousands_of_statements(tmp_path: Path) -> None:
@@ -525,3 +571,35 @@ def test_checkov_plugin_on_hostile_plans() -> None:
     for case in plans:
         got = sorted((rule, res) for rule, res, file in failed if file == case.name)
         assert got == _checkov_expected(case), (case.name, failed)
+
+
+# ------------------------------------------------------------------------------------------- the per-file budget
+
+
+def test_a_file_over_the_time_budget_is_an_error_naming_the_budget(tmp_path: Path) -> None:
+    """--parse-timeout: a file that takes longer is one error naming the budget; the neighbours are still read."""
+    copy_neighbours(tmp_path)
+    slow = tmp_path / "slow.tf"
+    slow.write_text("".join(
+        f'resource "aws_iam_policy" "p{i}" {{\n  policy = jsonencode({{Statement = [{{Effect = "Deny",'
+        f' Condition = {{Bool = {{"aws:MultiFactorAuthPresent" = "false"}}}}}}]}})\n}}\n' for i in range(3_000)))
+    run = scan("--parse-timeout", "0.05", tmp_path)  # parsing 3,000 resources takes seconds
+    (message,) = run.errors_for(slow)
+    assert "time budget of 0.05 s (--parse-timeout)" in message
+    assert not run.findings_for(slow)
+    for name in ("neighbour_policy.json", "neighbour_template.yaml"):  # the budget is per file
+        assert run.findings_for(tmp_path / name) == expected_keys(BY_NAME[name])
+
+
+def test_the_budget_interrupts_a_backtracking_regular_expression() -> None:
+    import re
+    import time
+
+    from mfa_lint.scanning.budget import BudgetExceeded, can_time, time_budget
+
+    if not can_time():
+        pytest.skip("no SIGALRM interval timer here (not the main thread, or not POSIX)")
+    start = time.perf_counter()
+    with pytest.raises(BudgetExceeded), time_budget(0.2):
+        re.match(r"(a+)+$", "a" * 40 + "b")  # exponential: hours without the budget
+    assert time.perf_counter() - start < 5

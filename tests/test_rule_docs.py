@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from fixture_cases import ROOT
 from mfa_lint import RULES, analyze_policy
-from mfa_lint.rule_docs import EXAMPLES, render
-
-KIND = {"MFA002": "trust", "MFA004": "scp"}
+from mfa_lint.rule_docs import render
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
@@ -18,7 +16,9 @@ def test_rule_page_is_in_sync(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_rule_examples(rule_id: str) -> None:
-    bad, good = EXAMPLES[rule_id]
-    kind = KIND.get(rule_id, "identity")
+    rule = RULES[rule_id]
+    assert rule.example is not None, f"{rule_id} needs an example (fires, fixed) in its module"
+    bad, good = rule.example
+    kind = rule.example_kind
     assert rule_id in {f.rule_id for f in analyze_policy({"Statement": [bad]}, kind)}
     assert analyze_policy({"Statement": [good]}, kind) == []

@@ -130,22 +130,28 @@ def test_age_deny_needs_a_companion_for_both_contexts() -> None:
 
 # ---------------------------------------------------------------- MFA002
 
-@pytest.mark.parametrize(
-    ("condition", "fix"),
-    [
-        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "Bool"),
-        ({"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}, "NumericLessThan"),
-        ({"ForAllValues:Bool": {"aws:MultiFactorAuthPresent": "true"}}, "Bool"),
-        ({"ForAllValues:BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "Bool"),
-        ({"StringNotEquals": {"aws:MultiFactorAuthPresent": "false"}}, None),
-        ({"Bool": {"aws:MultiFactorAuthPresent": ["true", "false"]}}, None),
-        ({"StringEqualsIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "StringEquals"),
-    ],
-)
+MFA002_CASES = [
+    # condition, fix, fires in a role policy (whose callers always carry aws:MultiFactorAuthPresent)
+    ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "Bool", False),
+    ({"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}, "NumericLessThan", True),
+    ({"ForAllValues:Bool": {"aws:MultiFactorAuthPresent": "true"}}, "Bool", False),
+    ({"ForAllValues:BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "Bool", False),
+    ({"StringNotEquals": {"aws:MultiFactorAuthPresent": "false"}}, None, False),
+    ({"Bool": {"aws:MultiFactorAuthPresent": ["true", "false"]}}, None, True),
+    ({"StringEqualsIfExists": {"aws:MultiFactorAuthPresent": "true"}}, "StringEquals", False),
+]
+
+
+@pytest.mark.parametrize(("condition", "fix", "in_role"), MFA002_CASES)
 @pytest.mark.parametrize("kind", POLICY_KINDS)
-def test_mfa002_fires_in_every_kind(condition: dict, fix: str | None, kind: str) -> None:
+def test_mfa002_fires_in_every_kind(condition: dict, fix: str | None, in_role: bool, kind: str) -> None:
     findings = analyze_policy({"Statement": [statement("Allow", condition)]}, kind)
-    assert [(f.rule_id, f.fix) for f in findings] == [("MFA002", fix)]
+    expected = [("MFA002", fix)] if kind != "role" or in_role else []
+    assert [(f.rule_id, f.fix) for f in findings] == expected
+    if findings and kind == "role":
+        assert "access keys" not in findings[0].message and "sessions of this role without MFA" in findings[0].message
+    if findings and fix is None:
+        assert findings[0].fix_text == findings[0].advice and findings[0].advice
 
 
 @pytest.mark.parametrize(

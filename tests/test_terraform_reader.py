@@ -12,6 +12,7 @@ from fixture_cases import FixtureCase, cases
 from mfa_lint import analyze_document
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.sources.terraform.hcl_reader import read_terraform
+from mfa_lint.suppress import FileSuppressions
 
 TERRAFORM_CASES = cases("terraform")
 
@@ -42,13 +43,15 @@ def span_text(text: str, span: Span) -> str:
 
 @pytest.mark.parametrize("case", TERRAFORM_CASES, ids=lambda c: c.id)
 def test_fixture_findings(case: FixtureCase) -> None:
-    sites = read_terraform(str(case.path), case.path.read_text(), module_texts(case.path))
+    text = case.path.read_text()
+    sites = read_terraform(str(case.path), text, module_texts(case.path))
+    suppressions = FileSuppressions(text)
     got: Counter = Counter()
     with_notes = set()
     for s in sites:
         analysis = analyze_document(s.document, s.kind)
         for finding in analysis.findings:
-            if finding.rule_id not in s.suppressed:
+            if not suppressions.suppresses_site(s, finding):
                 got[(finding.rule_id, s.resource, (s.locate(finding.path) or s.span).line)] += 1
         if analysis.notes or s.notes:
             with_notes.add(s.resource)
@@ -131,7 +134,7 @@ def test_heredoc_operator_key(marker: str) -> None:
         "}",
     ]
     text = (
-        'resource "aws_iam_role_policy" "p" {\n'
+        'resource "aws_iam_user_policy" "p" {\n'
         f"  policy = {marker}\n" + "".join(f"{indent}{line}\n" for line in body) + f"{indent[:2]}EOF\n}}\n"
     )
     [s] = read(text)

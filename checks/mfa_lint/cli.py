@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 from mfa_lint import __version__
 from mfa_lint.core.catalog import POLICY_KINDS
+from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
+from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
 
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 FORMATS = ("text", "json", "sarif", "github")
 
 
@@ -36,6 +37,26 @@ def _size(value: str) -> int:
     return size
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return jobs
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError("the time must be a number of seconds, 0 for no limit")
+    return seconds
+
+
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     parser.add_argument("--kind", choices=POLICY_KINDS, default="identity",
@@ -49,9 +70,21 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="skip (as an error) files larger than this (default: 10M)")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
-    parser.add_argument("--skip-unrelated", action="store_true",
-                        help="in a walk, do not parse files that cannot hold an MFA condition (much faster on large "
-                        "repositories; syntax errors in those files then go unreported)")
+    parser.add_argument("--check-syntax", action="store_true",
+                        help="parse every walked file, also those that cannot hold an MFA condition, so that their "
+                        "syntax errors are reported (slower; by default such files are not parsed)")
+    parser.add_argument("--skip-unrelated", action="store_true", help=argparse.SUPPRESS)  # the default since 0.2
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out walked files and folders matching GLOB (gitignore syntax, from the current "
+                        "directory; repeatable); named files are always read")
+    parser.add_argument("--no-ignore", action="store_true",
+                        help="also walk what .gitignore files ignore (.venv, node_modules, .terraform etc. stay "
+                        "skipped)")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="worker processes (default: one per CPU; 1: serial)")
+    parser.add_argument("--parse-timeout", type=_seconds, default=DEFAULT_PARSE_TIMEOUT, metavar="SECONDS",
+                        help=f"give up on a file after this long, as an error (default: {DEFAULT_PARSE_TIMEOUT:g}; "
+                        "0: no limit)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour text output (default: auto, only on a terminal)")
 
@@ -80,7 +113,9 @@ def _options(args: argparse.Namespace):
     from mfa_lint.scan import ScanOptions
 
     return ScanOptions(kind=args.kind, tf_root=args.tf_root, max_file_size=args.max_file_size,
-                       ignore_unknown=args.ignore_unknown, skip_unrelated=args.skip_unrelated)
+                       ignore_unknown=args.ignore_unknown, exclude=tuple(args.exclude),
+                       respect_gitignore=not args.no_ignore, jobs=args.jobs, check_syntax=args.check_syntax,
+                       parse_timeout=args.parse_timeout or None)
 
 
 def _colour(args: argparse.Namespace, stream) -> bool:

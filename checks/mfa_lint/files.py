@@ -1,6 +1,10 @@
-"""Which files a scan reads, and their text: the walk (skipped folders, symlink loops) and the size limit.
+"""Which files a scan reads, and their text: the walk (skipped folders, .gitignore, --exclude, symlink loops) and the
+size limit.
 
-Every failure is a ScanError (one line naming the file) or a SourceError for the caller to turn into one.
+A walk skips what a user never wrote (SKIP_DIRS: version control, virtualenvs, installed packages, tool caches and
+build output), whatever .gitignore files ignore (unless `respect_gitignore` is off: `--no-ignore`) and the `--exclude`
+globs. A file named explicitly is always read. Every failure is a ScanError (one line naming the file) or a
+SourceError for the caller to turn into one.
 """
 
 from __future__ import annotations
@@ -10,9 +14,18 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from mfa_lint.gitignore import IgnoreRules, parse_lines
 from mfa_lint.sources.site import SourceError
 
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn"})
+#: The one file-size limit (`--max-file-size`): larger files are an error, never read.
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+#: Folders a walk never enters (a folder named explicitly is still walked). `.terraform` holds downloaded modules and
+#: providers: the walk skips it, reading a module's own files does not need it.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", "site-packages", "node_modules", ".terraform", ".tox", ".nox",
+    "__pycache__", "cdk.out", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".serverless", ".aws-sam",
+})
 TERRAFORM_EXT = (".tf",)
 JSON_EXT = (".json",)
 YAML_EXT = (".yaml", ".yml")
@@ -32,10 +45,18 @@ def _is_candidate(name: str) -> bool:
     return name.lower().endswith(CANDIDATE_EXT)
 
 
-def collect_files(paths: Iterable[str], errors: list[ScanError]) -> list[tuple[str, bool]]:
-    """(file, named explicitly) for every candidate file under `paths`, each once, in a stable order."""
+def collect_files(
+    paths: Iterable[str], errors: list[ScanError], *, exclude: Iterable[str] = (), respect_gitignore: bool = True
+) -> list[tuple[str, bool]]:
+    """(file, named explicitly) for every candidate file under `paths`, each once, in a stable order.
+
+    `exclude`: gitignore-style globs anchored at the current directory (a glob without `/` matches a name at any
+    depth); like .gitignore they apply to walked files and folders, never to a file named on the command line.
+    """
     out: list[tuple[str, bool]] = []
     seen: set[str] = set()
+    excluded = IgnoreRules()
+    excluded.add(os.getcwd(), parse_lines(list(exclude)))
 
     def add(path: str, explicit: bool) -> None:
         key = os.path.normcase(os.path.abspath(path))
@@ -48,19 +69,26 @@ def collect_files(paths: Iterable[str], errors: list[ScanError]) -> list[tuple[s
         if not os.path.lexists(path):
             errors.append(ScanError(raw, "no such file or directory"))
         elif os.path.isdir(path):
-            for file in _walk(path, errors):
+            rules = IgnoreRules()
+            if respect_gitignore:
+                rules.load_parents(path)
+            for file in _walk(path, errors, rules if respect_gitignore else None, excluded):
                 add(file, False)
         else:
             add(path, True)
     return out
 
 
-def _walk(top: str, errors: list[ScanError]) -> Iterable[str]:
-    """os.walk with symlinked directories followed once (a loop is cut where it comes back)."""
+def _walk(top: str, errors: list[ScanError], gitignore: IgnoreRules | None, excluded: IgnoreRules) -> Iterable[str]:
+    """os.walk with symlinked directories followed once (a loop is cut where it comes back), skipped folders and
+    ignored paths left out."""
     visited: set[tuple[int, int]] = set()
 
     def on_error(exc: OSError) -> None:
         errors.append(ScanError(exc.filename or top, f"cannot read directory: {exc.strerror or exc}"))
+
+    def left_out(path: str, is_dir: bool) -> bool:
+        return excluded.ignored(path, is_dir) or (gitignore is not None and gitignore.ignored(path, is_dir))
 
     for dirpath, dirnames, filenames in os.walk(top, followlinks=True, onerror=on_error):
         try:
@@ -73,10 +101,16 @@ def _walk(top: str, errors: list[ScanError]) -> Iterable[str]:
             dirnames[:] = []
             continue
         visited.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        if gitignore is not None:
+            gitignore.load_directory(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and not left_out(os.path.join(dirpath, d), True)
+        )
         for name in sorted(filenames):
             if _is_candidate(name):
-                yield os.path.normpath(os.path.join(dirpath, name))
+                path = os.path.normpath(os.path.join(dirpath, name))
+                if not left_out(path, False):
+                    yield path
 
 
 def read_text(path: str, max_file_size: int, overrides: Mapping[str, str] | None = None) -> str:

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
+from mfa_lint.lines import line_starts, offset_of
 from mfa_lint.reporters import relative_path
 from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan
 
@@ -38,19 +39,13 @@ def _raw_text(path: str) -> tuple[str, bool]:
     return (text[1:], True) if text.startswith(_BOM) else (text, False)
 
 
-def _offset(starts: list[int], line: int, column: int) -> int | None:
-    if not 1 <= line <= len(starts):
-        return None
-    return starts[line - 1] + column - 1
-
-
 def _apply(text: str, edits: list[tuple[Located, Edit]], refused: list[tuple[Located, str]]) -> tuple[str, list]:
     """Apply the edits from the end of the file so earlier offsets stay valid; same-token duplicates count once."""
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    starts = line_starts(text)
     placed: list[tuple[int, int, Located, Edit]] = []
     for located, edit in edits:
-        start = _offset(starts, edit.span.line, edit.span.column)
-        end = _offset(starts, edit.span.end_line, edit.span.end_column)
+        start = offset_of(starts, edit.span.line, edit.span.column)
+        end = offset_of(starts, edit.span.end_line, edit.span.end_column)
         if start is None or end is None or text[start:end] != edit.old:
             refused.append((located, "the file changed since it was scanned"))
             continue

@@ -1,6 +1,7 @@
 """Renders docs/rules/<ID>.md from the catalog: `python -m mfa_lint.rule_docs docs/rules`.
 
-A test keeps the pages in sync and checks that each example fires / stays silent.
+Each rule's example lives in its module (core/rules/mfaNNN.py). A test keeps the pages in sync and checks that
+each example fires / stays silent; the README's rule table is rendered here too (`readme_table`).
 """
 
 from __future__ import annotations
@@ -11,58 +12,29 @@ from pathlib import Path
 
 from mfa_lint.core.catalog import RULES, Rule
 
-_NO_MFA = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
-_SELF_SERVICE = [
-    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
-]
-
 #: rule id -> (statement that fires, the statement fixed)
-EXAMPLES: dict[str, tuple[dict, dict]] = {
-    "MFA001": (
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
-         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": _NO_MFA},
-    ),
-    "MFA002": (
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
-         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}},
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
-         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
-    ),
-    "MFA003": (
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
-         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresnt": "false"}}},
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": _NO_MFA},
-    ),
-    "MFA004": (
-        {"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Condition": _NO_MFA},
-        {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
-         "Condition": {**_NO_MFA, "StringEquals": {"aws:PrincipalType": "User"}}},
-    ),
-    "MFA005": (
-        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": _NO_MFA},
-        {"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny", "NotAction": _SELF_SERVICE, "Resource": "*",
-         "Condition": _NO_MFA},
-    ),
-}
+EXAMPLES: dict[str, tuple[dict, dict]] = {r.id: r.example for r in RULES.values() if r.example}
+
+
+def _kinds(rule: Rule) -> str:
+    return ", ".join(sorted(rule.kinds)) if rule.kinds else "every policy kind"
 
 
 def render(rule: Rule) -> str:
-    bad, good = EXAMPLES[rule.id]
-    kinds = ", ".join(sorted(rule.kinds)) if rule.kinds else "every policy kind"
+    bad, good = rule.example or ({}, {})
     return "\n".join(
         [
             f"# {rule.id} {rule.name}: {rule.title}",
             "",
-            "| mfa-lint / checkov | cfn-lint | severity | checkov severity | applies to |",
-            "|---|---|---|---|---|",
-            f"| {rule.id} | {rule.cfn_lint_id} | {rule.severity} | {rule.checkov_severity} | {kinds} |",
+            "| mfa-lint / checkov | cfn-lint | severity | security severity | checkov severity | applies to |",
+            "|---|---|---|---|---|---|",
+            f"| {rule.id} | {rule.cfn_lint_id} | {rule.severity} | {rule.security_severity:.1f} | "
+            f"{rule.checkov_severity} | {_kinds(rule)} |",
             "",
             "## Why",
             rule.rationale,
             "",
-            "## Fires on",
+            f"## Fires on (as a `{rule.example_kind}` policy)",
             "```json",
             json.dumps(bad, indent=2),
             "```",
@@ -76,6 +48,20 @@ def render(rule: Rule) -> str:
             "",
         ]
     )
+
+
+def readme_table() -> str:
+    """The README's rule table, one row per catalog record."""
+    rows = [
+        "| id | cfn-lint | severity | security severity | applies to | what it finds |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| [{r.id}](docs/rules/{r.id}.md) | {r.cfn_lint_id} | {r.severity} ({r.checkov_severity}) | "
+        f"{r.security_severity:.1f} | {_kinds(r)} | {r.title} |"
+        for r in RULES.values()
+    ]
+    return "\n".join(rows) + "\n"
 
 
 def write_all(folder: Path) -> None:

@@ -1,4 +1,5 @@
-"""analyze_policy: parse, resolve unknowns by trying every value they could take, run the rules per statement.
+"""analyze_policy: parse, resolve unknowns by trying every value they could take, run the registered rules that
+apply to the policy kind on every statement.
 
 An unresolved value (a Terraform reference, a CloudFormation intrinsic) may be anything: each MFA test with one is
 tried with every value that matters (true and false for Bool; one threshold between fresh and old MFA for Numeric
@@ -12,11 +13,12 @@ import dataclasses
 import itertools
 from typing import Any
 
-from mfa_lint.core.catalog import POLICY_KINDS, RULES
+from mfa_lint.core.catalog import POLICY_KINDS
 from mfa_lint.core.findings import Analysis, Finding, Note
 from mfa_lint.core.keys import AGE
 from mfa_lint.core.model import Document, Statement, Test, parse_document
-from mfa_lint.core.rules import mfa001, mfa002, mfa003, mfa004, mfa005
+from mfa_lint.core.policy import Policy
+from mfa_lint.core.rules import REGISTRY
 from mfa_lint.core.values import Unknown
 
 MAX_TRIES = 64
@@ -79,21 +81,21 @@ def _dedupe(notes: list[Note]) -> list[Note]:
 
 
 def _run_rules(statements: list[Statement], kind: str, notes: list[Note]) -> list[Finding]:
+    """Every rule that applies to `kind`, over every MFA statement; an exclusive rule (MFA003) silences the rest."""
+    rules = [r for r in REGISTRY.values() if r.record.applies_to(kind)]
+    exclusive = [r for r in rules if r.record.exclusive]
+    ordinary = [r for r in rules if not r.record.exclusive]
+    policy = Policy(kind, statements, notes)
     findings: list[Finding] = []
-    applies = {rule_id: rule.applies_to(kind) for rule_id, rule in RULES.items()}
     for statement in statements:
         if statement.effect is None or statement.unjudged or not statement.is_mfa_statement:
             continue
-        broken = mfa003(statement)
-        if broken:
-            findings.extend(broken)
+        first = [f for r in exclusive for f in r.check(statement, policy)]
+        if first:
+            findings.extend(first)
             continue
-        findings.extend(mfa001(statement, statements))
-        findings.extend(mfa002(statement))
-        if applies["MFA004"]:
-            findings.extend(mfa004(statement, notes))
-        if applies["MFA005"]:
-            findings.extend(mfa005(statement, notes))
+        for r in ordinary:
+            findings.extend(r.check(statement, policy))
     return findings
 
 

@@ -1,9 +1,10 @@
-"""The four request contexts that matter for MFA, and how one condition test evaluates in each.
+"""The four request contexts that matter for MFA, which of them occur for each policy kind, and how one condition
+test evaluates in a request.
 
-LT  long-term access keys (CLI/SDK): both MFA keys absent.
-NM  temporary credentials without MFA: MultiFactorAuthPresent = false, age absent.
-MFo MFA long ago: present = true, age larger than any threshold.
-MFf MFA just now: present = true, age 0.
+LONG_TERM_KEYS (LT)  long-term access keys (CLI/SDK) and anonymous requests: both MFA keys absent.
+NO_MFA_SESSION (NM)  temporary credentials without MFA: MultiFactorAuthPresent = false, age absent.
+OLD_MFA (MFo)        MFA long ago: present = true, age larger than any threshold.
+FRESH_MFA (MFf)      MFA just now: present = true, age 0.
 Semantics (absent keys, IfExists, Null, set qualifiers, negation) follow semantics.md.
 """
 
@@ -14,13 +15,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from mfa_lint.core.arns import arn_matches
 from mfa_lint.core.keys import AGE, PRESENT
 from mfa_lint.core.operators import Operator
 
 
 @dataclass(frozen=True)
 class Context:
-    name: str
+    id: str  # short id (LT, NM, MFo, MFf): Finding.escapes, tests
+    name: str  # what a reader understands
     rank: int
     present: str | None  # value of aws:MultiFactorAuthPresent, None when absent
     age: float | None  # value of aws:MultiFactorAuthAge in seconds, None when absent
@@ -35,13 +38,25 @@ class Context:
         return None
 
 
-LT = Context("LT", 0, None, None, "AWS CLI calls signed with long-term access keys")
-NM = Context(
-    "NM", 1, "false", None, "sessions without MFA (console sign-in without MFA, role sessions, federated users)"
+LONG_TERM_KEYS = Context("LT", "long-term access keys", 0, None, None,
+                         "AWS CLI calls signed with long-term access keys")
+NO_MFA_SESSION = Context(
+    "NM", "session without MFA", 1, "false", None,
+    "sessions without MFA (console sign-in without MFA, role sessions, federated users)",
 )
-MFO = Context("MFo", 2, "true", math.inf, "MFA sessions whose MFA is older than the threshold")
-MFF = Context("MFf", 3, "true", 0.0, "sessions with fresh MFA")
+OLD_MFA = Context("MFo", "MFA long ago", 2, "true", math.inf, "MFA sessions whose MFA is older than the threshold")
+FRESH_MFA = Context("MFf", "fresh MFA", 3, "true", 0.0, "sessions with fresh MFA")
+LT, NM, MFO, MFF = LONG_TERM_KEYS, NO_MFA_SESSION, OLD_MFA, FRESH_MFA
 CONTEXTS = (LT, NM, MFO, MFF)
+
+#: Role permission policies are evaluated only for sessions of the role: temporary credentials always carry
+#: aws:MultiFactorAuthPresent, so long-term keys never reach them (semantics.md, "When the MFA keys are in the request").
+_ROLE_CONTEXTS = (NM, MFO, MFF)
+
+
+def contexts_for(kind: str) -> tuple[Context, ...]:
+    """The request contexts that can occur for the callers of a policy of this kind."""
+    return _ROLE_CONTEXTS if kind == "role" else CONTEXTS
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _BOOL_WORDS = ("true", "false")
@@ -106,7 +121,9 @@ def _matches(op: Operator, request: str | float, value: str) -> bool:
         if threshold is None or not isinstance(request, float):
             return False
         return _compare(base, request, threshold)
-    # Date, IpAddress, Arn, Binary: an MFA key's value ("true", a number of seconds) never parses as these.
+    if family == "Arn":
+        return isinstance(request, str) and arn_matches(value, request)
+    # Date, IpAddress, Binary: an MFA key's value ("true", a number of seconds) never parses as these.
     return False
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mfa_lint.core.catalog import RULES, Rule
+if TYPE_CHECKING:
+    from mfa_lint.core.record import Rule
 
 Path = tuple  # keys and list indexes from the document root, e.g. ("Statement", 0, "Condition", "Bool")
 
@@ -14,7 +16,8 @@ class Finding:
     """One rule firing on one statement.
 
     `path` points at the offending operator key inside the document (MFA004/MFA005: at the statement).
-    `fix` is the replacement operator name when the fix is mechanical, else None.
+    `fix` is the replacement operator name when the fix is mechanical, else None; `advice` says what to do for
+    this statement when no operator replacement does it.
     """
 
     rule_id: str
@@ -25,10 +28,13 @@ class Finding:
     operator: str | None = None
     key: str | None = None
     sid: str | None = None
-    escapes: tuple[str, ...] = field(default=(), compare=False)
+    escapes: tuple[str, ...] = field(default=(), compare=False)  # ids of the contexts that escape (LT, NM, ...)
+    advice: str | None = field(default=None, compare=False)
 
     @property
     def rule(self) -> Rule:
+        from mfa_lint.core.catalog import RULES  # the catalog imports the rule modules, which build findings
+
         return RULES[self.rule_id]
 
     @property
@@ -51,7 +57,7 @@ class Finding:
     def fix_text(self) -> str:
         if self.fix and self.operator:
             return f"replace {self.operator} with {self.fix}"
-        return self.rule.fix
+        return self.advice or self.rule.fix
 
     def to_dict(self) -> dict:
         return {

@@ -45,5 +45,7 @@ def render(result: ScanResult, **_: object) -> str:
         out.append(_command("error", {"file": relative_path(error.file), "title": "mfa-lint could not read"},
                             error.message))
     s = result.summary()
-    out.append(f"mfa-lint: {s['findings']} finding(s) in {s['files']} file(s), {s['unreadable']} unreadable")
+    out.append(f"mfa-lint: {s['findings']} finding(s); {s['files_walked']} file(s) walked: {s['files_read']} read,"
+               f" {s['files_skipped_unrelated']} skipped as unrelated, {s['files_not_iac']} not IaC,"
+               f" {s['unreadable']} unreadable")
     return "\n".join(out) + "\n"

@@ -20,8 +20,6 @@ from mfa_lint.sources.site import Span
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"
 SRCROOT = "%SRCROOT%"
-# GitHub ranks security alerts by this property (0-10).
-_SECURITY_SEVERITY = {"HIGH": "8.0", "MEDIUM": "5.0", "LOW": "3.0"}
 
 
 def _rules() -> list[dict]:
@@ -36,7 +34,7 @@ def _rules() -> list[dict]:
             "defaultConfiguration": {"level": r.severity},
             "properties": {
                 "cfn-lint-id": r.cfn_lint_id,
-                "security-severity": _SECURITY_SEVERITY[r.checkov_severity],
+                "security-severity": f"{r.security_severity:.1f}",  # GitHub ranks security alerts by it (0-10)
                 "tags": ["security", "iam", "mfa"],
                 "precision": "very-high",
             },

@@ -35,7 +35,8 @@ def _summary_line(result: ScanResult) -> str:
     parts = [
         f"{s['findings']} finding{'s' if s['findings'] != 1 else ''}"
         f" ({s['errors_in_findings']} error, {s['warnings_in_findings']} warning)",
-        f"{s['files']} file{'s' if s['files'] != 1 else ''} scanned",
+        f"{s['files_walked']} file{'s' if s['files_walked'] != 1 else ''} walked: {s['files_read']} read,"
+        f" {s['files_skipped_unrelated']} skipped as unrelated, {s['files_not_iac']} not IaC",
     ]
     if s["suppressed"]:
         parts.append(f"{s['suppressed']} suppressed")

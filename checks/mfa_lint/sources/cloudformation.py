@@ -94,6 +94,10 @@ def _condition_solver(conditions: Any) -> Callable[[Mapping[str, bool]], bool]:
     from cfnlint.context.conditions import Conditions
     from cfnlint.context.conditions.exceptions import Unsatisfiable
 
+    from mfa_lint.lazy_imports import resolve
+
+    resolve()  # the solver needs sympy: import it now (deferred until a template has Conditions)
+
     try:
         solver = Conditions.create_from_instance(dict(conditions), rules={}, parameters={})
     except Exception:  # a malformed Conditions section: judge every combination rather than fail the file
@@ -117,7 +121,9 @@ def _always(_status: Mapping[str, bool]) -> bool:
 
 def _decode(text: str) -> Any:
     """Decode with cfn-lint (YAML first, JSON for what YAML rejects); any problem becomes a one-line SourceError."""
-    from cfnlint.decode.decode import decode_str
+    from mfa_lint.lazy_imports import import_cfn_lint_decoder
+
+    decode_str = import_cfn_lint_decoder()  # without sympy and networkx, which only some templates need
 
     try:
         template, matches = decode_str(text)

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from mfa_lint.lines import line_starts
 from mfa_lint.sources.site import SourceError, Span
 
 MAX_DEPTH = 512
@@ -26,7 +27,7 @@ class _Positions:
     """Turns string offsets into 1-based (line, column), shifted to where the text sits in its file."""
 
     def __init__(self, text: str, line: int, column: int) -> None:
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._starts = line_starts(text)
         self._line = line
         self._column = column
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from lark import Tree
 
+from mfa_lint.lines import line_starts
 from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, policy_values
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
@@ -235,7 +236,7 @@ def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evalua
 def _raw_spans(decoded: dict[tuple, Span], origin: StringOrigin) -> dict[tuple, Span]:
     """Spans found in a quoted string's decoded text -> columns of the escaped text in the file (one line)."""
     offsets = origin.offsets or []
-    starts = [0] + [i + 1 for i, ch in enumerate(origin.text) if ch == "\n"]
+    starts = line_starts(origin.text)
 
     def offset(line: int, column: int) -> int:
         return starts[min(line, len(starts)) - 1] + column - 1

@@ -19,6 +19,9 @@ from mfa_lint.sources.site import SourceError, Span
 
 #: Nesting of `${ ... }` inside strings beyond which the text is rejected (no real file comes close).
 MAX_TEMPLATE_NESTING = 64
+#: Nesting of `{`, `[` and `(` beyond which the text is rejected (real files stay under 20; the reader copes with
+#: thousands, Lark takes seconds for tens of thousands).
+MAX_NESTING = 4096
 
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*\r?\n")
 
@@ -146,11 +149,20 @@ def parse_hcl(text: str) -> Tree:
 
 
 def _prescan(text: str) -> None:
-    """Reject unterminated strings, heredocs and block comments (iteratively, in one pass)."""
-    i, n, line = 0, len(text), 1
+    """Reject unterminated strings, heredocs and block comments, and brackets nested deeper than MAX_NESTING
+    (iteratively, in one pass: Lark would take seconds to build a tree nobody can walk)."""
+    i, n, line, depth = 0, len(text), 1, 0
     while i < n:
         ch = text[i]
-        if ch == "\n":
+        if ch in "{[(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SourceError(f"HCL nested too deeply at line {line}: more than {MAX_NESTING} levels of brackets")
+            i += 1
+        elif ch in "}])":
+            depth -= 1
+            i += 1
+        elif ch == "\n":
             line += 1
             i += 1
         elif ch == "#" or text.startswith("//", i):
@@ -192,6 +204,20 @@ def _skip_heredoc(text: str, match: re.Match[str], line: int) -> tuple[int, int]
     raise SourceError(f"invalid HCL at line {start_line}: heredoc <<{marker} is never closed")
 
 
+def _check_escaped_template(text: str, j: int, line: int) -> None:
+    """`$${` is a literal `${` to HCL, but bc-python-hcl2's grammar has no such escape: it reads an interpolation
+    there, and when no `}` closes it before the string ends its string regex backtracks exponentially (a 214-byte
+    file from checkov's tests takes minutes, doubling with each character). Refuse that case at once."""
+    k, n = j + 3, len(text)
+    while k < n and text[k] not in '}"\n':
+        k += 1
+    if k >= n or text[k] != "}":
+        raise SourceError(
+            f"unsupported HCL at line {line}: a string holds a literal `$${{` with no closing `}}`, which the HCL "
+            "parser (bc-python-hcl2) cannot read"
+        )
+
+
 def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
     """Skip a quoted string, including `${ ... }` interpolations with nested strings and braces."""
     start_line = line
@@ -210,7 +236,11 @@ def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
                 raise SourceError(f"invalid HCL at line {start_line}: unterminated string")
             if ch == '"':
                 stack.pop()
-            elif text.startswith("$${", j) or text.startswith("%%{", j):
+            elif text.startswith("$${", j):
+                _check_escaped_template(text, j, line)
+                j += 3
+                continue
+            elif text.startswith("%%{", j):
                 j += 3
                 continue
             elif text.startswith("${", j) or text.startswith("%{", j):

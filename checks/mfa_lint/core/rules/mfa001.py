@@ -1,0 +1,104 @@
+"""MFA001 deny-fails-open: a Deny that holds in some context lets a weaker context through (rules.md).
+
+Only the contexts that occur for the policy's kind are weighed (a role policy never meets long-term keys), and a
+companion Deny that holds where this one does not closes the gap.
+"""
+
+from __future__ import annotations
+
+from mfa_lint.core.contexts import MFF, Context
+from mfa_lint.core.evaluation import first_false, holds
+from mfa_lint.core.findings import Finding
+from mfa_lint.core.keys import MFA_KEYS
+from mfa_lint.core.model import Statement, Test
+from mfa_lint.core.policy import Policy
+from mfa_lint.core.record import Rule
+from mfa_lint.core.rules.base import COMPANION_ADVICE, NO_MFA, finding, label, with_operator
+
+RULE = Rule(
+    id="MFA001",
+    cfn_lint_id="E9001",
+    severity="error",
+    security_severity=8.0,
+    name="deny-fails-open",
+    title="MFA deny fails open for callers without the MFA key",
+    rationale=(
+        "A Deny meant to block callers without MFA uses an operator that is false when the key is absent. "
+        "aws:MultiFactorAuthPresent is absent for AWS CLI/SDK calls signed with long-term access keys (and for "
+        "anonymous requests to a public resource), and aws:MultiFactorAuthAge is absent whenever MFA was not used, "
+        "so those callers are not denied. A role's own policy never meets long-term keys: there only the age key "
+        "can fail open."
+    ),
+    fix=(
+        "Add IfExists to the operator that fails on the absent key (Bool -> BoolIfExists, "
+        "NumericGreaterThan -> NumericGreaterThanIfExists). Where that is not enough (another MFA test in the same "
+        "statement still fails, e.g. NumericGreaterThan age together with Bool true), add a companion Deny with "
+        "\"BoolIfExists\": {\"aws:MultiFactorAuthPresent\": \"false\"} over the same actions and resources."
+    ),
+    example=(
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": NO_MFA},
+    ),
+)
+
+
+class _Undecided(Exception):
+    """The companion search ran out of budget before it could decide."""
+
+
+def escapes(statement: Statement, policy: Policy) -> list[Context]:
+    """The contexts that get through: weaker than one the statement denies, not denied by it or a companion."""
+    if statement.effect != "Deny" or holds(statement, MFF):
+        return []
+    holding = [c for c in policy.contexts if c is not MFF and holds(statement, c)]
+    if not holding:
+        return []
+    strongest = max(c.rank for c in holding)
+    out = []
+    for c in policy.contexts:
+        if c.rank >= strongest or holds(statement, c):
+            continue
+        covered = policy.companions.covers(statement, c)
+        if covered is None:
+            raise _Undecided
+        if not covered:
+            out.append(c)
+    return out
+
+
+def _why_false(test: Test, context: Context, statement: Statement, policy: Policy) -> str:
+    key = MFA_KEYS.get(test.canonical_key, test.key)
+    if context.value_of(test.canonical_key) is None:
+        return (f"{key} is absent from {policy.absent_from(context, statement)} and {test.operator_name} is false "
+                "for an absent key")
+    return f"{test.operator_name} {key} does not match their value"
+
+
+def check(statement: Statement, policy: Policy) -> list[Finding]:
+    try:
+        escaping = escapes(statement, policy)
+        if not escaping:
+            return []
+        test = first_false(statement, escaping[0])
+        fix = None
+        op = test.operator
+        if not op.if_exists and op.base != "Null":
+            candidate = op.spelled(if_exists=True)
+            if not escapes(with_operator(statement, test, candidate), policy):
+                fix = candidate
+    except _Undecided:
+        policy.note(f"not analysed: MFA001 for {label(statement)}: the companion search stopped at its budget of "
+                    f"{policy.companions.budget} comparisons per policy", statement)
+        return []
+    who = "; ".join(f"{policy.callers(c, statement)} are not denied: "
+                    f"{_why_false(first_false(statement, c), c, statement, policy)}" for c in escaping)
+    message = f"MFA deny fails open: {who}."
+    advice = None
+    if fix:
+        message += f" Use {fix}."
+    else:
+        advice = (f"no single operator change closes it: {COMPANION_ADVICE}, or drop the MFA test that is false "
+                  "for them")
+        message += f" Fix: {advice}."
+    return [finding(RULE.id, statement, message, test, fix, escaping, advice)]

@@ -1,0 +1,95 @@
+"""MFA005 mfa-enrolment-blocked: an MFA deny for callers without MFA that also blocks enrolling a device (rules.md).
+
+Each enrolment action counts only when the statement's resources can be its resource type (ARNs compared segment
+by segment), and the fix never widens the deny.
+"""
+
+from __future__ import annotations
+
+from mfa_lint.core.contexts import LT, MFF, MFO, NM
+from mfa_lint.core.coverage import MFA_ENROLMENT, covers_action, reaches_resource
+from mfa_lint.core.evaluation import holds
+from mfa_lint.core.findings import Finding
+from mfa_lint.core.globs import matches, matches_all
+from mfa_lint.core.model import Statement
+from mfa_lint.core.policy import Policy
+from mfa_lint.core.record import Rule
+from mfa_lint.core.rules.base import NO_MFA, SELF_SERVICE_LIST, finding
+from mfa_lint.core.coverage import MFA_SELF_SERVICE
+
+RULE = Rule(
+    id="MFA005",
+    cfn_lint_id="W9005",
+    severity="warning",
+    security_severity=3.0,
+    name="mfa-enrolment-blocked",
+    title="MFA deny also blocks enrolling an MFA device",
+    rationale=(
+        "The Deny applies to callers without MFA and covers iam:CreateVirtualMFADevice (on an arn:…:iam::…:mfa/… "
+        "resource) or iam:EnableMFADevice (on an arn:…:iam::…:user/… resource), so a user without MFA cannot set "
+        "one up."
+    ),
+    fix=(
+        "With Action \"*\": use NotAction with AWS's DenyAllExceptListedIfNoMFA list: "
+        f"{SELF_SERVICE_LIST}. With an action list: remove the enrolment actions from it. With NotAction: add "
+        "them to it. Never replace a narrower Action by NotAction: that widens the deny."
+    ),
+    kinds=frozenset({"identity"}),
+    example=(
+        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": NO_MFA},
+        {"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny", "NotAction": list(MFA_SELF_SERVICE),
+         "Resource": "*", "Condition": NO_MFA},
+    ),
+)
+
+
+def _no_long_term_keys_idiom(statement: Statement) -> bool:
+    """Deny with `Null aws:MultiFactorAuthPresent true` alone: deliberately not reported (rules.md)."""
+    return holds(statement, LT) and not any(holds(statement, c) for c in (NM, MFO, MFF))
+
+
+def _advice(statement: Statement, blocked: list[str]) -> str:
+    """What to change in this statement, never a rewrite that denies more."""
+    names = " and ".join(blocked)
+    if statement.not_actions is not None:
+        return f"add {names} to NotAction (AWS's DenyAllExceptListedIfNoMFA list: {SELF_SERVICE_LIST})"
+    actions = [a for a in statement.actions or [] if isinstance(a, str)]
+    if len(actions) == 1 and matches_all(actions[0]):
+        return f'replace Action "*" by NotAction with AWS\'s DenyAllExceptListedIfNoMFA list: {SELF_SERVICE_LIST}'
+    literal = [a for a in actions if "*" not in a and "?" not in a and any(matches(a, b) for b in blocked)]
+    wild = [a for a in actions if a not in literal and any(matches(a, b) for b in blocked)]
+    parts = []
+    if literal:
+        parts.append(f"remove {', '.join(literal)} from Action")
+    if wild:
+        parts.append(f"replace {', '.join(wild)} in Action by the actions you mean to deny, leaving out {names} "
+                     "(a NotAction rewrite would widen this deny to every other action)")
+    return "; ".join(parts)
+
+
+def check(statement: Statement, policy: Policy) -> list[Finding]:
+    if statement.effect != "Deny" or not (holds(statement, LT) or holds(statement, NM)):
+        return []
+    if _no_long_term_keys_idiom(statement):
+        return []
+    blocked, unsure = [], False
+    for action, resource in MFA_ENROLMENT.items():
+        verdicts = (covers_action(statement, action), reaches_resource(statement, resource))
+        if False in verdicts:
+            continue
+        if None in verdicts:
+            unsure = True
+        else:
+            blocked.append(action)
+    if not blocked:
+        if unsure:
+            policy.note("unresolved value: whether this MFA deny blocks MFA enrolment depends on an unresolved "
+                        "action or resource", statement)
+        return []
+    advice = _advice(statement, blocked)
+    message = (
+        f"MFA deny also blocks {' and '.join(blocked)} for callers without MFA, so a user without MFA cannot enrol "
+        f"a device. Fix: {advice}."
+    )
+    return [finding(RULE.id, statement, message, None, escapes=[c for c in (LT, NM) if holds(statement, c)],
+                    advice=advice)]

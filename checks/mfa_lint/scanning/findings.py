@@ -1,0 +1,40 @@
+"""From a file's policy sites to located findings and notes: analysis, exact places, fix edits, suppressions."""
+
+from __future__ import annotations
+
+from mfa_lint.core.analyzer import analyze_document
+from mfa_lint.scanning.edits import operator_edit
+from mfa_lint.scanning.results import FileReport, Located, NoteEntry
+from mfa_lint.scanning.suppression import is_suppressed
+from mfa_lint.sources.site import PolicySite, Span
+from mfa_lint.suppress import LineSuppressions
+
+
+def _locate(site: PolicySite, path: tuple) -> Span | None:
+    try:
+        return site.locate(tuple(path))
+    except Exception:  # a reader's locate must never take the scan down
+        return None
+
+
+def site_findings(
+    site: PolicySite, source: str, text: str, lines: LineSuppressions, starts: list[int], report: FileReport
+) -> None:
+    """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
+    analysis = analyze_document(site.document, site.kind)
+    for message in site.notes:
+        report.notes.append(NoteEntry(site.file, site.span, site.resource, str(message)))
+    for note in analysis.notes:
+        span = _locate(site, note.path) or site.span
+        report.notes.append(NoteEntry(site.file, span, site.resource, note.message))
+    for finding in analysis.findings:
+        exact = _locate(site, finding.path)
+        span = exact or site.span
+        edit = None
+        if exact and finding.fix and finding.operator and source != "plan":
+            edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
+        located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
+        if is_suppressed(site, finding, lines, span.line):
+            report.suppressed.append(located)
+        else:
+            report.findings.append(located)

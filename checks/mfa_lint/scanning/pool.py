@@ -1,0 +1,111 @@
+"""Scan many files on every core (`--jobs N`): a process pool whose reports come back in walk order, so the output
+is the same, byte for byte, as a serial scan's.
+
+Files go to the workers in consecutive chunks, so a Terraform module's files (which share their siblings' texts)
+mostly land in the same worker. Small scans stay serial: starting workers costs more than they save.
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+import dataclasses
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from mfa_lint.files import ScanError
+from mfa_lint.scanning.file_scan import scan_file
+from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.scanning.options import ScanOptions
+from mfa_lint.scanning.results import UNREADABLE, FileReport
+
+#: Fewer files than this per worker and the scan runs serially.
+MIN_FILES_PER_WORKER = 16
+CHUNK = 8
+WORKER_DIED = "not scanned: a worker process died (killed or out of memory); --jobs 1 shows which file"
+
+_worker_options: ScanOptions | None = None
+_worker_modules: ModuleTexts | None = None
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int | None, files: int) -> int:
+    """How many processes to use: `jobs` (None: one per CPU), fewer for small scans, 1 for a serial scan."""
+    wanted = available_cpus() if jobs is None else max(1, jobs)
+    return max(1, min(wanted, files // MIN_FILES_PER_WORKER))
+
+
+def _init(options: ScanOptions) -> None:
+    global _worker_options, _worker_modules
+    _worker_options = options
+    _worker_modules = ModuleTexts(options.max_file_size, options.overrides)
+
+
+def _scan_one(task: tuple[str, bool]) -> FileReport:
+    assert _worker_options is not None and _worker_modules is not None
+    return plain(scan_file(task[0], task[1], _worker_options, _worker_modules))
+
+
+def plain(value: Any) -> Any:
+    """`value` with the readers' str/int/float/dict/list subclasses (cfn-lint's position-carrying nodes, which do not
+    pickle) turned into the plain types, so that a worker's report can be sent back; equal to `value`."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    for base in (str, int, float):
+        if isinstance(value, base):
+            return base(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        copy = copy_module.copy(value)
+        for f in dataclasses.fields(value):
+            object.__setattr__(copy, f.name, plain(getattr(value, f.name)))
+        return copy
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (POSIX, no other thread yet): workers start at once with what is already imported."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn" if "forkserver" not in methods else "forkserver")
+
+
+def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Iterator[FileReport]:
+    """Every file's report, in the order of `tasks`."""
+    workers = worker_count(options.jobs, len(tasks))
+    if workers == 1:
+        modules = ModuleTexts(options.max_file_size, options.overrides)
+        for path, explicit in tasks:
+            yield scan_file(path, explicit, options, modules)
+        return
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(options,)) as pool:
+            for report in pool.map(_scan_one, tasks, chunksize=CHUNK):
+                done += 1
+                yield report
+    except BrokenProcessPool:  # a worker died (killed, out of memory): say so for every file not reported, no hang
+        for path, _ in tasks[done:]:
+            yield FileReport(path, UNREADABLE, errors=[ScanError(path, WORKER_DIED)])

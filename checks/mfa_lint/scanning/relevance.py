@@ -1,0 +1,30 @@
+"""The skip filter: a walked file that cannot hold an MFA test is not parsed (the default fast path).
+
+Most of a repository holds no MFA condition, and parsing is the costly part. A file is left unparsed when no MFA key
+(nor a key within edit distance 3 of one, see core.keys.may_mention_mfa) occurs in its text, nor in what it may take
+values from: for Terraform, the variables and locals defined in the other files of its module. Syntax errors in
+such files are then terraform's and cfn-lint's business; `--check-syntax` parses every file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mfa_lint.core.keys import may_mention_mfa
+from mfa_lint.files import CANDIDATE_EXT
+
+# A .tf file that refers to variables or locals, and a file that defines them.
+_TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
+_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+
+
+def may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> bool:
+    """False only when neither the file nor what it references can hold an MFA key."""
+    if not path.lower().endswith(CANDIDATE_EXT):
+        return True  # not a usual extension: let the readers decide what it is
+    if may_mention_mfa(text):
+        return True
+    if not module_texts or not _TF_REFERENCE.search(text):
+        return False
+    # a policy (or a value in it) may come from a variable default or a local defined in another file
+    return any(_TF_DEFINITION.search(other) and may_mention_mfa(other) for other in module_texts.values())

@@ -30,7 +30,8 @@ from mfa_lint.checkov.checks import (
     TerraformResourceRuleCheck,
     register,
 )
-from mfa_lint.checkov.policies import cloudformation_policies
+from mfa_lint.checkov.policies import cloudformation_policies, terraform_data_policies
+from mfa_lint.checkov.rendering import terraform_unrendered, unrendered_text
 from mfa_lint.checkov.verdict import Verdict, VerdictCache
 from mfa_lint.core.catalog import RULES
 from mfa_lint.locations import cloudformation as cfn_table
@@ -338,3 +339,25 @@ def test_plan_shapes(tmp_path: Path) -> None:
     details = {(r.check_id, r.resource): r.details for r in report.failed_checks}
     role = details[("MFA001", "aws_iam_role.role")]
     assert role and role[0].startswith("inline_policy[0].policy: ")
+
+
+def test_null_merges_are_no_merge_and_plan_documents_are_judged_on_their_users() -> None:
+    """A plan's `source_policy_documents: null` is no merge (never "merges None"); a plan's data source with a
+    rendered `json` is judged on the resources using it, as the CLI's plan reader does."""
+    statement = {"effect": ["Deny"], "actions": [["s3:*"]], "resources": [["*"]],
+                 "condition": [{"test": ["Bool"], "variable": ["aws:MultiFactorAuthPresent"], "values": [["false"]]}]}
+    conf = {"statement": [statement], "source_policy_documents": [None], "override_policy_documents": [None]}
+    [policy] = terraform_data_policies("aws_iam_policy_document", conf)
+    assert policy.unresolved is None and policy.document["Statement"][0]["Effect"] == "Deny"
+    assert terraform_data_policies("aws_iam_policy_document", {**conf, "json": ['{"Statement": []}']}) == []
+
+
+@pytest.mark.parametrize(("text", "unrendered"), [
+    ("tostring(var.mfa_flag)", True), ("try(each.value.mfa_age, 86400)", True), ("${var.x}", True),
+    ("data.aws_iam_policy_document.x.json", True), ('${jsonencode({"a" = 1})}', True), ("local.admins", True),
+    ("${aws:username}", False), ("arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*", False), ("false", False),
+    ("arn:aws:iam::111122223333:role/x", False), ("3600", False),
+])
+def test_what_checkov_left_unrendered(text: str, unrendered: bool) -> None:
+    assert unrendered_text(text) is unrendered
+    assert (terraform_unrendered({"Statement": [{"Condition": {"Bool": {"k": text}}}]}) is not None) is unrendered

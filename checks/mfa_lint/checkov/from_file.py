@@ -1,4 +1,4 @@
-"""Judge one checkov entity the way the CLI does: read its file with mfa-lint's own reader and take that resource.
+"""Judge one checkov entity the way the CLI does: read its file with the CLI's readers and take that resource.
 
 Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
 resources that use them, which checkov does not tell a data check). A file is read once per content, with the
@@ -17,13 +17,15 @@ from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, judge
-from mfa_lint.files import TERRAFORM_EXT, read_text
+from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
+from mfa_lint.scanning.formats import NotOurs, read_sites
+from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.scanning.suppression import line_suppressions
 from mfa_lint.sources.site import PolicySite, SourceError
 from mfa_lint.suppress import FileSuppressions
 
 _MAX_FILES = 32
 _MAX_FRAMES = 16
-_MAX_SIZE = 10 * 1024 * 1024
 
 
 @dataclass
@@ -36,20 +38,6 @@ class _Read:
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
 
 
-def _module_texts(path: str) -> dict[str, str]:
-    """The other .tf files of the file's directory: a Terraform module is the whole directory."""
-    directory = os.path.dirname(path) or "."
-    texts: dict[str, str] = {}
-    for name in sorted(os.listdir(directory)):
-        other = os.path.join(directory, name)
-        if name.lower().endswith(TERRAFORM_EXT) and os.path.normpath(other) != os.path.normpath(path):
-            try:
-                texts[other] = read_text(other, _MAX_SIZE, {})
-            except SourceError:
-                continue
-    return texts
-
-
 def _read(path: str) -> _Read:
     """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
     stat = os.stat(path)
@@ -58,20 +46,14 @@ def _read(path: str) -> _Read:
     if cached is not None:
         _READS.move_to_end(key)
         return cached
-    text = ""
     try:
-        text = read_text(path, _MAX_SIZE, {})
-        if path.lower().endswith(TERRAFORM_EXT):
-            from mfa_lint.sources.terraform.hcl_reader import read_terraform
-
-            read = _Read(read_terraform(path, text, module_texts=_module_texts(path)), FileSuppressions(text))
-        else:
-            from mfa_lint.sources.cloudformation import read_cloudformation
-
-            commented = not text.lstrip().startswith("{")
-            read = _Read(read_cloudformation(path, text), FileSuppressions(text if commented else ""))
-    except SourceError as error:
-        read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()))
+        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+        terraform = path.lower().endswith(TERRAFORM_EXT)
+        module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
+        source, sites = read_sites(path, text, True, module_texts=module_texts)
+        read = _Read(sites, line_suppressions(source, text))
+    except (SourceError, NotOurs) as error:
+        read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
     _READS[key] = read
     while len(_READS) > _MAX_FILES:
         _READS.popitem(last=False)

@@ -7,7 +7,7 @@ by segment), and the fix never widens the deny.
 from __future__ import annotations
 
 from mfa_lint.core.contexts import LT, MFF, MFO, NM
-from mfa_lint.core.coverage import MFA_ENROLMENT, covers_action, reaches_resource
+from mfa_lint.core.coverage import MFA_ENROLMENT, MFA_SELF_SERVICE, covers_action, reaches_resource
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.globs import matches, matches_all
@@ -15,7 +15,6 @@ from mfa_lint.core.model import Statement
 from mfa_lint.core.policy import Policy
 from mfa_lint.core.record import Rule
 from mfa_lint.core.rules.base import NO_MFA, SELF_SERVICE_LIST, finding
-from mfa_lint.core.coverage import MFA_SELF_SERVICE
 
 RULE = Rule(
     id="MFA005",

@@ -1,9 +1,14 @@
 """checkov checks generated from the rules catalog and the location tables: per rule, one check for Terraform
 resources (HCL and plan), one for the `aws_iam_policy_document` data source, one for CloudFormation resources.
 
+What checkov rendered completely is judged from its conf; whatever it left unrendered (and every policy-document
+data source, whose kind comes from its users) is judged from the file by the CLI's readers (checkov.from_file), so
+the verdict is the CLI's. `mfa-lint:ignore` comments and other hosts' skips make a check SKIPPED.
+
 checkov drops UNKNOWN results from its report, so a resource without a policy (or a rule that cannot apply to
-its policy kinds) returns UNKNOWN without details and is not listed. An unresolved policy also returns UNKNOWN,
-with the reason in `details` and in an INFO log line, never a silent PASSED. Any error becomes such an UNKNOWN.
+its policy kinds) returns UNKNOWN without details and is not listed. A policy the CLI cannot judge either also
+returns UNKNOWN, with the reason in `details` and in an INFO log line (checkov drops both from its report), never a
+silent PASSED. Any error becomes such an UNKNOWN.
 """
 
 from __future__ import annotations
@@ -75,7 +80,8 @@ class _RuleCheck:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
         path: str = getattr(self, "entity_path", "")
         prefix, _, name = path.rpartition(":")
-        return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name.split(".")[-1]
+        name = name.split("[", 1)[0].split(".")[-1]  # `x["key"]` of a for_each, or an address `type.x`
+        return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name
 
     def reads_file(self, policies: list[PolicyInput]) -> bool:
         """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""

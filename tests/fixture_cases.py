@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SIDE = ".expect.json"
-_COMMON = frozenset({"about", "kind", "findings", "unknown", "surfaces"})
+_COMMON = frozenset({"about", "kind", "kind_from_path", "findings", "unknown", "surfaces"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class FixtureCase:
     findings: list[Expected]
     unknown: list[str] = field(default_factory=list)
     surfaces: list[str] | None = None
+    kind_from_path: bool = False  # the CLI is given no --kind: it must infer `kind` from the path (or keep identity)
     extra: dict = field(default_factory=dict)  # keys of one folder's own (hostile: outcome, reason, host_limits)
 
     @property
@@ -50,6 +51,7 @@ def load_case(sidecar: Path) -> FixtureCase:
         findings=[Expected(f["rule"], f.get("resource"), f.get("line")) for f in data.get("findings", [])],
         unknown=list(data.get("unknown", [])),
         surfaces=data.get("surfaces"),
+        kind_from_path=bool(data.get("kind_from_path", False)),
         extra={k: v for k, v in data.items() if k not in _COMMON},
     )
 

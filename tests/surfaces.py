@@ -58,11 +58,13 @@ def core_findings(case: FixtureCase) -> Counter:
 
 
 @cache
-def cli_report(folder: str, kind: str) -> dict[str, Any]:
-    """`mfa-lint scan --format json` once over every CLI fixture of a folder with this policy kind."""
-    files = [str(c.path) for c in cases(folder) if "cli" in surfaces_for(c) and c.kind == kind]
+def cli_report(folder: str, kind: str | None) -> dict[str, Any]:
+    """`mfa-lint scan --format json` once over every CLI fixture of a folder with this policy kind (None: the
+    fixtures whose kind the CLI must infer from their path, run without --kind)."""
+    files = [str(c.path) for c in cases(folder) if "cli" in surfaces_for(c) and _cli_kind(c) == kind]
+    flags = ["--kind", kind] if kind else []
     proc = subprocess.run(
-        [sys.executable, "-m", "mfa_lint", "scan", "--format", "json", "--fail-on", "never", "--kind", kind, *files],
+        [sys.executable, "-m", "mfa_lint", "scan", "--format", "json", "--fail-on", "never", *flags, *files],
         capture_output=True, text=True, timeout=600, cwd=ROOT,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -70,12 +72,19 @@ def cli_report(folder: str, kind: str) -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
+def _cli_kind(case: FixtureCase) -> str | None:
+    return None if case.kind_from_path else case.kind
+
+
 def cli_result(case: FixtureCase) -> tuple[list[dict], list[dict], list[dict]]:
     """(findings, errors, notes) the CLI reported for this fixture."""
-    report = cli_report(folder_of(case), case.kind)
+    report = cli_report(folder_of(case), _cli_kind(case))
+
+    # a policy read from another file (`file()`, `templatefile()`) is reported in that file: the sidecar names it
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
 
     def mine(items: list[dict]) -> list[dict]:
-        return [i for i in items if _same(i["file"], case.path)]
+        return [i for i in items if any(_same(i["file"], f) for f in files)]
 
     return mine(report["findings"]), mine(report["errors"]), mine(report["notes"])
 

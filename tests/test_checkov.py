@@ -38,7 +38,7 @@ from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.cloudformation_policies import document_views
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document
+from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans
 from surfaces import CheckovRun, checkov_resource, checkov_run, surfaces_for
 
 FRAMEWORKS = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}
@@ -223,7 +223,8 @@ def test_policy_document_unwrapped_shape() -> None:
         }],
         "override_policy_documents": ["${data.aws_iam_policy_document.base.json}"],
     }
-    document, references = split_references(policy_document_from_blocks(attributes))
+    # checkov's "False" is repaired by the checkov adapter (restore_booleans), not by the shared conversion
+    document, references = split_references(policy_document_from_blocks(restore_booleans(attributes)))
     assert document["Statement"] == [{
         "Effect": "Deny", "NotAction": ["iam:CreateVirtualMFADevice", "sts:GetSessionToken"], "Principal": "*",
         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": ["false", "true"]}},
@@ -308,8 +309,8 @@ def test_plan_shapes(tmp_path: Path) -> None:
             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
     unscoped = {"Effect": "Deny", "Action": "*", "Resource": "*",
                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
-    aged = {"Effect": "Deny", "Action": "ec2:*", "Resource": "*",
-            "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}}
+    allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",  # a role policy: fails open through the age key
+             "Condition": {"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}}
     trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
 
     def doc(statement: dict) -> str:
@@ -322,7 +323,7 @@ def test_plan_shapes(tmp_path: Path) -> None:
         _plan_resource("aws_organizations_policy.tags", {"name": "tags", "type": "TAG_POLICY",
                                                          "content": doc(unscoped)}),
         _plan_resource("aws_iam_role.role", {"name": "role", "assume_role_policy": doc(trust),
-                                             "inline_policy": [{"name": "i", "policy": doc(aged)}]}),
+                                             "inline_policy": [{"name": "i", "policy": doc(allow)}]}),
     ]
     plan = {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {"resources": resources}}}
@@ -333,12 +334,11 @@ def test_plan_shapes(tmp_path: Path) -> None:
     failed = {(r.check_id, r.resource) for r in report.failed_checks}
     passed = {(r.check_id, r.resource) for r in report.passed_checks}
     assert failed == {("MFA001", "aws_iam_policy.deny"), ("MFA004", "aws_organizations_policy.scp"),
-                      ("MFA001", "aws_iam_role.role")}
+                      ("MFA002", "aws_iam_role.role")}
     assert ("MFA001", "aws_organizations_policy.scp") in passed
     assert not any(resource == "aws_organizations_policy.tags" for _, resource in failed | passed)
-    details = {(r.check_id, r.resource): r.details for r in report.failed_checks}
-    role = details[("MFA001", "aws_iam_role.role")]
-    assert role and role[0].startswith("inline_policy[0].policy: ")
+    details = {r.check_id: r.details for r in report.failed_checks}
+    assert details["MFA002"] and details["MFA002"][0].startswith("inline_policy[0].policy: ")
 
 
 def test_null_merges_are_no_merge_and_plan_documents_are_judged_on_their_users() -> None:

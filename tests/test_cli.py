@@ -134,9 +134,9 @@ def test_fail_on(tmp_path):
 
 
 def test_kind_changes_the_rules(tmp_path):
-    write(tmp_path / "scp.json", SCP_UNSCOPED)
-    _, identity = run_json("scp.json", cwd=tmp_path)
-    _, scp = run_json("--kind", "scp", "scp.json", cwd=tmp_path)
+    write(tmp_path / "org.json", SCP_UNSCOPED)  # a name that says no kind (scp.json would be read as an SCP)
+    _, identity = run_json("org.json", cwd=tmp_path)
+    _, scp = run_json("--kind", "scp", "org.json", cwd=tmp_path)
     assert [f["rule_id"] for f in identity["findings"]] == ["MFA005"]
     assert [f["rule_id"] for f in scp["findings"]] == ["MFA004"]
     assert scp["findings"][0]["policy_kind"] == "scp"

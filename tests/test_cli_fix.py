@@ -181,7 +181,8 @@ def test_fix_diff_writes_nothing_and_is_a_patch(tmp_path):
     assert path.read_bytes() == original
     assert proc.returncode == 0  # the report (on stderr) is of the fixed text
     assert proc.stdout.startswith("--- a/policy.json\n+++ b/policy.json\n")
-    assert "fixed policy.json:" in proc.stderr and "0 findings" in proc.stderr
+    assert "would fix policy.json:" in proc.stderr and "0 findings" in proc.stderr
+    assert not any(line.startswith("fixed") for line in proc.stderr.splitlines())  # --diff wrote nothing
     if shutil.which("patch"):
         subprocess.run(["patch", "-p1", "-s"], input=proc.stdout, text=True, cwd=tmp_path, check=True)
         assert scan_json(tmp_path, "policy.json")["findings"] == []
@@ -207,3 +208,78 @@ def test_operator_edit_refuses_a_token_without_the_operator():
     assert operator_edit(text, Span(1, 2, 1, 13), "Bool", "BoolIfExists", [0]) is None  # "Condition" token
     assert operator_edit(text, Span(9, 1, 9, 5), "Bool", "BoolIfExists", [0]) is None  # outside the file
     assert operator_edit('"BoolIfExists"', Span(1, 1, 1, 15), "Bool", "BoolIfExists", [0]) is None
+
+
+# ------------------------------------------------------------------------------------------------ fix --diff patches
+
+NO_EOL_DENY = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",\n'
+    ' "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}'
+)  # generated JSON: no newline at the end, the fix on the last line
+NO_EOL_ALLOW = (
+    '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",\n'
+    ' "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}}]}'
+)
+
+
+def _git_apply(cwd: Path, patch: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "apply", *extra, "-"], input=patch.encode(), cwd=cwd, capture_output=True)
+
+
+def diff(*args: str, cwd: Path) -> tuple[str, str]:
+    """(patch, stderr) of `fix --diff`: the patch read as bytes, so that CRLF and a BOM stay as printed."""
+    proc = subprocess.run([sys.executable, "-m", "mfa_lint.cli", "fix", "--diff", *args], cwd=cwd,
+                          capture_output=True, timeout=300)
+    return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+@needs_git
+def test_diff_of_files_without_a_final_newline_applies(tmp_path):
+    (tmp_path / "a.json").write_text(NO_EOL_DENY)
+    (tmp_path / "b.json").write_text(NO_EOL_ALLOW)
+    (tmp_path / "c.json").write_bytes(b"\xef\xbb\xbf" + NO_EOL_DENY.replace("\n", "\r\n").encode())
+    patch, _ = diff("a.json", "b.json", "c.json", cwd=tmp_path)
+    assert patch.count("\\ No newline at end of file\n") == 6, patch  # old and new last line of each file
+    for name in ("a.json", "b.json", "c.json"):  # every header kept, none swallowed by a line without newline
+        assert f"\n--- a/{name}\n+++ b/{name}\n" in "\n" + patch
+    check = _git_apply(tmp_path, patch, "--check")
+    assert check.returncode == 0, check.stderr.decode() + patch
+    assert _git_apply(tmp_path, patch).returncode == 0
+    assert (tmp_path / "a.json").read_text() == NO_EOL_DENY.replace('"Bool"', '"BoolIfExists"')
+    c_bytes = (tmp_path / "c.json").read_bytes()
+    assert c_bytes.startswith(b"\xef\xbb\xbf") and b"\r\n" in c_bytes and b"BoolIfExists" in c_bytes
+    assert not (tmp_path / "a.json").read_text().endswith("\n")
+    assert scan_json(tmp_path, ".")["findings"] == []
+
+
+@needs_git
+def test_every_fixture_and_hostile_diff_applies(tmp_path):
+    """One multi-file `fix --diff` over a copy of every fixture (hostile ones included), and each file's own."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, root)
+    for path in root.rglob("*.json"):  # and the same files as generators write them, without the final newline
+        if not path.name.endswith(".expect.json") and path.read_bytes().endswith(b"\n"):
+            path.with_name("noeol_" + path.name).write_bytes(path.read_bytes().rstrip(b"\r\n"))
+    before = _snapshot(root)
+    patch, stderr = diff(".", cwd=root)
+    assert "Traceback" not in stderr, stderr
+    assert _snapshot(root) == before  # --diff writes nothing
+    assert not any(line.startswith("fixed ") for line in stderr.splitlines()) and "would fix " in stderr
+    headers = [line[len("+++ b/"):] for line in patch.splitlines() if line.startswith("+++ b/")]
+    assert len(headers) == len(set(headers)) >= 20 and any(h.startswith("hostile/") or "noeol_" in h for h in headers)
+    assert patch.count("\n--- a/") + patch.startswith("--- a/") == len(headers)
+    check = _git_apply(root, patch, "--check")
+    assert check.returncode == 0, check.stderr.decode()
+    for name in headers[:: max(1, len(headers) // 8)]:  # single-file diffs too (a sample: a subprocess each)
+        single, _ = diff(name, cwd=root)
+        assert _git_apply(root, single, "--check").returncode == 0, name
+    assert _git_apply(root, patch).returncode == 0
+    written = tmp_path / "written"  # the patch makes exactly the files `fix` writes
+    shutil.copytree(root, written)
+    for name, data in before.items():
+        (written / name).write_bytes(data)
+    run("fix", ".", cwd=written)
+    assert _snapshot(root) == _snapshot(written)

@@ -102,7 +102,8 @@ def test_policy_as_dict_and_inline_policy_blocks() -> None:
     sites = read_plan("p.json", doc)
     assert [(s.resource, s.kind) for s in sites] == [
         ("aws_iam_policy.decoded", "identity"), ("aws_iam_role.r", "role"), ("aws_organizations_policy.rcp", "rcp")]
-    assert findings(sites)[("MFA001", "aws_iam_policy.decoded", None)] == 1  # role sessions carry the key
+    assert findings(sites)[("MFA001", "aws_iam_policy.decoded", None)] == 1
+    assert findings(sites)[("MFA001", "aws_iam_role.r", None)] == 0  # role policies meet no long-term keys
 
 
 def test_resource_changes_fill_in_what_planned_values_lack() -> None:

@@ -22,3 +22,12 @@ def test_rule_examples(rule_id: str) -> None:
     kind = rule.example_kind
     assert rule_id in {f.rule_id for f in analyze_policy({"Statement": [bad]}, kind)}
     assert analyze_policy({"Statement": [good]}, kind) == []
+
+
+def test_readme_rule_table_is_in_sync() -> None:
+    from mfa_lint.rule_docs import with_readme_table
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme == with_readme_table(readme), "run: python -m mfa_lint.rule_docs docs/rules"
+    for rule_id in RULES:
+        assert f"[{rule_id}](docs/rules/{rule_id}.md)" in readme

@@ -30,7 +30,9 @@ TERRAFORM_EXT = (".tf",)
 JSON_EXT = (".json",)
 YAML_EXT = (".yaml", ".yml")
 TEMPLATE_EXT = (".template",)
-CANDIDATE_EXT = TERRAFORM_EXT + JSON_EXT + YAML_EXT + TEMPLATE_EXT
+#: Terraform template files (`templatefile()`): a policy document in them is read with `${...}` unknown
+POLICY_TEMPLATE_EXT = (".tpl", ".tftpl")
+CANDIDATE_EXT = TERRAFORM_EXT + JSON_EXT + YAML_EXT + TEMPLATE_EXT + POLICY_TEMPLATE_EXT
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,21 @@ def _is_candidate(name: str) -> bool:
 
 
 def collect_files(
-    paths: Iterable[str], errors: list[ScanError], *, exclude: Iterable[str] = (), respect_gitignore: bool = True
+    paths: Iterable[str], errors: list[ScanError], *, exclude: Iterable[str] = (), respect_gitignore: bool = True,
+    exclude_in: Iterable[tuple[str, str]] = (),
 ) -> list[tuple[str, bool]]:
     """(file, named explicitly) for every candidate file under `paths`, each once, in a stable order.
 
     `exclude`: gitignore-style globs anchored at the current directory (a glob without `/` matches a name at any
     depth); like .gitignore they apply to walked files and folders, never to a file named on the command line.
+    `exclude_in`: (folder, glob) pairs of a configuration file, anchored at its folder.
     """
     out: list[tuple[str, bool]] = []
     seen: set[str] = set()
     excluded = IgnoreRules()
     excluded.add(os.getcwd(), parse_lines(list(exclude)))
+    for base, pattern in exclude_in:  # a configuration file's globs: anchored at the file's folder
+        excluded.add(base, parse_lines([pattern]))
 
     def add(path: str, explicit: bool) -> None:
         key = os.path.normcase(os.path.abspath(path))

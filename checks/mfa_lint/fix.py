@@ -108,27 +108,45 @@ def write(plan: FixPlan) -> None:
     plan.files = written
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as git and patch see them: split at LF only (str.splitlines also splits at VT, FF, U+2028...)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
 def unified_diff(plan: FixPlan) -> str:
+    """One unified diff over every fixed file that `git apply` and `patch -p1` accept.
+
+    difflib leaves a last line without its newline as it is, which runs the next line of the patch into it: such a
+    line gets its newline and the `\\ No newline at end of file` marker. The BOM stays in the first line, as in the
+    file the patch is applied to.
+    """
     chunks: list[str] = []
     for file in plan.files:
         name = relative_path(file.path)
-        chunks.extend(
-            difflib.unified_diff(
-                file.original.splitlines(keepends=True),
-                file.fixed.splitlines(keepends=True),
-                fromfile=f"a/{name}",
-                tofile=f"b/{name}",
-            )
+        bom = _BOM if file.bom else ""
+        lines = difflib.unified_diff(
+            _lines(bom + file.original),
+            _lines(bom + file.fixed),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
         )
+        for line in lines:
+            chunks.append(line if line.endswith("\n") else line + "\n" + NO_NEWLINE)
     return "".join(chunks)
 
 
-def describe(plan: FixPlan) -> list[str]:
+def describe(plan: FixPlan, *, written: bool = True) -> list[str]:
+    """One line per fix: `fixed` when it was written, `would fix` when it was only shown (`--diff`)."""
+    done = "fixed" if written else "would fix"
     lines = []
     for file in plan.files:
         for located in file.applied:
             f, span = located.finding, located.span
-            lines.append(f"fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}")
+            lines.append(f"{done} {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}")
     for located, why in plan.refused:
         f, span = located.finding, located.span
         lines.append(f"not fixed {located.file}:{span.line}:{span.column}: {f.rule_id} {f.operator} -> {f.fix}: {why}")

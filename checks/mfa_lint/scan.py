@@ -11,6 +11,7 @@ import (`from mfa_lint.scan import scan, ScanOptions, ScanResult, exit_code`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, ScanError, collect_files
@@ -21,6 +22,7 @@ from mfa_lint.scanning.formats import NOT_RECOGNISED, read_sites
 from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT, ScanOptions
 from mfa_lint.scanning.pool import scan_files
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry, ScanResult
+from mfa_lint.scanning.selection import select_rules
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE", "DEFAULT_PARSE_TIMEOUT", "FAIL_LEVELS", "NOT_RECOGNISED", "Edit", "FileReport",
@@ -32,11 +34,15 @@ __all__ = [
 def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult:
     options = options or ScanOptions()
     result = ScanResult()
+    paths = list(paths) or ["."]
+    # a text given in `overrides` for a path that is not on disk (`scan -` reads standard input) is a named file
+    virtual = [(p, True) for p in paths if p in options.overrides and not os.path.lexists(p)]
     tasks = collect_files(
-        list(paths) or ["."], result.errors, exclude=options.exclude, respect_gitignore=options.respect_gitignore
-    )
+        [p for p in paths if (p, True) not in virtual], result.errors, exclude=options.exclude,
+        respect_gitignore=options.respect_gitignore, exclude_in=options.exclude_in,
+    ) + virtual
     result.walked = len(tasks)
     for report in scan_files(tasks, options):
         result.add(report)
     result.findings.sort(key=report_order)
-    return result
+    return select_rules(result, options.select, options.ignore)

@@ -22,6 +22,8 @@ from mfa_lint.core.rules import REGISTRY
 from mfa_lint.core.values import Unknown
 
 MAX_TRIES = 64
+#: statements x tries of unresolved values judged per document; past it only statements without one are judged
+MAX_STATEMENT_RUNS = 100_000
 
 
 def analyze_policy(document: Any, kind: str = "identity") -> list[Finding]:
@@ -40,7 +42,7 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
         analysis.findings = _run_rules(parsed.statements, kind, analysis.notes)
         return analysis
     tries = list(itertools.islice(itertools.product(*(candidates for _, _, candidates in slots)), MAX_TRIES + 1))
-    if len(tries) > MAX_TRIES:
+    if len(tries) > MAX_TRIES or len(tries) * len(parsed.statements) > MAX_STATEMENT_RUNS:
         return _too_many_unknowns(parsed, kind, slots, analysis)
     runs: list[list[Finding]] = []
     for values in tries:
@@ -50,8 +52,9 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
     common = set.intersection(*keys)
     analysis.findings = [f for f in runs[0] if _key(f) in common]
     undecided = set.union(*keys) - common
+    by_index = {s.index: s for s in parsed.statements}
     for index in sorted({k[1] for k in undecided}, key=lambda i: -1 if i is None else i):
-        statement = next(s for s in parsed.statements if s.index == index)
+        statement = by_index[index]
         raws = sorted({str(v) for t in statement.tests for v in t.values if isinstance(v, Unknown)})
         rules = sorted({k[0] for k in undecided if k[1] == index})
         analysis.notes.append(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from mfa_lint.core.arns import arn_matches
+from mfa_lint.core.globs import matches
 from mfa_lint.core.keys import AGE, PRESENT
 from mfa_lint.core.operators import Operator
 
@@ -50,7 +51,8 @@ LT, NM, MFO, MFF = LONG_TERM_KEYS, NO_MFA_SESSION, OLD_MFA, FRESH_MFA
 CONTEXTS = (LT, NM, MFO, MFF)
 
 #: Role permission policies are evaluated only for sessions of the role: temporary credentials always carry
-#: aws:MultiFactorAuthPresent, so long-term keys never reach them (semantics.md, "When the MFA keys are in the request").
+#: aws:MultiFactorAuthPresent, so long-term keys never reach them (semantics.md, "When the MFA keys are in the
+#: request").
 _ROLE_CONTEXTS = (NM, MFO, MFF)
 
 
@@ -87,8 +89,7 @@ def request_string(value: str | float) -> str:
 
 
 def _glob(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return matches(pattern, text, ignore_case)
 
 
 def _compare(base: str, request: float, threshold: Decimal) -> bool:

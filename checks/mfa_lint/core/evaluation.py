@@ -14,7 +14,10 @@ def test_holds(test: Test, context: Context) -> bool:
 
 def holds(statement: Statement, context: Context) -> bool:
     """The AND of the statement's MFA tests in `context` (tests on other keys are assumed able to hold)."""
-    return all(test_holds(t, context) for t in statement.mfa_tests)
+    cached = statement.holds_cache.get(context)
+    if cached is None:
+        cached = statement.holds_cache[context] = all(test_holds(t, context) for t in statement.mfa_tests)
+    return cached
 
 
 def first_false(statement: Statement, context: Context) -> Test:

@@ -22,10 +22,13 @@ class Rule:
     title: str
     rationale: str
     fix: str  # shown when a finding has no fix text of its own
+    summary: str = ""  # what it fires on, one line for the README's rule table (markdown)
     kinds: frozenset[str] | None = None  # policy kinds it applies to; None: every kind
     example: tuple[dict, dict] | None = None  # (statement that fires, the statement fixed) for the rule page
     example_kind: str = "identity"  # the policy kind the example is analysed as
     exclusive: bool = False  # when it fires for a statement, no other rule is decided for that statement
+    at_statement: bool = False  # its findings point at the statement's first line, not at an operator key
+    fixable: bool = False  # `mfa-lint fix` can apply an operator replacement for some of its findings
 
     @property
     def doc_url(self) -> str:

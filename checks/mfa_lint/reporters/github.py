@@ -27,7 +27,7 @@ def render(result: ScanResult, **_: object) -> str:
     for located in result.findings:
         f, span = located.finding, located.span
         message = f"{f.message} ({located.resource})" if located.resource else f.message
-        message += f"\nFix: {f.fix_text}\n{f.rule.doc_url}"
+        message += f"\nPolicy kind: {located.policy_kind}\nFix: {f.fix_text}\n{f.rule.doc_url}"
         props = {
             "file": relative_path(located.file),
             "line": span.line,

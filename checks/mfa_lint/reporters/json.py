@@ -27,6 +27,7 @@ def finding_dict(located: Located) -> dict:
         "cfn_lint_id": f.cfn_lint_id,
         "title": f.title,
         "doc_url": f.rule.doc_url,
+        "security_severity": f.rule.security_severity,
     }
 
 

@@ -1,13 +1,18 @@
 """SARIF 2.1.0 for code scanning (GitHub upload-sarif and other viewers).
 
-Rule metadata comes from the catalog; a finding with a mechanical fix carries a SARIF `fixes` entry that replaces
-the operator token, the same edit `mfa-lint fix` makes. Read errors and notes become tool execution notifications.
+Rule metadata comes from the catalog (with the one `security-severity` per rule that checkov's SARIF shows too); a
+finding with a mechanical fix carries a SARIF `fixes` entry that replaces the operator token, the same edit
+`mfa-lint fix` makes. `partialFingerprints` name the finding without its line (rule, file, resource, statement by Sid
+or index, operator, key), so code scanning keeps tracking an alert when lines above it move. Read errors and notes
+become tool execution notifications.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +25,7 @@ from mfa_lint.sources.site import Span
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"
 SRCROOT = "%SRCROOT%"
+FINGERPRINT = "mfaLintFinding/v1"
 
 
 def _rules() -> list[dict]:
@@ -59,7 +65,21 @@ def _region(span: Span) -> dict:
     return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line, "endColumn": span.end_column}
 
 
-def _result(located: Located, rule_index: dict[str, int]) -> dict:
+def fingerprint_parts(located: Located) -> tuple[str, ...]:
+    """What identifies a finding across edits that move lines: never the line or column."""
+    f = located.finding
+    statement = f"sid:{f.sid}" if f.sid else f"index:{f.statement_index}"
+    return (f.rule_id, relative_path(located.file), located.resource or "", statement, f.operator or "", f.key or "")
+
+
+def _fingerprint(located: Located, seen: Counter) -> str:
+    parts = fingerprint_parts(located)
+    seen[parts] += 1
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{digest}:{seen[parts]}"  # the n-th finding with the same identity in this run
+
+
+def _result(located: Located, rule_index: dict[str, int], seen: Counter) -> dict:
     f = located.finding
     result: dict = {
         "ruleId": f.rule_id,
@@ -76,7 +96,12 @@ def _result(located: Located, rule_index: dict[str, int]) -> dict:
                 ),
             }
         ],
-        "properties": {"policyKind": located.policy_kind, "cfn-lint-id": f.cfn_lint_id},
+        "partialFingerprints": {FINGERPRINT: _fingerprint(located, seen)},
+        "properties": {
+            "policyKind": located.policy_kind,
+            "cfn-lint-id": f.cfn_lint_id,
+            "security-severity": f"{f.rule.security_severity:.1f}",
+        },
     }
     if located.edit is not None:
         result["fixes"] = [
@@ -104,6 +129,7 @@ def _notification(level: str, message: str, file: str, span: Span | None) -> dic
 
 def render(result: ScanResult, **_: object) -> str:
     rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+    seen: Counter = Counter()
     notifications = [_notification("error", e.message, e.file, None) for e in result.errors]
     notifications += [_notification("note", n.message, n.file, n.span) for n in result.notes]
     log = {
@@ -124,7 +150,7 @@ def render(result: ScanResult, **_: object) -> str:
                 "invocations": [
                     {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}
                 ],
-                "results": [_result(x, rule_index) for x in result.findings],
+                "results": [_result(x, rule_index, seen) for x in result.findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],

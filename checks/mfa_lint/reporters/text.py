@@ -18,7 +18,10 @@ def render(result: ScanResult, *, colour: bool = False, **_: object) -> str:
         f, span = located.finding, located.span
         where = f"{located.file}:{span.line}:{span.column}"
         resource = f" [{located.resource}]" if located.resource else ""
-        out.append(f"{_paint(where, 'bold', colour)}: {_paint(f.rule_id, f.severity, colour)} {f.message}{resource}")
+        kind = f" ({located.policy_kind} policy)"
+        out.append(
+            f"{_paint(where, 'bold', colour)}: {_paint(f.rule_id, f.severity, colour)} {f.message}{resource}{kind}"
+        )
         out.append(_paint(f"    fix: {f.fix_text}", "dim", colour))
     for note in result.notes:
         line = f"{note.file}:{note.span.line}:{note.span.column}" if note.span else note.file

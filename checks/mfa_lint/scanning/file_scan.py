@@ -1,9 +1,13 @@
-"""One file's journey: read -> not IaC? -> module context -> unrelated? -> parse (within its time budget) ->
-findings -> dedupe. Every failure becomes one error line for that file; nothing here raises."""
+"""One file's journey: read -> not IaC? -> module context -> unrelated? (triage, cheap) -> parse within its time
+budget -> findings -> dedupe (the costly part). Every failure becomes one error line for that file; nothing here
+raises. The two halves are separate so that a process pool gets only the files that need parsing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mfa_lint.files import TERRAFORM_EXT, ScanError, read_text
+from mfa_lint.kinds import choose_kind
 from mfa_lint.lines import line_starts
 from mfa_lint.scanning.budget import BudgetExceeded, budget_message, time_budget
 from mfa_lint.scanning.dedupe import unique, unique_findings
@@ -21,29 +25,46 @@ def one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def scan_file(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -> FileReport:
-    """Read, sniff, filter, parse and analyse one file. `named`: on the command line, so always parsed, and an
-    error when it is none of the formats (unless --ignore-unknown)."""
-    report = FileReport(path)
+@dataclass
+class ToParse:
+    """A file the triage kept: its text and, for Terraform, its module's other files."""
+
+    path: str
+    named: bool
+    text: str
+    module_texts: dict[str, str] | None
+
+
+def _failed(path: str, message: str) -> FileReport:
+    return FileReport(path, UNREADABLE, errors=[ScanError(path, one_line(message))])
+
+
+def triage(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -> FileReport | ToParse:
+    """Read the file and decide, without parsing, whether it needs parsing: a final report (unreadable, not IaC,
+    unrelated) or the file to parse. `named`: on the command line, so always parsed."""
     explicit = named and not options.ignore_unknown
-
-    def fail(message: str) -> FileReport:
-        report.state = UNREADABLE
-        report.errors.append(ScanError(path, one_line(message)))
-        return report
-
     try:
         text = read_text(path, options.max_file_size, options.overrides)
-        if not explicit and not could_be_iac(path, text):
-            report.state = NOT_IAC
-            return report
-        module_texts = modules.siblings(path) if path.lower().endswith(TERRAFORM_EXT) else None
-        if not named and not options.check_syntax and not may_hold_mfa(path, text, module_texts):
-            report.state = UNRELATED  # nothing in it (or in what it references) can be an MFA test
-            return report
+    except SourceError as exc:
+        return _failed(path, str(exc))
+    if not explicit and not could_be_iac(path, text):
+        return FileReport(path, NOT_IAC)
+    module_texts = modules.siblings(path) if path.lower().endswith(TERRAFORM_EXT) else None
+    if not named and not options.check_syntax and not may_hold_mfa(path, text, module_texts):
+        return FileReport(path, UNRELATED)  # nothing in it (or in what it references) can be an MFA test
+    return ToParse(path, named, text, module_texts)
+
+
+def parse(item: ToParse, options: ScanOptions) -> FileReport:
+    """Parse and analyse a file the triage kept, within the per-file time budget."""
+    path, text = item.path, item.text
+    explicit = item.named and not options.ignore_unknown
+    report = FileReport(path)
+    try:
         prepare(path)
         with time_budget(options.parse_timeout):
-            source, sites = read_sites(path, text, explicit, options.kind, options.tf_root, module_texts)
+            kind = choose_kind(path, options.kinds, options.kind, infer=options.infer_kind).kind
+            source, sites = read_sites(path, text, explicit, kind, options.tf_root, item.module_texts)
             lines = line_suppressions(source, text)
             starts = line_starts(text)
             for site in sites:
@@ -54,21 +75,21 @@ def scan_file(path: str, named: bool, options: ScanOptions, modules: ModuleTexts
                         ScanError(path, one_line(f"internal error while analysing: {type(exc).__name__}: {exc}"))
                     )
     except NotOurs:
-        if explicit:
-            return fail(NOT_RECOGNISED)
-        report.state = NOT_IAC
-        return report
+        return _failed(path, NOT_RECOGNISED) if explicit else FileReport(path, NOT_IAC)
     except SourceError as exc:
-        return fail(str(exc))
+        return _failed(path, str(exc))
     except BudgetExceeded:
-        report.findings.clear()
-        report.notes.clear()
-        report.suppressed.clear()
-        return fail(budget_message(options.parse_timeout or 0))
+        return _failed(path, budget_message(options.parse_timeout or 0))
     except RecursionError:
-        return fail("nested too deeply to read")
+        return _failed(path, "nested too deeply to read")
     except Exception as exc:  # a reader bug must cost one file, not the whole run (and never a traceback)
-        return fail(f"internal error while reading: {type(exc).__name__}: {exc}")
+        return _failed(path, f"internal error while reading: {type(exc).__name__}: {exc}")
     report.findings = unique_findings(report.findings)
     report.notes = unique(report.notes)
     return report
+
+
+def scan_file(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -> FileReport:
+    """Read, sniff, filter, parse and analyse one file."""
+    kept = triage(path, named, options, modules)
+    return parse(kept, options) if isinstance(kept, ToParse) else kept

@@ -30,6 +30,13 @@ class ScanOptions:
     check_syntax: bool = False
     #: seconds one file may take (`--parse-timeout`); 0 or None: no limit
     parse_timeout: float | None = DEFAULT_PARSE_TIMEOUT
+    #: (folder, glob) pairs from a configuration file: gitignore-style globs anchored at the file's folder
+    exclude_in: tuple[tuple[str, str], ...] = ()
+    #: plain policy JSON: glob -> policy kind, first match wins; then the path (infer_kind), then `kind`
+    kinds: tuple[tuple[str, str], ...] = ()
+    infer_kind: bool = True
+    select: frozenset[str] | None = None  # report only these rule ids (None: every rule)
+    ignore: frozenset[str] = frozenset()  # never report these
 
     @property
     def skip_unrelated(self) -> bool:

@@ -1,8 +1,9 @@
 """Scan many files on every core (`--jobs N`): a process pool whose reports come back in walk order, so the output
 is the same, byte for byte, as a serial scan's.
 
-Files go to the workers in consecutive chunks, so a Terraform module's files (which share their siblings' texts)
-mostly land in the same worker. Small scans stay serial: starting workers costs more than they save.
+The cheap triage (read, sniff, skip filter) runs in this process; only the files it keeps go to the workers, in
+consecutive chunks, so a Terraform module's files (which share their siblings' texts) mostly land in the same
+worker. Few files to parse stay serial: starting workers (each imports the parsers) costs more than they save.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from mfa_lint.files import ScanError
-from mfa_lint.scanning.file_scan import scan_file
+from mfa_lint.scanning.file_scan import ToParse, scan_file, triage
+from mfa_lint.scanning.formats import prepare
 from mfa_lint.scanning.module_context import ModuleTexts
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.results import UNREADABLE, FileReport
@@ -51,7 +53,8 @@ def _init(options: ScanOptions) -> None:
     _worker_modules = ModuleTexts(options.max_file_size, options.overrides)
 
 
-def _scan_one(task: tuple[str, bool]) -> FileReport:
+def _parse_one(task: tuple[str, bool]) -> FileReport:
+    """In a worker: the file again from disk (cheaper than sending its text), triaged and parsed."""
     assert _worker_options is not None and _worker_modules is not None
     return plain(scan_file(task[0], task[1], _worker_options, _worker_modules))
 
@@ -93,19 +96,47 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Iterator[FileReport]:
-    """Every file's report, in the order of `tasks`."""
-    workers = worker_count(options.jobs, len(tasks))
-    if workers == 1:
-        modules = ModuleTexts(options.max_file_size, options.overrides)
-        for path, explicit in tasks:
-            yield scan_file(path, explicit, options, modules)
+    """Every file's report, in the order of `tasks`.
+
+    Serial (`--jobs 1`, one CPU): each file triaged and parsed in turn. Otherwise the triage (reading, sniffing, the
+    skip filter) runs here first, keeping only the final reports and the names of the files to parse (memory stays
+    flat); those are parsed by the workers when there are enough of them, else here."""
+    modules = ModuleTexts(options.max_file_size, options.overrides)
+    if (options.jobs or available_cpus()) == 1:
+        for path, named in tasks:
+            yield scan_file(path, named, options, modules)
         return
+    triaged: list[FileReport | None] = []  # None: to parse
+    kept: list[tuple[str, bool]] = []
+    for path, named in tasks:
+        item = triage(path, named, options, modules)
+        if isinstance(item, ToParse):
+            kept.append((path, named))
+            triaged.append(None)
+        else:
+            triaged.append(item)
+    workers = worker_count(options.jobs, len(kept))
+    if workers == 1:
+        pending = iter(kept)
+        for report in triaged:
+            yield report if report is not None else scan_file(*next(pending), options, modules)
+        return
+    context = _context()
+    if context.get_start_method() == "fork":  # import the parsers once, here: every worker inherits them
+        for path in {os.path.splitext(p)[1].lower(): p for p, _ in kept}.values():
+            prepare(path)
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(options,)) as pool:
-            for report in pool.map(_scan_one, tasks, chunksize=CHUNK):
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(options,)) as pool:
+            parsed = pool.map(_parse_one, kept, chunksize=CHUNK)
+            for report in triaged:
+                yield report if report is not None else next(parsed)
                 done += 1
-                yield report
     except BrokenProcessPool:  # a worker died (killed, out of memory): say so for every file not reported, no hang
-        for path, _ in tasks[done:]:
-            yield FileReport(path, UNREADABLE, errors=[ScanError(path, WORKER_DIED)])
+        pending = iter(kept[sum(1 for r in triaged[:done] if r is None):])
+        for report in triaged[done:]:
+            if report is None:
+                path = next(pending)[0]
+                yield FileReport(path, UNREADABLE, errors=[ScanError(path, WORKER_DIED)])
+            else:
+                yield report

@@ -19,8 +19,13 @@ RULE = Rule(
     id="MFA001",
     cfn_lint_id="E9001",
     severity="error",
-    security_severity=8.0,
+    security_severity=8.9,  # what checkov's SARIF shows for HIGH (it offers no way to set it)
     name="deny-fails-open",
+    summary=(
+        'a Deny that does not apply to access keys (or to sessions without MFA, e.g. through the age key) '
+        'because its operator is false on the absent key, with no companion covering them; role policies meet'
+        ' no access keys, public resource policies also meet anonymous requests'
+    ),
     title="MFA deny fails open for callers without the MFA key",
     rationale=(
         "A Deny meant to block callers without MFA uses an operator that is false when the key is absent. "
@@ -35,6 +40,7 @@ RULE = Rule(
         "statement still fails, e.g. NumericGreaterThan age together with Bool true), add a companion Deny with "
         "\"BoolIfExists\": {\"aws:MultiFactorAuthPresent\": \"false\"} over the same actions and resources."
     ),
+    fixable=True,
     example=(
         {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
@@ -98,7 +104,6 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
     if fix:
         message += f" Use {fix}."
     else:
-        advice = (f"no single operator change closes it: {COMPANION_ADVICE}, or drop the MFA test that is false "
-                  "for them")
+        advice = f"no single operator change closes it: {COMPANION_ADVICE}"
         message += f" Fix: {advice}."
     return [finding(RULE.id, statement, message, test, fix, escaping, advice)]

@@ -18,8 +18,13 @@ RULE = Rule(
     id="MFA002",
     cfn_lint_id="E9002",
     severity="error",
-    security_severity=8.0,
+    security_severity=8.9,  # what checkov's SARIF shows for HIGH (it offers no way to set it)
     name="allow-fails-open",
+    summary=(
+        'an Allow that admits MFA and also access keys without MFA (`BoolIfExists true`, `ForAllValues:Bool`,'
+        ' `StringNotEquals false`, …) or sessions without MFA (`Bool ["true","false"]`, '
+        '`NumericLessThanIfExists` age beside `Null false`)'
+    ),
     title="MFA allow fails open for callers without MFA",
     rationale=(
         "An Allow meant to require MFA also matches requests without it: an IfExists operator or a "
@@ -31,6 +36,7 @@ RULE = Rule(
         "Drop IfExists / the ForAllValues: qualifier (BoolIfExists -> Bool, ForAllValues:Bool -> Bool) and "
         "test \"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"}."
     ),
+    fixable=True,
     example=(
         {"Effect": "Allow", "Principal": _TRUST_ROOT, "Action": "sts:AssumeRole",
          "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}},

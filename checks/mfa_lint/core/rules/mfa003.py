@@ -16,8 +16,12 @@ RULE = Rule(
     id="MFA003",
     cfn_lint_id="E9003",
     severity="error",
-    security_severity=8.0,
+    security_severity=8.9,  # what checkov's SARIF shows for HIGH (it offers no way to set it)
     name="mfa-condition-broken",
+    summary=(
+        '`"flase"`, a non-number under `Numeric*`, `Date*`/`Ip*`/`Arn*` on an MFA key, a misspelled key, '
+        'contradictory tests'
+    ),
     title="MFA condition cannot work as written",
     rationale=(
         "The MFA test has a value invalid for its operator, an operator that cannot apply to the key, a "

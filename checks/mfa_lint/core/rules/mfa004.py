@@ -27,8 +27,9 @@ RULE = Rule(
     id="MFA004",
     cfn_lint_id="W9004",
     severity="warning",
-    security_severity=5.0,
+    security_severity=6.9,  # what checkov's SARIF shows for MEDIUM
     name="scp-mfa-deny-unscoped",
+    summary='an MFA deny in an SCP/RCP that, evaluated for a role session and an SSO session, still denies them',
     title="MFA deny in an SCP/RCP also denies role sessions and SSO users",
     rationale=(
         "Service and resource control policies apply to every principal in the member accounts. Role "
@@ -38,6 +39,7 @@ RULE = Rule(
         "them for a role session, an SSO session, a federated user, a service-linked role, an IAM user and root."
     ),
     fix=f"Scope the statement to IAM users: add {_SCOPE} (or make its principal test exclude every role session).",
+    at_statement=True,
     kinds=frozenset({"scp", "rcp"}),
     example=(
         {"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Condition": NO_MFA},

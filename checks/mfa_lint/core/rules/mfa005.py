@@ -20,8 +20,12 @@ RULE = Rule(
     id="MFA005",
     cfn_lint_id="W9005",
     severity="warning",
-    security_severity=3.0,
+    security_severity=3.9,  # what checkov's SARIF shows for LOW
     name="mfa-enrolment-blocked",
+    summary=(
+        'an MFA deny in an identity policy whose actions and resources (ARNs by segment) block '
+        '`iam:CreateVirtualMFADevice` / `iam:EnableMFADevice`'
+    ),
     title="MFA deny also blocks enrolling an MFA device",
     rationale=(
         "The Deny applies to callers without MFA and covers iam:CreateVirtualMFADevice (on an arn:…:iam::…:mfa/… "
@@ -33,6 +37,7 @@ RULE = Rule(
         f"{SELF_SERVICE_LIST}. With an action list: remove the enrolment actions from it. With NotAction: add "
         "them to it. Never replace a narrower Action by NotAction: that widens the deny."
     ),
+    at_statement=True,
     kinds=frozenset({"identity"}),
     example=(
         {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": NO_MFA},

@@ -23,7 +23,13 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
-from mfa_lint.checkov.from_file import cli_verdict, cloudformation_file, has_ignore_comments, terraform_file
+from mfa_lint.checkov.from_file import (
+    cli_verdict,
+    cloudformation_file,
+    has_ignore_comments,
+    terraform_file,
+    terraform_module_call,
+)
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
@@ -122,6 +128,15 @@ class _TerraformFile:
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         scanned, _ = self._entity()  # type: ignore[attr-defined]
         return terraform_file(scanned)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
+        call = terraform_module_call()
+        if call is not None:
+            verdict = cli_verdict(call.path, f"module.{call.name}.{self.resource_name()}")  # type: ignore[attr-defined]
+            if verdict is not None:
+                return verdict
+        return super().file_verdict(conf)  # type: ignore[misc]
 
 
 class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):

@@ -90,23 +90,46 @@ def has_ignore_comments(path: str | None) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ModuleCall:
+    """The caller of a module checkov scans an entity in: the CLI reads the call, with its arguments, from there
+    and names the module's resources `module.<name>.<address>`."""
+
+    path: str
+    name: str
+
+
 def terraform_file(scanned_file: str) -> str | None:
     """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
     the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""
-    frame = sys._getframe(1)
-    for _ in range(_MAX_FRAMES):
-        if frame is None:
-            break
-        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
-            key = frame.f_locals["full_file_path"]
-            path = key if isinstance(key, str) else getattr(key, "file_path", None)
-            if isinstance(path, str) and os.path.isfile(path):
-                return path
-            break
-        frame = frame.f_back
+    key = _definition_key()
+    path = key if isinstance(key, str) else getattr(key, "file_path", None)
+    if isinstance(path, str) and os.path.isfile(path):
+        return path
     for candidate in (scanned_file, scanned_file.lstrip("/\\")):
         if candidate and os.path.isfile(candidate):
             return candidate
+    return None
+
+
+def terraform_module_call() -> ModuleCall | None:
+    """The module call (one level: the caller of the module the entity is in) from checkov's definition key."""
+    module = getattr(_definition_key(), "tf_source_modules", None)
+    path, name = getattr(module, "path", None), getattr(module, "name", None)
+    if getattr(module, "nested_tf_module", None) is not None or not isinstance(path, str) or not name:
+        return None  # nested calls: the CLI follows them too, but naming them here is not worth the risk
+    return ModuleCall(path, str(name)) if os.path.isfile(path) else None
+
+
+def _definition_key() -> Any:
+    """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
+    frame = sys._getframe(1)
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
+            return frame.f_locals["full_file_path"]
+        frame = frame.f_back
     return None
 
 

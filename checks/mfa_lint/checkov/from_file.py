@@ -84,9 +84,9 @@ def has_ignore_comments(path: str | None) -> bool:
     """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
     if path is None:
         return False
-    try:
-        return bool(_read(path).suppressions)
-    except OSError:
+    try:  # a plain text test first: most files have none, and then nothing is parsed
+        return "mfa-lint:ignore" in read_text(path, DEFAULT_MAX_FILE_SIZE, {}) and bool(_read(path).suppressions)
+    except (OSError, SourceError):
         return False
 
 

@@ -63,10 +63,14 @@ def _every_change_is_a_fix(old: str, new: str) -> bool:
 
 def _parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".tf":
+    if path.suffix == ".tf" and not text.lstrip().startswith("{"):  # (a .tf may hold a JSON policy)
         import hcl2
 
         hcl2.loads(text)
+    elif path.suffix in (".tpl", ".tftpl"):  # a policy template: JSON once its ${...} are placeholders
+        from mfa_lint.sources.policy_json import read_policy_template
+
+        read_policy_template(str(path), text)
     elif path.suffix == ".json" or text.lstrip().startswith("{"):
         json.loads(text)
     else:

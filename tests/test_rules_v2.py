@@ -4,7 +4,7 @@ principals, advice that never widens a deny, and analysis in linear time with a 
 from __future__ import annotations
 
 import pytest
-from mfa_lint import RULES, analyze_document, analyze_policy
+from mfa_lint import RULES, Unknown, analyze_document, analyze_policy
 from mfa_lint.core import companions
 from mfa_lint.core.arns import arn_contains, arn_matches, arn_overlap
 from mfa_lint.core.companions import CompanionIndex
@@ -107,11 +107,11 @@ def test_mfa004_fires_when_some_role_session_is_still_denied(scope: dict) -> Non
 def test_mfa004_ignores_service_linked_roles_alone_and_notes_unresolved_values() -> None:
     only_slr = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/aws-service-role/*"}}
     assert findings(deny({**NO_MFA, **only_slr}, action="*"), kind="scp") == []
-    unresolved = deny({**NO_MFA, "StringEquals": {"aws:PrincipalType": "${var.principal_type}"}}, action="*")
+    unresolved = deny({**NO_MFA, "StringEquals": {"aws:PrincipalType": Unknown("var.principal_type")}}, action="*")
     analysis = analyze_document({"Statement": [unresolved]}, "scp")
     assert analysis.findings == [] and any("scoped to IAM users" in n.message for n in analysis.notes)
     # whatever value the reference takes, StringNotEquals on one ARN leaves the SSO sessions denied
-    anyway = deny({**NO_MFA, "StringNotEquals": {"aws:PrincipalArn": "${var.excluded}"}}, action="*")
+    anyway = deny({**NO_MFA, "StringNotEquals": {"aws:PrincipalArn": Unknown("var.excluded")}}, action="*")
     assert [f.rule_id for f in analyze_document({"Statement": [anyway]}, "scp").findings] == ["MFA004"]
 
 

@@ -3,8 +3,8 @@
 Most of a repository holds no MFA condition, and parsing is the costly part. A file is left unparsed when no MFA key
 (nor a key within edit distance 3 of one, see core.keys.may_mention_mfa) occurs in its text, nor in what it may take
 values from: for Terraform, the variables and locals defined in the other files of its module (and a file that
-calls `file()` / `templatefile()` or a module is always parsed, since the policy may be in what it reads). Syntax errors in
-such files are then terraform's and cfn-lint's business; `--check-syntax` parses every file.
+calls `file()` / `templatefile()` or a module is always parsed, since the policy may be in what it reads).
+Syntax errors in such files are then terraform's and cfn-lint's business; `--check-syntax` parses every file.
 """
 
 from __future__ import annotations

@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Tree
+from lark import Token, Tree
 
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
 from mfa_lint.sources.site import Span
 from mfa_lint.sources.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
-from mfa_lint.sources.terraform.hcl_values import Evaluator
+from mfa_lint.sources.terraform.hcl_values import Evaluator, condition_key
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 
 #: Nested block levels of the data source: body -> statement -> principals/condition.
@@ -62,7 +62,8 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     built = BuiltDocument({})
     references = _try_references(block, evaluator, file, text)
     if len(references) > MAX_REFERENCES:
-        built.notes.append(f"unresolved value: dynamic blocks depend on {', '.join(references)}: too many to try "
+        shown = ", ".join(r.lstrip("?") for r in references)
+        built.notes.append(f"unresolved value: dynamic blocks depend on {shown}: too many to try "
                            f"every combination (more than {MAX_REFERENCES}); the statements they generate are not "
                            "checked")
         references = []
@@ -93,23 +94,48 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
 
 
 def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[str]:
-    """Unresolved `var.x` / `local.x` in the conditions of the data source's `for_each` expressions."""
+    """What the tries fix, for the unresolved conditions of the data source's `for_each` expressions: the
+    references in a condition built of them (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses),
+    else the condition as a whole (`length(var.x) > 0`)."""
     found: list[str] = []
     for dynamic in _dynamic_blocks(block.body, 0):
         for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
-        if for_each is None:
+        condition = _condition_node(for_each.expression) if for_each is not None else None
+        content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
+        if condition is None or content is None or not _could_hold_mfa(content, text):
+            continue  # only blocks that could hold an MFA test are worth a try
+        if _known(evaluator.evaluate(for_each.expression, file, text).value):
             continue
-        source = node_text(for_each.expression, text)
-        if "?" not in source:
-            continue
-        for name in _CONDITION_REFERENCE.findall(source.split("?", 1)[0]):
-            if name in found:
-                continue
-            root, attr = name.split(".", 1)
-            known, _ = evaluator._lookup(root, attr, (), None, ())
-            if not known:
-                found.append(name)
+        names = [n for n in dict.fromkeys(_CONDITION_REFERENCE.findall(node_text(condition, text)))
+                 if not evaluator._lookup(*n.split(".", 1), (), None, ())[0]]
+        if not names:
+            continue  # decided per iteration (`statement.value.x != null`), not per try
+        probe = evaluator.derive(overrides=dict.fromkeys(names, True))
+        if names and _known(probe.evaluate(for_each.expression, file, text).value):
+            found.extend(n for n in names if n not in found)
+        else:
+            key = condition_key(node_text(condition, text))
+            if key not in found:
+                found.append(key)
     return found
+
+
+def _known(collection: object) -> bool:
+    return isinstance(collection, (list, dict)) and not isinstance(collection, Unknown)
+
+
+def _condition_node(node: Tree | Token) -> Tree | Token | None:
+    """The condition of `c ? a : b` (also as the parser reads `x && c ? a : b`: the whole `x && c`)."""
+    for _ in range(_MAX_BLOCK_DEPTH * 4):
+        if isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+            continue
+        break
+    if isinstance(node, Tree) and node.data == "conditional" and len(node.children) == 3:
+        return node.children[0]
+    if isinstance(node, Tree) and node.data == "binary_op" and len(node.children) == 2:
+        return node  # `x && (c ? a : b)` as parsed: the evaluator re-associates; fixed as a whole
+    return None
 
 
 def _dynamic_blocks(body: Tree, depth: int) -> Iterator[Block]:
@@ -145,6 +171,8 @@ def _iterations(
     if "iterator" in attrs:
         iterator = node_text(attrs["iterator"].expression, text).strip() or name
     collection = evaluator.evaluate(for_each.expression, file, text).value
+    if collection is None:  # null (an optional attribute left out): no blocks
+        return
     if isinstance(collection, dict):
         items = list(collection.items())
     elif isinstance(collection, list) and not any(isinstance(v, Unknown) for v in collection):
@@ -165,9 +193,28 @@ def _iterations(
 
 
 def _could_hold_mfa(content: Block, text: str) -> bool:
-    """A generated block could hold an MFA test: it mentions one, or it has condition blocks (of unknown tests)."""
-    source = text[content.body.meta.start_pos:content.body.meta.end_pos] if not content.body.meta.empty else ""
-    return may_mention_mfa(source) or "condition" in source or "test" in source
+    """A generated block could hold an MFA test: it mentions one, or one of its conditions tests a key that is not
+    written as a literal (it comes from the iteration, or from an unresolved value)."""
+    meta = content.body.meta
+    if not getattr(meta, "empty", True) and may_mention_mfa(text[meta.start_pos:meta.end_pos]):
+        return True
+    bodies = [content.body]
+    for _ in range(_MAX_BLOCK_DEPTH):
+        following = []
+        for body in bodies:
+            for attr in attributes(body):
+                if attr.name == "variable" and not _literal(attr.expression):
+                    return True
+            for child in blocks(body):
+                following.append(child.body)
+        bodies = following
+    return False
+
+
+def _literal(node: Tree | Token) -> bool:
+    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+        node = node.children[0]
+    return isinstance(node, Token) and node.type == "STRING_LIT" and "${" not in str(node)
 
 
 def _statements(

@@ -227,6 +227,33 @@ def _statements(
         for _, _, condition_body, condition_ev, _ in _expanded(statement_body, "condition", bound, file, text, []):
             _record_condition(condition_body, condition_ev, file, text, spans, mfa_operators)
         yield _Instance(key, shape, spans, header)
+    yield from _statement_attributes(body, evaluator, file, text)
+
+
+def _statement_attributes(body: Tree, evaluator: Evaluator, file: str, text: str) -> Iterator[_Instance]:
+    """Terraform 0.11's `statement = { ... }` attributes (repeated; each one a statement), conditions inside as
+    `condition = { ... }` objects or lists of them."""
+    for attr in attributes(body):
+        if attr.name != "statement":
+            continue
+        evaluated = evaluator.evaluate(attr.expression, file, text)
+        items = evaluated.value if isinstance(evaluated.value, list) else [evaluated.value]
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            prefix = (position,) if isinstance(evaluated.value, list) else ()
+            spans: dict[tuple, Span] = {}
+            conditions = item.get("condition")
+            listed = isinstance(conditions, list)
+            for index, condition in enumerate(conditions if listed else [conditions]):
+                if isinstance(condition, dict) and isinstance(condition.get("test"), str):
+                    where = prefix + ("condition",) + ((index,) if listed else ()) + ("test",)
+                    found = evaluated.spans.get(where)
+                    if found is not None:
+                        spans.setdefault(("Condition", condition["test"]), found)
+            header = evaluated.spans.get(prefix) if prefix else None
+            yield _Instance((attr.name_token.line, attr.name_token.column, position), dict(item), spans,
+                            header or token_span(attr.name_token))
 
 
 def _record_condition(
@@ -277,7 +304,7 @@ def _body_to_dict(
 def _merge(per_try: list[list[_Instance]], references: list[str]) -> list[_Instance]:
     """Each statement once, in source order; parts that differ between the tries where it exists become unknown."""
     if len(per_try) == 1:
-        return per_try[0]
+        return sorted(per_try[0], key=lambda i: _source_order(i.key))
     found: dict[tuple, _Instance] = {}
     order: list[tuple] = []
     for instances in per_try:

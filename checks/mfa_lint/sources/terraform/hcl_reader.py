@@ -112,6 +112,7 @@ def _module_call_sites(
                 continue  # reported when that file itself is scanned
             for site in found:
                 site.resource = f"module.{block.labels[0]}.{site.resource}"
+                site.notes = []  # the module's own files report what its blocks leave unexpanded, once
                 sites.append(site)
     return sites
 

@@ -60,23 +60,33 @@ class _Instance:
 
 def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: str) -> BuiltDocument:
     built = BuiltDocument({})
-    references = _try_references(block, evaluator, file, text)
-    if len(references) > MAX_REFERENCES:
-        shown = ", ".join(r.lstrip("?") for r in references)
-        built.notes.append(f"unresolved value: dynamic blocks depend on {shown}: too many to try "
-                           f"every combination (more than {MAX_REFERENCES}); the statements they generate are not "
-                           "checked")
-        references = []
-    tries = [dict(zip(references, values, strict=True))
-             for values in itertools.product((True, False), repeat=len(references))]
-    notes: list[str] = []
+    groups = _try_references(block, evaluator, file, text)
+    tries: list[dict[str, Any]] = [{}] if not groups else []
+    for group in groups:
+        if len(group) > MAX_REFERENCES:
+            shown = ", ".join(r.lstrip("?") for r in group)
+            built.notes.append(f"unresolved value: a dynamic block depends on {shown}: too many to try every "
+                               f"combination (more than {MAX_REFERENCES}); the statements it generates are not "
+                               "checked")
+            continue
+        for values in itertools.product((True, False), repeat=len(group)):
+            chosen = dict(zip(group, values, strict=True))
+            if chosen not in tries:
+                tries.append(chosen)
+    tries = tries or [{}]
+    references = list(dict.fromkeys(r for group in groups for r in group))
     per_try: list[list[_Instance]] = []
+    per_try_notes: list[list[str]] = []
     top: dict[str, Any] = {}
     for overrides in tries:
         current = evaluator.derive(overrides=overrides) if overrides else evaluator
         top = {a.name: [current.evaluate(a.expression, file, text).value] for a in attributes(block.body)}
+        notes: list[str] = []
         per_try.append(list(_statements(block.body, current, file, text, notes)))
-    built.notes.extend(dict.fromkeys(notes))
+        per_try_notes.append(notes)
+    # a block left unexpanded in one try may be expanded in another (each dynamic block's own references are tried
+    # together, the others left as they are): only what no try could expand is noted
+    built.notes.extend(n for n in dict.fromkeys(per_try_notes[0]) if all(n in other for other in per_try_notes))
     instances = _merge(per_try, references)
     data = dict(top)
     data["statement"] = [i.block for i in instances]
@@ -93,31 +103,41 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     return built
 
 
-def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[str]:
-    """What the tries fix, for the unresolved conditions of the data source's `for_each` expressions: the
+def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[list[str]]:
+    """What the tries fix, per dynamic block, for the conditions of the data source's `for_each` expressions: the
     references in a condition built of them (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses),
     else the condition as a whole (`length(var.x) > 0`)."""
-    found: list[str] = []
+    found: list[list[str]] = []
     for dynamic in _dynamic_blocks(block.body, 0):
         for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
         condition = _condition_node(for_each.expression) if for_each is not None else None
         content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
         if condition is None or content is None or not _could_hold_mfa(content, text):
             continue  # only blocks that could hold an MFA test are worth a try
-        if _known(evaluator.evaluate(for_each.expression, file, text).value):
+        if _known(evaluator.evaluate(for_each.expression, file, text).value) and not any(
+                _tryable(n, evaluator) for n in _CONDITION_REFERENCE.findall(node_text(condition, text))):
             continue
         names = [n for n in dict.fromkeys(_CONDITION_REFERENCE.findall(node_text(condition, text)))
-                 if not evaluator._lookup(*n.split(".", 1), (), None, ())[0]]
+                 if _tryable(n, evaluator)]
         if not names:
             continue  # decided per iteration (`statement.value.x != null`), not per try
         probe = evaluator.derive(overrides=dict.fromkeys(names, True))
-        if names and _known(probe.evaluate(for_each.expression, file, text).value):
-            found.extend(n for n in names if n not in found)
-        else:
-            key = condition_key(node_text(condition, text))
-            if key not in found:
-                found.append(key)
+        group = names if names and _known(probe.evaluate(for_each.expression, file, text).value) \
+            else [condition_key(node_text(condition, text))]
+        if group not in found:
+            found.append(group)
     return found
+
+
+def _tryable(name: str, evaluator: Evaluator) -> bool:
+    """A reference a try may fix: unresolved, or a module input whose default is a boolean (a caller can switch the
+    blocks it gates on: `for_each = var.manage_keys ? [1] : []` is judged as if enabled too). A value a module call
+    gives it is not tried."""
+    if name in evaluator.overrides:
+        return False
+    root, attr = name.split(".", 1)
+    known, value = evaluator._lookup(root, attr, (), None, ())
+    return not known or (root == "var" and isinstance(value, bool))
 
 
 def _known(collection: object) -> bool:

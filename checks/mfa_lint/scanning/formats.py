@@ -20,7 +20,8 @@ TERRAFORM_JSON_EXT = (".tf.json",)
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
 
 # Top-level keys that make a YAML file worth handing to the CloudFormation reader (cheap test before decoding).
-_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:", re.MULTILINE)
+_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:"
+                       r"|^resources:\s*\n(?:[ \t]*(?:#.*)?\n)*[ \t]+Resources:", re.MULTILINE)
 # Keys one of the JSON formats must have (policy: Statement; template: Resources or AWSTemplateFormatVersion; plan:
 # format_version or terraform_version with planned_values or resource_changes); `\u` escapes could spell them too.
 _OURS_JSON = re.compile(

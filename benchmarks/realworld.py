@@ -21,6 +21,7 @@ interpreter by --python (default: this one). Nothing here depends on any particu
 
 Usage: python benchmarks/realworld.py [--tree checks/] [--out report.md] [--details d.json]
        [--no-checkov] [--no-cfnlint] DIR [DIR ...]
+       python benchmarks/realworld.py --diff before.json after.json   (totals side by side)
 """
 
 from __future__ import annotations
@@ -87,10 +88,29 @@ def text_condition_lines(root: Path) -> dict[str, list[int]]:
         if path.name.lower().endswith(NOT_IAC):
             continue
         text = read(path)
-        lines = [text.count("\n", 0, m.start()) + 1 for m in MFA_CONDITION.finditer(text)]
+        plan = _plan_policies_text(text) if path.name.lower().endswith(".json") else None
+        if plan is not None:  # a plan repeats each policy (planned values, changes, prior state): count it once
+            lines = [1] * len(MFA_CONDITION.findall(plan))
+        else:
+            lines = [text.count("\n", 0, m.start()) + 1 for m in MFA_CONDITION.finditer(text)]
         if lines:
             found[path.relative_to(root).as_posix()] = lines
     return found
+
+
+def _plan_policies_text(text: str) -> str | None:
+    """For a Terraform plan JSON: the planned values of its managed resources' changes, as JSON text; else None."""
+    if '"resource_changes"' not in text or '"format_version"' not in text:
+        return None
+    try:
+        plan = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(plan, dict) or not isinstance(plan.get("resource_changes"), list):
+        return None
+    after = [(rc.get("change") or {}).get("after") for rc in plan["resource_changes"]
+             if isinstance(rc, dict) and rc.get("mode", "managed") == "managed"]
+    return json.dumps(after)
 
 
 def mfa_templates(root: Path) -> list[Path]:
@@ -546,6 +566,26 @@ def details(results: list[Result]) -> dict[str, Any]:
     }
 
 
+def render_diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Markdown: the totals of two --details files side by side (before -> after), one row per directory."""
+    keys = ("text", "reached", "unresolved", "findings", "notes", "errors", "checkov_failed", "checkov_passed",
+            "cfnlint", "disagreements")
+    lines = ["| directory | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    grand = {k: [0, 0] for k in keys}
+    for name in [*before, *(n for n in after if n not in before)]:
+        b, a = before.get(name, {}).get("totals", {}), after.get(name, {}).get("totals", {})
+        cells = []
+        for k in keys:
+            x, y = b.get(k, 0), a.get(k, 0)
+            grand[k][0] += x
+            grand[k][1] += y
+            cells.append(f"{x}" if x == y else f"{x} → **{y}**")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| **total** | " + " | ".join(f"{x}" if x == y else f"{x} → **{y}**" for x, y in grand.values())
+                 + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dirs", nargs="*", metavar="DIR")
@@ -556,10 +596,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="mfa-lint on real-world repositories")
     parser.add_argument("--no-checkov", action="store_true")
     parser.add_argument("--no-cfnlint", action="store_true")
+    parser.add_argument("--diff", nargs=2, metavar=("BEFORE.json", "AFTER.json"),
+                        help="compare two --details files instead of measuring")
     parser.add_argument("--reach-worker", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.reach_worker:
         reach_worker(args.reach_worker)
+        return 0
+    if args.diff:
+        before, after = (json.loads(Path(p).read_text()) for p in args.diff)
+        sys.stdout.write(render_diff(before, after))
         return 0
     if not args.dirs:
         parser.error("give at least one directory")

@@ -29,6 +29,15 @@ def test_condition_count_sees_keys_in_condition_positions_only(tmp_path: Path) -
     assert realworld.text_conditions(tmp_path) == {"p.tf": 2, "p.json": 2}
 
 
+def test_a_plan_counts_each_policy_once(tmp_path: Path) -> None:
+    policy = json.dumps({"Statement": [{"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
+    change = {"address": "aws_iam_policy.p", "mode": "managed", "change": {"after": {"policy": policy}}}
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"values": {"policy": policy}}]}},
+            "resource_changes": [change], "prior_state": {"values": {"policy": policy}}}
+    (tmp_path / "x.plan.json").write_text(json.dumps(plan))
+    assert realworld.text_conditions(tmp_path) == {"x.plan.json": 1}
+
+
 def test_checkov_resource_names_follow_the_cli() -> None:
     assert realworld.checkov_resource("cloudformation", "AWS::IAM::Role.Admin") == "Admin"
     assert realworld.checkov_resource("terraform", "aws_iam_policy_document.x") == "data.aws_iam_policy_document.x"
@@ -56,3 +65,7 @@ def test_harness_on_the_cloudformation_fixtures(tmp_path: Path) -> None:
     # the one fixture that leaves checkov out is also the only place the surfaces may differ: none do
     assert [d for d in result["disagreements"] if d[0].startswith("cfn-lint")] == []
     assert "| cloudformation |" in out.read_text()
+    changed = json.loads(details.read_text())
+    changed["cloudformation"]["totals"]["findings"] += 1
+    assert "→ **" in realworld.render_diff(json.loads(details.read_text()), changed)
+    assert "→" not in realworld.render_diff(changed, changed)

@@ -12,7 +12,6 @@ from mfa_lint.core.contexts import CONTEXTS, LT, contexts_for
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.model import parse_document
 from mfa_lint.core.rules import REGISTRY
-from mfa_lint.core.values import Unknown
 
 BOOL_FALSE = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
 NULL_TRUE = {"Null": {"aws:MultiFactorAuthPresent": "true"}}

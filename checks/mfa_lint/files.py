@@ -147,5 +147,6 @@ def read_text(path: str, max_file_size: int, overrides: Mapping[str, str] | None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} text (byte {exc.start})") from None
+        shown = "UTF-8 or UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise SourceError(f"not {shown} text (byte {exc.start})") from None
     return text.replace("\r\n", "\n")

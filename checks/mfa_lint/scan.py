@@ -3,6 +3,7 @@
 1. collect_files walks the paths (skipped folders, .gitignore, --exclude; named files always);
 2. scan_files runs every file through scanning.file_scan (read, sniff, skip filter, parse within its time budget,
    analyse, suppress, dedupe), on every core, reports in walk order;
+   a referenced file also reached on its own reports each finding once (dedupe.prefer_referenced);
 3. the reports are gathered into one ScanResult, findings sorted by place; exit_code turns it into a status.
 
 The pieces live in mfa_lint.scanning, one concern per module; this module re-exports the names tools and tests
@@ -15,7 +16,7 @@ import os
 from collections.abc import Iterable
 
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, ScanError, collect_files
-from mfa_lint.scanning.dedupe import report_order
+from mfa_lint.scanning.dedupe import prefer_referenced, report_order
 from mfa_lint.scanning.edits import Edit, operator_edit, span_text
 from mfa_lint.scanning.exit_codes import FAIL_LEVELS, exit_code
 from mfa_lint.scanning.formats import NOT_RECOGNISED, read_sites
@@ -44,5 +45,7 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     result.walked = len(tasks)
     for report in scan_files(tasks, options):
         result.add(report)
+    result.findings = prefer_referenced(result.findings)
+    result.suppressed = prefer_referenced(result.suppressed)
     result.findings.sort(key=report_order)
     return select_rules(result, options.select, options.ignore)

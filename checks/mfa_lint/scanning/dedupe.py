@@ -26,6 +26,17 @@ def unique_findings(findings: Iterable[Located]) -> list[Located]:
     return out
 
 
+def prefer_referenced(findings: Iterable[Located]) -> list[Located]:
+    """A file reached through `file()`/`templatefile()`/`template_file` from a scanned .tf is also read on its own in
+    a walk: where both readings give the same rule at the same place in it, keep the one that names the using
+    resource (it has the right kind); a standalone finding (no resource) at a place no referenced reading judged
+    stays. Module files keep both readings: both name a resource. Run over the whole scan (the two readings come
+    from different files' reports), so serial and parallel runs agree."""
+    findings = list(findings)
+    referenced = {(f.file, f.finding.rule_id, f.span) for f in findings if f.resource is not None}
+    return [f for f in findings if f.resource is not None or (f.file, f.finding.rule_id, f.span) not in referenced]
+
+
 def unique(items: Iterable[T]) -> list[T]:
     """Hashable items (notes) once each, first occurrence kept."""
     return list(dict.fromkeys(items))

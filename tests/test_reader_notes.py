@@ -38,3 +38,55 @@ def test_notes_never_show_class_names() -> None:
 
     (note,) = parse_document({"Statement": str_node("x")}).notes
     assert "str_node" not in note.message and "a string" in note.message
+
+
+WHOLE_VARIABLE_VALUES = '''
+variable "whitelist" {
+  default = []
+}
+variable "mfa_values" {
+  default = []
+}
+data "aws_iam_policy_document" "ip" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["*"]
+    condition {
+      test     = "Bool"
+      variable = "aws:MultiFactorAuthPresent"
+      values   = ["false"]
+    }
+    condition {
+      test     = "IpAddress"
+      variable = "aws:SourceIp"
+      values   = var.whitelist
+    }
+  }
+}
+data "aws_iam_policy_document" "mfa" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["*"]
+    condition {
+      test     = "Bool"
+      variable = "aws:MultiFactorAuthPresent"
+      values   = var.mfa_values
+    }
+  }
+}
+'''
+
+
+def test_an_unreadable_value_list_on_another_key_is_no_note(tmp_path: Path) -> None:
+    """`values = var.whitelist` (default []) on aws:SourceIp: assumed able to hold, so the MFA test is judged and
+    nothing is noted; the same on the MFA key stays a note (never an error or a finding)."""
+    (tmp_path / "main.tf").write_text(WHOLE_VARIABLE_VALUES)
+    result = scan([str(tmp_path)], ScanOptions(jobs=1))
+    assert [(f.finding.rule_id, f.resource, f.span.line) for f in result.findings] == [
+        ("MFA001", "data.aws_iam_policy_document.ip", 14)]
+    assert [(n.resource, n.message) for n in result.notes] == [
+        ("data.aws_iam_policy_document.mfa",
+         "cannot analyse: Bool aws:MultiFactorAuthPresent in statement 0 has no string, number or boolean value")]
+    assert result.errors == []

@@ -243,9 +243,13 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
             key = str(key)
             values, ok = value_list(raw_values)
             test = Test(op_name, operator, key, values, op_path, like_target=mfa_like_target(key))
-            if not ok or not values:
+            if (not ok or not values) and not test.is_mfa:
+                # a test on another key is assumed able to hold (rules.md): a value list it cannot read (a whole
+                # variable whose default is null or empty, a mapping) is one unknown value there, not a note
+                test.values = [Unknown(f"the values of {op_name} {key}")]
+            elif not ok or not values:
                 statement.condition_opaque = True
-                statement.unjudged = statement.unjudged or test.is_mfa
+                statement.unjudged = True
                 doc.notes.append(
                     Note(f"cannot analyse: {op_name} {key} in {where} has no string, number or boolean value",
                          op_path, index)

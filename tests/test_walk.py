@@ -156,3 +156,21 @@ def test_cli_reports_only_what_lies_outside_skipped_folders(tmp_path: Path) -> N
     # a file named explicitly is always read, wherever it lies
     code, report = _cli("--exclude", "build", "build/out.json", ".venv/pkg/x.json", cwd=tmp_path)
     assert code == 1 and sorted(f["file"] for f in report["findings"]) == [".venv/pkg/x.json", "build/out.json"]
+
+
+def test_a_referenced_file_is_read_as_a_scanned_file_is(tmp_path: Path) -> None:
+    """`file()` reads the referenced file with the scan's reader: UTF-16 with a BOM (PowerShell) is read like a
+    scanned file, and the one size limit holds (over it, the policy is a note, not a finding)."""
+    from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
+    from mfa_lint.scan import ScanOptions, scan
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "wide" {\n  policy = file("${path.module}/wide.json")\n}\n'
+        'resource "aws_iam_policy" "big" {\n  policy = file("${path.module}/big.json")\n}\n'
+    )
+    (tmp_path / "wide.json").write_bytes(DENY_BOOL_FALSE.encode("utf-16"))
+    (tmp_path / "big.json").write_text(DENY_BOOL_FALSE + " " * DEFAULT_MAX_FILE_SIZE)
+    result = scan([str(tmp_path / "main.tf")], ScanOptions(jobs=1))
+    assert [(f.resource, os.path.basename(f.file), f.span.line) for f in result.findings] == [
+        ("aws_iam_policy.wide", "wide.json", 2)]
+    assert [n.resource for n in result.notes] == ["aws_iam_policy.big"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from lark import Token, Tree
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, read_text
 from mfa_lint.sources.site import SourceError, Span
 from mfa_lint.sources.terraform.hcl_syntax import (
     attributes,
@@ -48,8 +48,6 @@ MAX_REFERENCE_DEPTH = 16
 MAX_REFERENCE_TEXT = 200
 #: Nesting of conditionals and comparisons evaluated (each level is a nested walk).
 MAX_OPERATOR_DEPTH = 32
-#: Size of a file `file()` / `templatefile()` may read.
-MAX_REFERENCED_FILE = 10 * 1024 * 1024
 #: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
 MAX_NODES = 100_000
 
@@ -653,16 +651,11 @@ def resolve_path(location: Any, directory: str | None) -> str | None:
 
 @lru_cache(maxsize=256)
 def read_referenced(target: str) -> str | None:
-    """The text of a file a policy references (UTF-8, bounded); None when it cannot be read."""
+    """The text of a file a policy references, read as a scanned file is (same size limit, encodings, regular files
+    only); None when it cannot be read."""
     try:
-        if not stat.S_ISREG(os.stat(target).st_mode):
-            return None  # a device, a FIFO, a folder: never read
-        with open(target, "rb") as handle:
-            data = handle.read(MAX_REFERENCED_FILE + 1)
-        if len(data) > MAX_REFERENCED_FILE:
-            return None
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
+        return read_text(target, DEFAULT_MAX_FILE_SIZE)
+    except SourceError:
         return None
 
 

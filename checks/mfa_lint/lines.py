@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 
 def line_starts(text: str) -> list[int]:
     """Offset of the first character of every line (line 1 at index 0); lines end at "\\n"."""
@@ -19,3 +21,9 @@ def offset_of(starts: list[int], line: int, column: int) -> int | None:
     if not 1 <= line <= len(starts):
         return None
     return starts[line - 1] + column - 1
+
+
+def position_of(starts: list[int], offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of a string offset."""
+    index = bisect.bisect_right(starts, offset) - 1
+    return index + 1, offset - starts[index] + 1

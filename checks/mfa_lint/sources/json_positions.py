@@ -7,12 +7,11 @@ strings, JSON-string documents.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from typing import Any
 
-from mfa_lint.lines import line_starts
+from mfa_lint.lines import line_starts, position_of
 from mfa_lint.sources.site import SourceError, Span
 
 MAX_DEPTH = 512
@@ -32,11 +31,10 @@ class _Positions:
         self._column = column
 
     def at(self, offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(self._starts, offset) - 1
-        col = offset - self._starts[index] + 1
-        if index == 0:
+        line, col = position_of(self._starts, offset)
+        if line == 1:
             col += self._column - 1
-        return self._line + index, col
+        return self._line + line - 1, col
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.at(start)

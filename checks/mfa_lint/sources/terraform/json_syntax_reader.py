@@ -7,13 +7,12 @@ statements as JSON objects. Which attributes hold policies, and their kind, come
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from mfa_lint.lines import line_starts, offset_of
+from mfa_lint.lines import line_starts, offset_of, position_of
 from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
@@ -142,5 +141,4 @@ def _raw_string(text: str, key: Span) -> tuple[str, int, int] | None:
     if match is None:
         return None
     start = match.start(1)
-    line = bisect.bisect_right(starts, start)
-    return match.group(1), line, start - starts[line - 1] + 1
+    return (match.group(1), *position_of(starts, start))

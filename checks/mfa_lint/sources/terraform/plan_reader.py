@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.lines import line_starts, position_of
 from mfa_lint.locations.terraform import RESOURCES, PolicyAttribute, policy_values
 from mfa_lint.sources.site import PolicySite, Span
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
@@ -203,10 +204,10 @@ def _declarations(tf_root: str) -> dict[tuple[str, str], tuple[str, Span]]:
                 text = handle.read()
         except OSError:
             continue
+        starts = line_starts(text)
         for match in _RESOURCE_HEADER.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
             start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
-            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            line, column = position_of(starts, start)
             found.setdefault((match.group(1), match.group(2)),
                              (file, Span(line, column, line, column + len("resource"))))
     return found

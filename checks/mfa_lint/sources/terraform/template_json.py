@@ -9,13 +9,12 @@ positions of keys and operators stay exact.
 
 from __future__ import annotations
 
-import bisect
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.core.values import Unknown
-from mfa_lint.lines import line_starts
+from mfa_lint.lines import line_starts, position_of
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import Span
 from mfa_lint.sources.terraform.hcl_templates import Interpolation, Offsets, Part
@@ -165,11 +164,10 @@ def _file_spans(spans: dict[tuple, Span], text: str, offsets: Offsets, template:
         return text_starts[min(line, len(text_starts)) - 1] + column - 1
 
     def file_position(raw_offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(raw_starts, raw_offset) - 1
-        column = raw_offset - raw_starts[index] + 1
-        if index == 0:
+        line, column = position_of(raw_starts, raw_offset)
+        if line == 1:
             column += template.column - 1
-        return template.line + index, column
+        return template.line + line - 1, column
 
     out: dict[tuple, Span] = {}
     for path, span in spans.items():

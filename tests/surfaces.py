@@ -80,8 +80,11 @@ def cli_result(case: FixtureCase) -> tuple[list[dict], list[dict], list[dict]]:
     """(findings, errors, notes) the CLI reported for this fixture."""
     report = cli_report(folder_of(case), _cli_kind(case))
 
+    # a policy read from another file (`file()`, `templatefile()`) is reported in that file: the sidecar names it
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+
     def mine(items: list[dict]) -> list[dict]:
-        return [i for i in items if _same(i["file"], case.path)]
+        return [i for i in items if any(_same(i["file"], f) for f in files)]
 
     return mine(report["findings"]), mine(report["errors"]), mine(report["notes"])
 

@@ -36,7 +36,7 @@ from mfa_lint.core.catalog import RULES
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document
+from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans
 from surfaces import CheckovRun, checkov_resource, checkov_run, surfaces_for
 
 FRAMEWORKS = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}
@@ -221,7 +221,8 @@ def test_policy_document_unwrapped_shape() -> None:
         }],
         "override_policy_documents": ["${data.aws_iam_policy_document.base.json}"],
     }
-    document, references = split_references(policy_document_from_blocks(attributes))
+    # checkov's "False" is repaired by the checkov adapter (restore_booleans), not by the shared conversion
+    document, references = split_references(policy_document_from_blocks(restore_booleans(attributes)))
     assert document["Statement"] == [{
         "Effect": "Deny", "NotAction": ["iam:CreateVirtualMFADevice", "sts:GetSessionToken"], "Principal": "*",
         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": ["false", "true"]}},

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from fixture_cases import FIXTURES, cases
 from mfa_lint import analyze_document
+from mfa_lint.core.values import Unknown
 from mfa_lint.sources.cloudformation import looks_like_template, read_cloudformation
 from mfa_lint.sources.site import SourceError, Span
 
@@ -133,7 +134,7 @@ def test_bad_input_is_a_one_line_source_error(text, reason) -> None:
 
 def test_odd_but_valid_input_does_not_crash() -> None:
     unknown_tag = "Resources:\n  A:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: !Foo bar\n"
-    assert [s.document for s in read_cloudformation("t.yaml", unknown_tag)] == [{"Fn::Foo": "bar"}]
+    assert [s.document for s in read_cloudformation("t.yaml", unknown_tag)] == [Unknown("Fn::Foo bar")]
     assert read_cloudformation("t.yaml", "") == []
     assert read_cloudformation("t.yaml", "Resources: 3\n") == []
     deep = "Resources:\n  A:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: " + "{a: " * 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from mfa_lint import POLICY_KINDS, RULES, analyze_document, analyze_policy
+from mfa_lint import POLICY_KINDS, RULES, Unknown, analyze_document, analyze_policy
 
 SELF_SERVICE = [
     "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices",
@@ -284,7 +284,7 @@ def test_mfa005_not_for_the_no_long_term_keys_idiom() -> None:
 
 # ---------------------------------------------------------------- unresolved values
 
-@pytest.mark.parametrize("value", ["${var.mfa}", "var.mfa", {"Ref": "MfaParam"}, {"Fn::If": ["C", "true", "false"]}])
+@pytest.mark.parametrize("value", [Unknown("var.mfa"), Unknown("Ref MfaParam"), [Unknown("var.mfa")]])
 def test_unresolved_bool_value_is_a_note_not_a_guess(value: object) -> None:
     analysis = analyze_document({"Statement": [statement("Deny", {"Bool": {"aws:MultiFactorAuthPresent": value}})]})
     assert analysis.findings == []
@@ -292,7 +292,7 @@ def test_unresolved_bool_value_is_a_note_not_a_guess(value: object) -> None:
 
 
 def test_unresolved_value_reported_when_every_value_leads_to_the_rule() -> None:
-    doc = {"Statement": [statement("Deny", {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "${var.max_age}"}})]}
+    doc = {"Statement": [statement("Deny", {"NumericGreaterThan": {"aws:MultiFactorAuthAge": Unknown("var.max_age")}})]}
     assert [f.rule_id for f in analyze_policy(doc)] == ["MFA001"]
 
 
@@ -302,8 +302,14 @@ def test_iam_policy_variables_are_not_unresolved() -> None:
     assert [r[0] for r in rules(s)] == ["MFA001"]
 
 
+def test_iac_syntax_is_literal_text_for_the_core() -> None:
+    """The core knows no IaC syntax: readers hand it Unknown values; a `${var.x}` string is a (broken) literal."""
+    doc = {"Statement": [statement("Deny", {"Bool": {"aws:MultiFactorAuthPresent": "${var.mfa}"}})]}
+    assert [f.rule_id for f in analyze_policy(doc)] == ["MFA003"]
+
+
 def test_unresolved_whole_policy_is_a_note() -> None:
-    for doc in ("${data.aws_iam_policy_document.x.json}", {"Fn::Sub": "..."}):
+    for doc in (Unknown("data.aws_iam_policy_document.x.json"), Unknown("Fn::Sub ...")):
         analysis = analyze_document(doc)
         assert analysis.findings == [] and "unresolved value" in analysis.notes[0].message
 

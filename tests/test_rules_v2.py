@@ -12,6 +12,7 @@ from mfa_lint.core.contexts import CONTEXTS, LT, contexts_for
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.model import parse_document
 from mfa_lint.core.rules import REGISTRY
+from mfa_lint.core.values import Unknown
 
 BOOL_FALSE = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
 NULL_TRUE = {"Null": {"aws:MultiFactorAuthPresent": "true"}}
@@ -107,11 +108,11 @@ def test_mfa004_fires_when_some_role_session_is_still_denied(scope: dict) -> Non
 def test_mfa004_ignores_service_linked_roles_alone_and_notes_unresolved_values() -> None:
     only_slr = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/aws-service-role/*"}}
     assert findings(deny({**NO_MFA, **only_slr}, action="*"), kind="scp") == []
-    unresolved = deny({**NO_MFA, "StringEquals": {"aws:PrincipalType": "${var.principal_type}"}}, action="*")
+    unresolved = deny({**NO_MFA, "StringEquals": {"aws:PrincipalType": Unknown("var.principal_type")}}, action="*")
     analysis = analyze_document({"Statement": [unresolved]}, "scp")
     assert analysis.findings == [] and any("scoped to IAM users" in n.message for n in analysis.notes)
     # whatever value the reference takes, StringNotEquals on one ARN leaves the SSO sessions denied
-    anyway = deny({**NO_MFA, "StringNotEquals": {"aws:PrincipalArn": "${var.excluded}"}}, action="*")
+    anyway = deny({**NO_MFA, "StringNotEquals": {"aws:PrincipalArn": Unknown("var.excluded")}}, action="*")
     assert [f.rule_id for f in analyze_document({"Statement": [anyway]}, "scp").findings] == ["MFA004"]
 
 

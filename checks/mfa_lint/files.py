@@ -30,7 +30,9 @@ TERRAFORM_EXT = (".tf",)
 JSON_EXT = (".json",)
 YAML_EXT = (".yaml", ".yml")
 TEMPLATE_EXT = (".template",)
-CANDIDATE_EXT = TERRAFORM_EXT + JSON_EXT + YAML_EXT + TEMPLATE_EXT
+#: Terraform template files (`templatefile()`): a policy document in them is read with `${...}` unknown
+POLICY_TEMPLATE_EXT = (".tpl", ".tftpl")
+CANDIDATE_EXT = TERRAFORM_EXT + JSON_EXT + YAML_EXT + TEMPLATE_EXT + POLICY_TEMPLATE_EXT
 
 
 @dataclass(frozen=True)

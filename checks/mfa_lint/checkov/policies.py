@@ -15,7 +15,8 @@ from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.cloudformation_policies import document_views
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import decode_json, is_reference, normalise_document, unwrap
+from mfa_lint.sources.terraform_values import decode_json, is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.sources.unknowns import terraform_unknowns
 
 _MAX_SHOWN = 80
 _METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__"})
@@ -65,7 +66,7 @@ def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
         return PolicyInput(label, kind, unresolved=reason)
     if not isinstance(value, (Mapping, list)):
         return PolicyInput(label, kind, unresolved=f"{label} is not a policy document: {_shown(value)}")
-    return PolicyInput(label, kind, document=value)
+    return PolicyInput(label, kind, document=terraform_unknowns(value))
 
 
 def terraform_resource_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
@@ -87,18 +88,18 @@ def terraform_data_policies(data_type: str, conf: Mapping[str, Any]) -> list[Pol
         return []
     rendered = decode_json(unwrap(conf.get("json")))
     if isinstance(rendered, Mapping):
-        return [PolicyInput("json", kind, document=normalise_document(rendered))]
+        return [PolicyInput("json", kind, document=terraform_unknowns(normalise_document(rendered)))]
     if not conf.get("statement") and not any(k in conf for k in ("source_policy_documents",
                                                                   "override_policy_documents")):
         return []
     found: list[PolicyInput] = []
     if "dynamic" in conf:
         found.append(PolicyInput("dynamic", kind, unresolved="dynamic statement blocks are not expanded"))
-    document, references = split_references(policy_document_from_blocks(conf))
+    document, references = split_references(policy_document_from_blocks(restore_booleans(conf)))
     for reference in references:
         found.append(PolicyInput("source/override document", kind,
                                  unresolved=f"merges {_shown(reference)}, whose statements are not visible here"))
-    found.append(PolicyInput("statement", kind, document=normalise_document(document)))
+    found.append(PolicyInput("statement", kind, document=terraform_unknowns(normalise_document(document))))
     return found
 
 

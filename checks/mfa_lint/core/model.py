@@ -15,7 +15,7 @@ from typing import Any
 from mfa_lint.core.findings import Note
 from mfa_lint.core.keys import canonical, is_mfa_key, mfa_like_target
 from mfa_lint.core.operators import Operator, parse_operator
-from mfa_lint.core.values import Unknown, describe, is_intrinsic, scalar, value_list
+from mfa_lint.core.values import Unknown, describe, scalar, value_list
 
 MAX_STATEMENTS = 100_000
 
@@ -115,15 +115,12 @@ def parse_document(document: Any) -> Document:
     if isinstance(document, (bytes, bytearray)):
         document = document.decode("utf-8", "replace")
     if isinstance(document, str):
-        if scalar(document).__class__ is Unknown:
-            doc.notes.append(Note(f"unresolved value: the policy is {document[:80]!r}"))
-            return doc
         try:
             document = json.loads(document)
         except (ValueError, RecursionError) as exc:
             doc.notes.append(Note(f"cannot analyse: the policy is not valid JSON ({str(exc)[:80]})"))
             return doc
-    if is_intrinsic(document):
+    if isinstance(document, Unknown):
         doc.notes.append(Note(f"unresolved value: the policy is {describe(document)}"))
         return doc
     if not isinstance(document, dict):
@@ -133,7 +130,7 @@ def parse_document(document: Any) -> Document:
     if key is None:
         doc.notes.append(Note("cannot analyse: the policy has no Statement"))
         return doc
-    if isinstance(statements, dict) and not is_intrinsic(statements):
+    if isinstance(statements, dict):
         _add_statement(doc, statements, 0, (key,))  # a single object: index 0, path without it
     elif isinstance(statements, list):
         if len(statements) > MAX_STATEMENTS:
@@ -141,7 +138,7 @@ def parse_document(document: Any) -> Document:
             return doc
         for i, statement in enumerate(statements):
             _add_statement(doc, statement, i, (key, i))
-    elif is_intrinsic(statements) or scalar(statements).__class__ is Unknown:
+    elif isinstance(statements, Unknown):
         doc.notes.append(Note(f"unresolved value: Statement is {describe(statements)}", (key,)))
     else:
         doc.notes.append(Note(f"cannot analyse: Statement is a {type(statements).__name__}", (key,)))
@@ -150,7 +147,7 @@ def parse_document(document: Any) -> Document:
 
 def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> None:
     where = f"statement {index}" if index is not None else "the statement"
-    if is_intrinsic(raw):
+    if isinstance(raw, Unknown):
         doc.notes.append(Note(f"unresolved value: {where} is {describe(raw)}", path, index))
         return
     if not isinstance(raw, dict):
@@ -163,7 +160,7 @@ def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> N
     elif effect_raw is None:
         doc.notes.append(Note(f"cannot analyse: {where} has no Effect", path, index))
     else:
-        reason = "unresolved value" if scalar(effect_raw).__class__ is Unknown else "cannot analyse"
+        reason = "unresolved value" if isinstance(effect_raw, Unknown) else "cannot analyse"
         doc.notes.append(Note(f"{reason}: {where} has Effect {describe(effect_raw)}", path, index))
     _, sid = _get(raw, "Sid")
     statement = Statement(
@@ -186,7 +183,7 @@ def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> N
 
 def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple, where: str) -> None:
     index = statement.index
-    if is_intrinsic(condition) or (isinstance(condition, str) and isinstance(scalar(condition), Unknown)):
+    if isinstance(condition, Unknown):
         statement.condition_opaque = True
         doc.notes.append(Note(f"unresolved value: the Condition of {where} is {describe(condition)}", path, index))
         return
@@ -198,12 +195,16 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
         return
     for op_name, block in condition.items():
         op_path = path + (op_name,)
+        if isinstance(op_name, Unknown):
+            statement.condition_opaque = True
+            doc.notes.append(Note(f"unresolved value: a condition operator in {where} is {op_name}", op_path, index))
+            continue
         if not isinstance(op_name, str):
             statement.condition_opaque = True
             doc.notes.append(Note(f"cannot analyse: condition operator {op_name!r} in {where}", op_path, index))
             continue
         operator = parse_operator(op_name)
-        if is_intrinsic(block) or (isinstance(block, str) and isinstance(scalar(block), Unknown)):
+        if isinstance(block, Unknown):
             statement.condition_opaque = True
             doc.notes.append(Note(f"unresolved value: {op_name} in {where} is {describe(block)}", op_path, index))
             continue
@@ -214,6 +215,10 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
             )
             continue
         for key, raw_values in block.items():
+            if isinstance(key, Unknown):
+                statement.condition_opaque = True
+                doc.notes.append(Note(f"unresolved value: a condition key in {where} is {key}", op_path, index))
+                continue
             if isinstance(key, bool) or key is None or not isinstance(key, (str, int, float)):
                 statement.condition_opaque = True
                 doc.notes.append(Note(f"cannot analyse: condition key {key!r} in {where}", op_path, index))
@@ -221,10 +226,6 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
             key = str(key)
             values, ok = value_list(raw_values)
             test = Test(op_name, operator, key, values, op_path, like_target=mfa_like_target(key))
-            if isinstance(scalar(key), Unknown):
-                statement.condition_opaque = True
-                doc.notes.append(Note(f"unresolved value: condition key {key!r} in {where}", op_path, index))
-                continue
             if not ok or not values:
                 statement.condition_opaque = True
                 statement.unjudged = statement.unjudged or test.is_mfa

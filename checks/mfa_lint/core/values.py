@@ -1,24 +1,19 @@
-"""Policy values as IAM sees them, and values nobody can know yet (unresolved IaC references).
+"""Policy values as IAM sees them, and values nobody can know yet.
 
-IAM compares condition values as strings: JSON `false` and `"false"` are the same. A value that is an unresolved
-Terraform reference or a CloudFormation intrinsic may be anything; it is an `Unknown`, never "invalid".
+IAM compares condition values as strings: JSON `false` and `"false"` are the same. A value the IaC tool fills in
+later (a Terraform reference, a CloudFormation intrinsic) reaches the core as an `Unknown`, placed there by the
+reader that knows the syntax: the core itself knows no IaC syntax. A string is always a literal string.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
-
-# ${aws:username}, ${aws:PrincipalTag/team}, ${saml:sub}, ${*}, ${?}, ${$}, ${aws:username, 'default'}
-_IAM_VARIABLE = re.compile(r"\$\{(?:[*?$]|[A-Za-z0-9.\-_]+:[^}'\"\s,]*(?:\s*,\s*'[^']*')?)\}")
-_INTERPOLATION = re.compile(r"\$\{")
-_BARE_REFERENCE = re.compile(r"(?:var|local|data|module)\.[A-Za-z_][\w\-]*(?:\.[\w\-*\[\]\"]+)*")
 
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value an IaC tool will fill in later: `raw` is what the template said."""
+    """A value an IaC tool will fill in later; `raw` names it as the template does (`var.account_id`, `Ref P`)."""
 
     raw: str
 
@@ -26,43 +21,21 @@ class Unknown:
         return self.raw
 
 
-def is_reference_string(text: str) -> bool:
-    """True for a Terraform reference: `${...}` that is not an IAM policy variable, or a bare `var.x`."""
-    if _BARE_REFERENCE.fullmatch(text.strip()):
-        return True
-    if "${" not in text and "%{" not in text:
-        return False
-    if "%{" in text:
-        return True
-    stripped = _IAM_VARIABLE.sub("", text)
-    return bool(_INTERPOLATION.search(stripped))
-
-
-def is_intrinsic(value: Any) -> bool:
-    """A CloudFormation intrinsic function object (`{"Ref": ...}`, `{"Fn::Sub": ...}`)."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    (name,) = value.keys()
-    return isinstance(name, str) and (name == "Ref" or name.startswith("Fn::") or name == "Condition")
-
-
 def describe(value: Any) -> str:
-    if is_intrinsic(value):
-        (name,) = value.keys()
-        return f"{name} {value[name]!r}"[:80]
+    """A short rendering of a value for a note."""
     return str(value)[:80]
 
 
 def scalar(value: Any) -> str | Unknown | None:
     """One policy value as IAM's string, an Unknown, or None when it cannot be a value (a mapping, null)."""
+    if isinstance(value, Unknown):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
     if isinstance(value, str):
-        return Unknown(value) if is_reference_string(value) else value
-    if is_intrinsic(value):
-        return Unknown(describe(value))
+        return value
     return None
 
 

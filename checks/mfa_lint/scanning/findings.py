@@ -31,7 +31,8 @@ def site_findings(
         exact = _locate(site, finding.path)
         span = exact or site.span
         edit = None
-        if exact and finding.fix and finding.operator and source != "plan":
+        # a policy read from another file (`file()`, a module): its edit would need that file's text
+        if exact and finding.fix and finding.operator and source != "plan" and site.file == report.path:
             edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
         located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
         if is_suppressed(site, finding, lines, span.line):

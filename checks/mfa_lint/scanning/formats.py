@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from mfa_lint.files import JSON_EXT, TEMPLATE_EXT, TERRAFORM_EXT, YAML_EXT
+from mfa_lint.files import JSON_EXT, POLICY_TEMPLATE_EXT, TEMPLATE_EXT, TERRAFORM_EXT, YAML_EXT
 from mfa_lint.sources.site import PolicySite, SourceError
 
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
@@ -48,6 +48,8 @@ def could_be_iac(path: str, text: str) -> bool:
         return _OURS_JSON.search(text) is not None
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
         return _CFN_YAML.search(text) is not None
+    if lower.endswith(POLICY_TEMPLATE_EXT):
+        return text.lstrip().startswith("{") and '"Statement"' in text
     return True  # an unusual extension: only named files get here, and the readers decide
 
 
@@ -122,7 +124,16 @@ def read_sites(
     """(source format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file)."""
     lower = path.lower()
     if lower.endswith(TERRAFORM_EXT):
-        return "terraform", _terraform_sites(path, text, module_texts or {})
+        try:
+            return "terraform", _terraform_sites(path, text, module_texts or {})
+        except SourceError:
+            if not text.lstrip().startswith("{"):
+                raise
+            return "policy", _template_sites(path, text, kind)  # a `.tf` that holds a JSON policy
+    if lower.endswith(POLICY_TEMPLATE_EXT):
+        if not text.lstrip().startswith("{"):
+            raise NotOurs()
+        return "policy", _template_sites(path, text, kind)
     if _is_json_text(lower, text):
         return _json_sites(path, text, explicit, kind, tf_root)
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
@@ -130,8 +141,20 @@ def read_sites(
             raise NotOurs()
         return "cloudformation", _cloudformation_sites(path, text)
     if explicit and text.lstrip().startswith("{"):  # a named policy.txt or template without the usual suffix
-        return _json_sites(path, text, explicit, kind, tf_root)
+        try:
+            return _json_sites(path, text, explicit, kind, tf_root)
+        except SourceError:
+            if "${" not in text:
+                raise
+            return "policy", _template_sites(path, text, kind)
     raise NotOurs()
+
+
+def _template_sites(path: str, text: str, kind: str) -> list[PolicySite]:
+    """A policy written as a Terraform template (`*.json.tpl`): `${...}` are unknown values, one by one."""
+    from mfa_lint.sources.policy_json import read_policy_template
+
+    return read_policy_template(path, text, kind)
 
 
 def has_comments(source: str, text: str) -> bool:

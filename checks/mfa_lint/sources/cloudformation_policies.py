@@ -31,6 +31,7 @@ from mfa_lint.sources.cloudformation_intrinsics import (
 )
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import SourceError, Span
+from mfa_lint.sources.unknowns import cloudformation_unknowns
 
 # The template's lines, or a callable giving them on first need (cfn-lint reads the file only for JSON text).
 Lines = Sequence[str] | Callable[[], "Sequence[str] | None"] | None
@@ -103,6 +104,8 @@ def document_views(
             view = _view(variant.value, variant.sources, value, resolve_ref, lines)
             if view is not None:
                 views.append(view)
+    for view in views:  # what CloudFormation fills in at deploy time reaches the core as Unknown
+        view.document = cloudformation_unknowns(view.document)
     return views
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mfa_lint.sources.terraform_values import restore_booleans, unwrap, unwrap_list
+from mfa_lint.sources.terraform_values import unwrap, unwrap_list
 
 #: Document keys holding the data source's unresolved input documents (not IAM keys: callers pop them).
 REFERENCE_KEYS = {"source_policy_documents": "SourcePolicyDocuments",
@@ -41,7 +41,6 @@ def _blocks(value: Any) -> list[Mapping[str, Any]]:
 
 def _string_value(value: Any) -> Any:
     """Render a condition value as the provider does: booleans and numbers become strings."""
-    value = restore_booleans(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

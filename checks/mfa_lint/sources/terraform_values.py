@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mfa_lint.core.values import is_reference_string
+from mfa_lint.sources.unknowns import is_terraform_reference
 
 #: Deeper than this, values are left as they are (hostile input must not exhaust the stack).
 MAX_DEPTH = 64
@@ -83,4 +83,4 @@ def is_reference(value: Any) -> bool:
 
     IAM policy variables (`${aws:username}`) are not references.
     """
-    return isinstance(value, str) and is_reference_string(value)
+    return is_terraform_reference(value)

@@ -104,7 +104,6 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
     if fix:
         message += f" Use {fix}."
     else:
-        advice = (f"no single operator change closes it: {COMPANION_ADVICE}, or drop the MFA test that is false "
-                  "for them")
+        advice = f"no single operator change closes it: {COMPANION_ADVICE}"
         message += f" Fix: {advice}."
     return [finding(RULE.id, statement, message, test, fix, escaping, advice)]

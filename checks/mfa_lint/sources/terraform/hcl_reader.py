@@ -8,6 +8,7 @@ to where the string sits in the file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from typing import Any
 
 from lark import Tree
 
-from mfa_lint.lines import line_starts
+from mfa_lint.core.values import Unknown
 from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, PolicyAttribute
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
@@ -29,20 +30,28 @@ from mfa_lint.sources.terraform.hcl_syntax import (
     root_body,
     token_span,
 )
-from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, StringOrigin
+from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, read_referenced
 from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
-from mfa_lint.sources.terraform_values import is_reference, normalise_version
+from mfa_lint.sources.terraform.template_json import decode
+from mfa_lint.sources.terraform_values import normalise_version
 
 _SKIP_COMMENT = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
 
 
-def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = None) -> list[PolicySite]:
+def read_terraform(
+    path: str, text: str, module_texts: dict[str, str] | None = None, *, arguments: dict[str, Any] | None = None,
+    _calls: tuple[str, ...] = (),
+) -> list[PolicySite]:
     """The policy documents in one `.tf` file. `module_texts`: the module's other `.tf` files (name -> text), whose
-    variables and locals may be referenced here. Raises SourceError when `text` is not valid HCL."""
+    variables and locals may be referenced here. `arguments`: when the file belongs to a called module, the values
+    the caller gives its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module
+    `terraform init` fetched into `.terraform/modules`) are read too, each call on its own, as
+    `module.<name>.<address>`. Raises SourceError when `text` is not valid HCL."""
     tree = parse_hcl(text)
     file_key = os.path.basename(path)
     scope = _module_scope(file_key, tree, text, module_texts or {})
-    evaluator = Evaluator(scope, file_key)
+    evaluator = Evaluator(scope, file_key, overrides={f"var.{k}": v for k, v in (arguments or {}).items()})
+    evaluator.directory = os.path.dirname(os.path.abspath(path))
     lines = text.splitlines()
     sites: list[PolicySite] = []
     documents = _policy_document_names([text, *(module_texts or {}).values()])
@@ -63,7 +72,78 @@ def read_terraform(path: str, text: str, module_texts: dict[str, str] | None = N
             site = _policy_document_site(path, file_key, text, block, evaluator, kind)
             site.suppressed = _suppressions(lines, block)
             sites.append(site)
+    sites.extend(_module_call_sites(path, file_key, text, tree, evaluator, _calls))
     return sites
+
+
+# -- local module calls -------------------------------------------------------------------------------------------
+
+#: Module calls followed from one file (a module calling a module ...).
+MAX_MODULE_DEPTH = 4
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+def _module_call_sites(
+    path: str, file_key: str, text: str, tree: Tree, evaluator: Evaluator, calls: tuple[str, ...]
+) -> list[PolicySite]:
+    """The policies of every module this file calls whose code is on disk, read with the call's arguments."""
+    sites: list[PolicySite] = []
+    if len(calls) >= MAX_MODULE_DEPTH:
+        return sites
+    for block in blocks(root_body(tree)):
+        if block.type != "module" or len(block.labels) != 1:
+            continue
+        attrs = {a.name: a for a in attributes(block.body)}
+        if "source" not in attrs:
+            continue
+        source = evaluator.evaluate(attrs["source"].expression, file_key, text).value
+        directory = _module_directory(os.path.dirname(os.path.abspath(path)), block.labels[0], source)
+        if directory is None or directory in calls:
+            continue
+        arguments = {name: evaluator.evaluate(attr.expression, file_key, text).value
+                     for name, attr in attrs.items() if name not in _META_ARGUMENTS}
+        texts = _module_texts(directory)
+        for module_path, module_text in texts.items():
+            others = {p: t for p, t in texts.items() if p != module_path}
+            try:
+                found = read_terraform(_shown_path(path, module_path), module_text, others, arguments=arguments,
+                                       _calls=calls + (directory,))
+            except SourceError:
+                continue  # reported when that file itself is scanned
+            for site in found:
+                site.resource = f"module.{block.labels[0]}.{site.resource}"
+                sites.append(site)
+    return sites
+
+
+def _module_directory(caller: str, name: str, source: Any) -> str | None:
+    """A local `source` (`./modules/iam`), else the folder `terraform init` put the module in, when present."""
+    if not isinstance(source, str):
+        return None
+    if source.startswith(("./", "../")):
+        directory = os.path.normpath(os.path.join(caller, source))
+        return directory if os.path.isdir(directory) else None
+    manifest = read_referenced(os.path.join(caller, ".terraform", "modules", "modules.json"))
+    if manifest is None:
+        return None
+    try:
+        entries = json.loads(manifest).get("Modules", [])
+    except (ValueError, AttributeError):
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("Key") == name and isinstance(entry.get("Dir"), str):
+            directory = os.path.normpath(os.path.join(caller, entry["Dir"]))
+            return directory if os.path.isdir(directory) else None
+    return None
+
+
+def _module_texts(directory: str) -> dict[str, str]:
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
+    except OSError:
+        return {}
+    texts = {os.path.join(directory, n): read_referenced(os.path.join(directory, n)) for n in names}
+    return {p: t for p, t in texts.items() if t is not None}
 
 
 def _sibling_uses(
@@ -98,9 +178,10 @@ def _parsed(text: str) -> Tree:
 # -- module scope -------------------------------------------------------------------------------------------------
 
 
-_DEFINES = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+_DEFINES = re.compile(r"^\s*(?:variable|locals|data\s+\"template_file\")\b", re.MULTILINE)
 
-Definitions = tuple[dict[str, Definition], dict[str, Definition]]  # (variables with a default, locals)
+#: (variables with a default, locals, data "template_file" bodies)
+Definitions = tuple[dict[str, Definition], dict[str, Definition], dict[str, Definition]]
 
 
 def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, str]) -> Scope:
@@ -112,12 +193,14 @@ def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, 
     for name, other_text in sorted(module_texts.items()):
         if os.path.basename(name) == file_key or not name.endswith(".tf"):
             continue
-        variables, local_values = _sibling_definitions(os.path.basename(name), other_text)
+        variables, local_values, templates = _sibling_definitions(os.path.basename(name), other_text)
         scope.variables.update(variables)
         scope.locals.update(local_values)
-    variables, local_values = _definitions(file_key, tree, text)  # last: this file's definitions win
+        scope.template_files.update(templates)
+    variables, local_values, templates = _definitions(file_key, tree, text)  # last: this file's definitions win
     scope.variables.update(variables)
     scope.locals.update(local_values)
+    scope.template_files.update(templates)
     return scope
 
 
@@ -125,17 +208,20 @@ def _module_scope(file_key: str, tree: Tree, text: str, module_texts: dict[str, 
 def _sibling_definitions(name: str, text: str) -> Definitions:
     """Another file's definitions; most files define none, and those are not even parsed."""
     if not _DEFINES.search(text):
-        return {}, {}
+        return {}, {}, {}
     try:
         return _definitions(name, parse_hcl(text), text)
     except SourceError:
-        return {}, {}
+        return {}, {}, {}
 
 
 def _definitions(name: str, tree: Tree, text: str) -> Definitions:
     variables: dict[str, Definition] = {}
     local_values: dict[str, Definition] = {}
+    templates: dict[str, Definition] = {}
     for block in blocks(root_body(tree)):
+        if block.type == "data" and block.labels[:1] == ("template_file",) and len(block.labels) == 2:
+            templates[block.labels[1]] = Definition(block.body, name, text)
         if block.type == "variable" and block.labels:
             default = next((a for a in attributes(block.body) if a.name == "default"), None)
             if default is not None:
@@ -143,7 +229,7 @@ def _definitions(name: str, tree: Tree, text: str) -> Definitions:
         elif block.type == "locals":
             for attr in attributes(block.body):
                 local_values[attr.name] = Definition(attr.expression, name, text)
-    return variables, local_values
+    return variables, local_values, templates
 
 
 # -- resources ----------------------------------------------------------------------------------------------------
@@ -187,7 +273,7 @@ def _policy_attributes(body: Tree, policy_attribute: PolicyAttribute) -> list[At
 
 
 _DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
-_POLICY_DOCUMENT_REFERENCE = re.compile(rf"\$\{{data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json\}}")
+_POLICY_DOCUMENT_REFERENCE = re.compile(rf"data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json")
 _POLICY_DOCUMENT_BLOCK = re.compile(rf"^\s*data\s+\"(?:{_DOCUMENT_TYPES})\"\s+\"([\w-]+)\"", re.MULTILINE)
 
 
@@ -197,29 +283,19 @@ def _policy_document_names(texts: list[str]) -> frozenset[str]:
 
 
 def _policy_document_reference(value: Any) -> str | None:
-    """The data source name in `${data.aws_iam_policy_document.x.json}`, else None."""
-    match = _POLICY_DOCUMENT_REFERENCE.fullmatch(value.strip()) if isinstance(value, str) else None
+    """The data source name in `data.aws_iam_policy_document.x.json`, else None."""
+    match = _POLICY_DOCUMENT_REFERENCE.fullmatch(value.raw.strip()) if isinstance(value, Unknown) else None
     return match.group(1) if match else None
 
 
 def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:
+    value, spans = decoded_document(evaluated)
+    origin = evaluated.origins.get(())
     span = token_span(attr.name_token)
-    value = evaluated.value
-    spans: dict[tuple, Span] = evaluated.spans
-    # A JSON string is decoded here, with positions; invalid JSON and unresolved references go to the core as they
-    # are, and it reports them as notes.
-    if isinstance(value, str) and not is_reference(value):
-        origin = evaluated.origins.get(())
-        try:
-            if origin is not None and origin.offsets is not None and len(origin.offsets) == len(origin.text):
-                value, decoded_spans = loads_with_positions(origin.text)
-                spans = _raw_spans(decoded_spans, origin)
-            elif origin is not None:
-                value, spans = loads_with_positions(origin.text, line=origin.line, column=origin.column)
-            else:  # the JSON came from another file (a variable default elsewhere): no positions in this one
-                value, spans = loads_with_positions(value)[0], {}
-        except SourceError:
-            spans = {}
+    if origin is not None and origin.file is not None and spans:
+        # the policy sits in another file (`file()`, `templatefile()`): findings point into it
+        path = _shown_path(path, origin.file)
+        span = spans.get(()) or Span(1, 1, 1, 2)
     return PolicySite(
         document=normalise_version(value),
         kind=kind,
@@ -230,22 +306,29 @@ def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evalua
     )
 
 
-def _raw_spans(decoded: dict[tuple, Span], origin: StringOrigin) -> dict[tuple, Span]:
-    """Spans found in a quoted string's decoded text -> columns of the escaped text in the file (one line)."""
-    offsets = origin.offsets or []
-    starts = line_starts(origin.text)
+def _shown_path(site_path: str, target: str) -> str:
+    """The referenced file's path, written the way the scanned file's path was (relative stays relative)."""
+    if os.path.isabs(site_path):
+        return target
+    return os.path.relpath(target)
 
-    def offset(line: int, column: int) -> int:
-        return starts[min(line, len(starts)) - 1] + column - 1
 
-    spans: dict[tuple, Span] = {}
-    for path, span in decoded.items():
-        start, end = offset(span.line, span.column), offset(span.end_line, span.end_column)
-        if not (0 <= start < len(offsets) and 0 < end <= len(offsets)):
-            continue
-        spans[path] = Span(origin.line, origin.column + offsets[start][0], origin.line,
-                           origin.column + offsets[end - 1][1])
-    return spans
+def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
+    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template) is decoded with
+    positions, its interpolations unknown one by one; invalid JSON goes to the core as it is (a note there)."""
+    value = evaluated.value
+    origin = evaluated.origins.get(())
+    if origin is not None and (isinstance(value, (str, Unknown)) or origin.file is not None):
+        try:
+            return decode(origin)
+        except SourceError:
+            return value, {}
+    if isinstance(value, str):  # the JSON came from another file (a variable default elsewhere)
+        try:
+            return loads_with_positions(value)[0], {}
+        except SourceError:
+            return value, {}
+    return value, evaluated.spans
 
 
 def _policy_document_site(

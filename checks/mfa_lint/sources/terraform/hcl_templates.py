@@ -77,8 +77,25 @@ def trim_indent(content: str) -> str:
 
 
 def _parts(raw: str, *, escapes: bool) -> list[Part]:
-    parts: list[Part] = []
+    return [part for part, _ in located_parts(raw, escapes=escapes)]
+
+
+Offsets = list[tuple[int, int]]
+
+
+def located_parts(raw: str, *, escapes: bool) -> list[tuple[Part, Offsets]]:
+    """Template parts with where they sit in `raw`: for literal text one (start, end) per decoded character, for an
+    interpolation one (start, end) for the whole `${ ... }`."""
+    parts: list[tuple[Part, Offsets]] = []
     literal: list[str] = []
+    offsets: Offsets = []
+
+    def flush() -> None:
+        nonlocal literal, offsets
+        if literal:
+            parts.append(("".join(literal), offsets))
+            literal, offsets = [], []
+
     i, n = 0, len(raw)
     while i < n:
         ch = raw[i]
@@ -86,36 +103,40 @@ def _parts(raw: str, *, escapes: bool) -> list[Part]:
             nxt = raw[i + 1]
             if nxt in _ESCAPES:
                 literal.append(_ESCAPES[nxt])
+                offsets.append((i, i + 2))
                 i += 2
                 continue
             width = 4 if nxt == "u" else 8 if nxt == "U" else 0
             digits = raw[i + 2:i + 2 + width]
             if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
                 literal.append(chr(min(int(digits, 16), 0x10FFFF)))
+                offsets.append((i, i + 2 + width))
                 i += 2 + width
                 continue
             literal.append(ch)
+            offsets.append((i, i + 1))
             i += 1
             continue
         if raw.startswith("$${", i) or raw.startswith("%%{", i):
             literal.append(raw[i + 1:i + 3])
+            offsets.extend([(i, i + 2), (i + 2, i + 3)])
             i += 3
             continue
         if raw.startswith("${", i) or raw.startswith("%{", i):
             end = _closing_brace(raw, i + 2)
             if end < 0:  # not a well-formed interpolation: keep the text as it is
                 literal.append(raw[i:])
+                offsets.extend((j, j + 1) for j in range(i, n))
                 break
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            parts.append(Interpolation(raw[i + 2:end].strip().strip("~").strip(), directive=ch == "%"))
+            flush()
+            expression = raw[i + 2:end].strip().strip("~").strip()
+            parts.append((Interpolation(expression, directive=ch == "%"), [(i, end + 1)]))
             i = end + 1
             continue
         literal.append(ch)
+        offsets.append((i, i + 1))
         i += 1
-    if literal:
-        parts.append("".join(literal))
+    flush()
     return parts
 
 

@@ -12,27 +12,44 @@ following a reference starts a nested walk, bounded by MAX_REFERENCE_DEPTH and a
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree
 
-from mfa_lint.sources.site import Span
-from mfa_lint.sources.terraform.hcl_syntax import identifier_name, node_span, node_text, token_span
+from mfa_lint.core.values import Unknown
+from mfa_lint.sources.site import SourceError, Span
+from mfa_lint.sources.terraform.hcl_syntax import (
+    attributes,
+    identifier_name,
+    node_span,
+    node_text,
+    parse_hcl,
+    root_body,
+    token_span,
+)
 from mfa_lint.sources.terraform.hcl_templates import (
     Interpolation,
+    Offsets,
     Part,
     heredoc_content,
-    heredoc_parts,
-    quoted_string_offsets,
+    located_parts,
     quoted_string_parts,
     trim_indent,
 )
+from mfa_lint.sources.terraform.template_json import Resolved, Template
 
 MAX_DEPTH = 256
 MAX_REFERENCE_DEPTH = 16
 MAX_REFERENCE_TEXT = 200
+#: Nesting of conditionals and comparisons evaluated (each level is a nested walk).
+MAX_OPERATOR_DEPTH = 32
+#: Size of a file `file()` / `templatefile()` may read.
+MAX_REFERENCED_FILE = 10 * 1024 * 1024
 #: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
 MAX_NODES = 100_000
 
@@ -56,19 +73,11 @@ class Scope:
 
     variables: dict[str, Definition] = field(default_factory=dict)
     locals: dict[str, Definition] = field(default_factory=dict)
+    template_files: dict[str, Definition] = field(default_factory=dict)  # data "template_file": its body
 
 
-@dataclass(frozen=True)
-class StringOrigin:
-    """Where a string value's text sits in the file, to locate positions inside JSON it holds.
-
-    `text` is what to hand `loads_with_positions` (for a `<<-` heredoc: the untrimmed lines, so columns match).
-    """
-
-    text: str
-    line: int
-    column: int
-    offsets: list[tuple[int, int]] | None = None  # quoted strings: decoded char -> raw (start, end) from `column`
+#: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
+StringOrigin = Template
 
 
 @dataclass
@@ -80,21 +89,38 @@ class Evaluated:
     origins: dict[tuple, StringOrigin] = field(default_factory=dict)
 
 
-def reference(source: str) -> str:
-    """The marker the core reads as an unknown value: `${<source text>}` on one line."""
+def reference(source: str) -> Unknown:
+    """An unresolved expression, named by its source text on one line."""
     compact = " ".join(source.split())
     if len(compact) > MAX_REFERENCE_TEXT:
         compact = compact[:MAX_REFERENCE_TEXT] + "..."
-    return "${" + compact + "}"
+    return Unknown(compact)
 
 
 class Evaluator:
     """Evaluates expressions of one module; positions are recorded only for nodes in `site_file`."""
 
-    def __init__(self, scope: Scope, site_file: str) -> None:
+    def __init__(
+        self, scope: Scope, site_file: str, *, overrides: dict[str, Any] | None = None,
+        bindings: dict[str, Any] | None = None,
+    ) -> None:
         self.scope = scope
         self.site_file = site_file
+        #: values one try gives unresolved references (`var.enabled` -> True): the same in every place it is used
+        self.overrides = overrides or {}
+        #: names a `dynamic` block's iterator or `each` binds: name -> {"key": ..., "value": ...}
+        self.bindings = bindings or {}
+        #: the module's folder on disk, for `path.module` and the files `file()` / `templatefile()` read
+        self.directory: str | None = None
         self._budget = MAX_NODES
+        self._operators = 0
+
+    def derive(self, *, overrides: dict[str, Any] | None = None, bindings: dict[str, Any] | None = None) -> Evaluator:
+        """The same module, with these references fixed (a try) or names bound (an iteration)."""
+        derived = Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
+                            bindings={**self.bindings, **(bindings or {})})
+        derived.directory = self.directory
+        return derived
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
         self._budget = MAX_NODES
@@ -137,6 +163,9 @@ class Evaluator:
             if op == "jsondecode":
                 results.append(_json_decode(results.pop(), task[1]))
                 continue
+            if op == "yamldecode":
+                results.append(_yaml_decode(results.pop(), task[1]))
+                continue
             _, current, path, depth, rec = task
             current = _unwrap(current)
             self._budget -= 1
@@ -176,19 +205,59 @@ class Evaluator:
                 results.append(_number("".join(str(c) for c in current.children)))
             elif kind == "identifier":
                 name = identifier_name(current) or ""
-                results.append(_LITERAL_IDENTIFIERS[name] if name in _LITERAL_IDENTIFIERS else reference(name))
+                if name in _LITERAL_IDENTIFIERS:
+                    results.append(_LITERAL_IDENTIFIERS[name])
+                elif name in self.bindings and name not in ("each", "count"):  # a templatefile variable
+                    results.append(self.bindings[name])
+                else:
+                    results.append(reference(name))
             elif kind in ("heredoc_template", "heredoc_template_trim"):
                 results.append(self._heredoc(current, file, text, path, out, rec, active))
             elif kind == "function_call":
-                self._function(current, file, text, path, depth, rec, tasks, results)
+                self._function(current, file, text, path, depth, rec, tasks, results, out, active)
             elif kind in ("get_attr_expr_term", "index_expr_term"):
                 results.append(self._reference(current, file, text, path, out, rec, active))
+            elif kind in ("conditional", "unary_op", "binary_op") and self._operators < MAX_OPERATOR_DEPTH:
+                self._operators += 1
+                try:
+                    chosen = self._operator(current, file, text, active, depth)
+                finally:
+                    self._operators -= 1
+                if isinstance(chosen, (Tree, Token)):
+                    tasks.append(("eval", chosen, path, depth + 1, rec))
+                else:
+                    results.append(chosen)
             else:
                 results.append(reference(node_text(current, text)))
         return results[-1] if results else None
 
+    def _operator(self, node: Tree, file: str, text: str, active: tuple[str, ...], depth: int) -> Any:
+        """`c ? a : b` -> the branch node to evaluate when `c` is known; `!x`, `a == b`, `a != b` -> their value;
+        else an Unknown naming the expression."""
+        def value(child: Tree | Token) -> Any:
+            return self._walk(child, file, text, (), Evaluated(None), record=False, active=active)
+
+        children = [c for c in node.children if isinstance(c, (Tree, Token))]
+        if node.data == "conditional" and len(children) == 3:
+            condition = value(children[0])
+            if isinstance(condition, bool):
+                return children[1] if condition else children[2]
+        elif node.data == "unary_op" and len(children) == 2 and str(children[0]) == "!":
+            operand = value(children[1])
+            if isinstance(operand, bool):
+                return not operand
+        elif node.data == "binary_op" and len(children) == 2 and isinstance(children[1], Tree):
+            term = [c for c in children[1].children if isinstance(c, (Tree, Token))]
+            operator = term[0].children[0] if term and isinstance(term[0], Tree) and term[0].children else None
+            if len(term) == 2 and str(operator) in ("==", "!="):
+                left, right = value(children[0]), value(term[1])
+                if _is_scalar(left) and _is_scalar(right):
+                    return (left == right) == (str(operator) == "==")
+        return reference(node_text(node, text))
+
     def _function(
-        self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list
+        self, node: Tree, file: str, text: str, path: tuple, depth: int, rec: bool, tasks: list, results: list,
+        out: Evaluated, active: tuple[str, ...],
     ) -> None:
         name = identifier_name(node.children[0]) if node.children else None
         args: list[Tree | Token] = []
@@ -197,9 +266,11 @@ class Evaluator:
                 args = [a for a in child.children if isinstance(a, (Tree, Token))]
         if name in _IDENTITY_FUNCTIONS and len(args) == 1:
             tasks.append(("eval", args[0], path, depth + 1, rec))
-        elif name == "jsondecode" and len(args) == 1:
-            tasks.append(("jsondecode", node_text(node, text)))
-            tasks.append(("eval", args[0], path, depth + 1, False))
+        elif name in ("jsondecode", "yamldecode") and len(args) == 1:
+            tasks.append((name, node_text(node, text)))
+            tasks.append(("eval", args[0], path, depth + 1, rec))
+        elif name in ("file", "templatefile") and args:
+            results.append(self._file(name, args, file, text, path, out, rec, active, node_text(node, text)))
         elif name == "concat" and args:
             tasks.append(("concat", len(args), node_text(node, text)))
             for arg in reversed(args):
@@ -207,15 +278,72 @@ class Evaluator:
         else:
             results.append(reference(node_text(node, text)))
 
+    def _file(
+        self, name: str, args: list[Tree | Token], file: str, text: str, path: tuple, out: Evaluated, rec: bool,
+        active: tuple[str, ...], source: str,
+    ) -> Any:
+        """`file(p)`: the file's text; `templatefile(p, {vars})`: the file rendered with the caller's values.
+        The text's origin is recorded, so JSON in it is located in that file."""
+        location = self._walk(args[0], file, text, (), Evaluated(None), record=False, active=active)
+        target = resolve_path(location, self.directory)
+        content = read_referenced(target) if target else None
+        if content is None:
+            return reference(source)
+        if name == "file":  # the text as it is: no interpolation
+            if rec:
+                whole: tuple[tuple[Part, Offsets], ...] = ((content, [(i, i + 1) for i in range(len(content))]),)
+                out.origins[path] = Template(content, 1, 1, whole, (None,), file=target)
+            return content
+        located = located_parts(content, escapes=False)
+        variables = self._walk(args[1], file, text, (), Evaluated(None), record=False, active=active) \
+            if len(args) > 1 else {}
+        if not isinstance(variables, dict):
+            return reference(source)
+        bound = self.derive(bindings={k: v for k, v in variables.items() if isinstance(k, str)})
+        bound.directory = self.directory
+        rendered, values = bound._render([p for p, _ in located], active, keep_type=False)
+        if rec:
+            out.origins[path] = Template(content, 1, 1, tuple(located), values, file=target)
+        return rendered
+
+    def _template_file(
+        self, name: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
+    ) -> Any:
+        """`data.template_file.x.rendered`: the data source's `template` rendered with its `vars`."""
+        definition = self.scope.template_files.get(name)
+        marker = f"data.template_file.{name}"
+        if definition is None or marker in active or not isinstance(definition.node, Tree):
+            return None
+        attrs = {a.name: a.expression for a in attributes(definition.node)}
+        template = attrs.get("template")
+        if template is None:
+            return None
+        variables = (self._walk(attrs["vars"], definition.file, definition.text, (), Evaluated(None), record=False,
+                                active=active + (marker,)) if "vars" in attrs else {})
+        if not isinstance(variables, dict):
+            return None
+        holder = Evaluated(None)
+        content = self._walk(template, definition.file, definition.text, (), holder, record=True,
+                             active=active + (marker,))
+        origin = holder.origins.get(())
+        if not isinstance(content, str) or origin is None:
+            return None
+        bound = self.derive(bindings={k: v for k, v in variables.items() if isinstance(k, str)})
+        located = located_parts(content, escapes=False)
+        rendered, values = bound._render([p for p, _ in located], active, keep_type=False)
+        if rec and origin.file is not None:
+            out.origins[path] = Template(content, 1, 1, tuple(located), values, file=origin.file)
+        return rendered
+
     # -- strings ------------------------------------------------------------------------------------------------
 
     def _string(
         self, token: Token, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
     ) -> Any:
-        parts = quoted_string_parts(str(token))
-        value = self._render(parts, active)
-        if rec and isinstance(value, str):
-            out.origins[path] = StringOrigin(value, token.line, token.column + 1, quoted_string_offsets(str(token)))
+        located = located_parts(str(token)[1:-1], escapes=True)
+        value, values = self._render([p for p, _ in located], active)
+        if rec:
+            out.origins[path] = Template(str(token)[1:-1], token.line, token.column + 1, tuple(located), values)
         return value
 
     def _heredoc(
@@ -225,30 +353,50 @@ class Evaluator:
         if not isinstance(token, Token):
             return reference(node_text(node, text))
         content, trim = heredoc_content(str(token))
-        rendered = self._render(heredoc_parts(content), active, keep_type=False)
+        located = located_parts(content, escapes=False)
+        rendered, values = self._render([p for p, _ in located], active, keep_type=False)
         if rec:
-            out.origins[path] = StringOrigin(rendered, token.line + 1, 1)
-        return trim_indent(rendered) if trim else rendered
+            out.origins[path] = Template(content, token.line + 1, 1, tuple(located), values)
+        return trim_indent(rendered) if trim and isinstance(rendered, str) else rendered
 
-    def _render(self, parts: list[Part], active: tuple[str, ...], *, keep_type: bool = True) -> Any:
-        """Join template parts; `"${var.x}"` alone keeps the variable's type, as Terraform does."""
+    def _render(
+        self, parts: list[Part], active: tuple[str, ...], *, keep_type: bool = True
+    ) -> tuple[Any, tuple[Resolved | None, ...]]:
+        """Join template parts, and each interpolation's value; `"${var.x}"` alone keeps the variable's type, as
+        Terraform does. An interpolation that cannot be resolved makes the string an Unknown naming it."""
+        values = tuple(None if isinstance(part, str) else self._resolve_text(part, active) for part in parts)
         if keep_type and len(parts) == 1 and isinstance(parts[0], Interpolation):
-            resolved, value = self._resolve_text(parts[0], active)
-            return value if resolved else parts[0].source
-        pieces = []
-        for part in parts:
+            resolved = values[0]
+            assert resolved is not None
+            return (resolved.value if resolved.known else Unknown(parts[0].expression)), values
+        pieces: list[str] = []
+        unknown: list[str] = []
+        for part, resolved in zip(parts, values, strict=True):
             if isinstance(part, str):
                 pieces.append(part)
-                continue
-            resolved, value = self._resolve_text(part, active)
-            pieces.append(_template_string(value) if resolved and _is_scalar(value) else part.source)
-        return "".join(pieces)
+            elif resolved is not None and resolved.known and _is_scalar(resolved.value):
+                pieces.append(_template_string(resolved.value))
+            else:
+                unknown.append(part.source if part.directive else part.expression)
+        if unknown:
+            return reference(", ".join(dict.fromkeys(unknown))), values
+        return "".join(pieces), values
 
-    def _resolve_text(self, part: Interpolation, active: tuple[str, ...]) -> tuple[bool, Any]:
-        match = None if part.directive else _SIMPLE_REFERENCE.match(part.expression)
-        if not match:
-            return False, None
-        return self._lookup(match.group(1), match.group(2), (), None, active)
+    def _resolve_text(self, part: Interpolation, active: tuple[str, ...]) -> Resolved:
+        if part.directive:
+            return Resolved(False)
+        match = _SIMPLE_REFERENCE.match(part.expression)
+        if match:
+            known, value = self._lookup(match.group(1), match.group(2), (), None, active)
+            return Resolved(known, value)
+        parsed = _expression(part.expression)
+        if parsed is None or len(active) >= MAX_REFERENCE_DEPTH:
+            return Resolved(False)
+        node, source = parsed
+        value = self._walk(node, "<template>", source, (), Evaluated(None), record=False, active=active + ("<t>",))
+        if _has_unknown(value):
+            return Resolved(False)
+        return Resolved(True, value)
 
     # -- references ---------------------------------------------------------------------------------------------
 
@@ -256,6 +404,16 @@ class Evaluator:
         self, node: Tree, file: str, text: str, path: tuple, out: Evaluated, rec: bool, active: tuple[str, ...]
     ) -> Any:
         root, accessors = _flatten(node)
+        if root == "path" and accessors and accessors[0] in ("module", "root", "cwd") and self.directory:
+            return self.directory
+        if root == "data" and len(accessors) >= 3 and accessors[0] == "template_file" and accessors[2] == "rendered":
+            rendered = self._template_file(str(accessors[1]), path, out, rec, active)
+            if rendered is not None:
+                return rendered
+        if root is not None and root in self.bindings:
+            found, value = _navigate(self.bindings[root], accessors)
+            if found:
+                return value
         if root in ("var", "local") and accessors and isinstance(accessors[0], str):
             rest = tuple(accessors[1:])
             target = (path, out) if rec and not rest else None
@@ -268,9 +426,14 @@ class Evaluator:
         self, root: str, name: str, rest: tuple, target: tuple[tuple, Evaluated] | None, active: tuple[str, ...]
     ) -> tuple[bool, Any]:
         """Resolve `var.name` / `local.name` (then `rest` accessors); positions go to `target` when given."""
+        marker = f"{root}.{name}"
+        if marker in self.overrides:
+            found, value = _navigate(self.overrides[marker], rest)
+            if isinstance(value, Unknown):  # the caller passes an unresolved value: name the variable used here
+                return False, None
+            return found, value
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
-        marker = f"{root}.{name}"
         if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
             return False, None
         if target is not None and definition.file == self.site_file:
@@ -287,21 +450,26 @@ class Evaluator:
                 value = value[accessor]
             else:
                 return False, None
-        if isinstance(value, str) and value.startswith("${") and value.endswith("}") and "${" not in value[2:]:
+        if isinstance(value, Unknown):
             return False, None  # the definition is itself unresolved: report the reference the user wrote
         return True, value
 
-    def _key(self, node: Tree | Token, file: str, text: str, active: tuple[str, ...]) -> str:
+    def _key(self, node: Tree | Token, file: str, text: str, active: tuple[str, ...]) -> str | Unknown:
         """An object key: a bare identifier, or a (template) string; anything else stays a reference."""
         name = identifier_name(node)
         if name is not None:
             return name
         inner = _unwrap(node)
         if isinstance(inner, Token) and inner.type == "STRING_LIT":
-            value = self._render(quoted_string_parts(str(inner)), active)
-            return value if isinstance(value, str) else json.dumps(value)
+            value, _ = self._render(quoted_string_parts(str(inner)), active)
+            return value if isinstance(value, (str, Unknown)) else json.dumps(value)
         name = identifier_name(inner) if isinstance(inner, Tree) else None
-        return name if name is not None else reference(node_text(node, text))
+        if name is not None:
+            return name
+        value = self._walk(node, file, text, (), Evaluated(None), record=False, active=active)  # `(var.op) = ...`
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value if isinstance(value, (str, Unknown)) else reference(node_text(node, text))
 
 
 def _unwrap(node: Tree | Token) -> Tree | Token:
@@ -391,8 +559,75 @@ def _template_string(value: Any) -> str:
     return str(value)
 
 
+def _navigate(value: Any, accessors: list[Any] | tuple) -> tuple[bool, Any]:
+    for accessor in accessors:
+        if isinstance(value, dict) and accessor in value:
+            value = value[accessor]
+        elif isinstance(value, list) and isinstance(accessor, int) and 0 <= accessor < len(value):
+            value = value[accessor]
+        else:
+            return False, None
+    return True, value
+
+
+def _has_unknown(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, Unknown) or depth > MAX_DEPTH:
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(k, depth + 1) or _has_unknown(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unknown(v, depth + 1) for v in value)
+    return False
+
+
+@lru_cache(maxsize=1024)
+def _expression(source: str) -> tuple[Tree | Token, str] | None:
+    """An interpolation's expression parsed on its own (`jsonencode(local.x)`, `var.a["b"]`), or None."""
+    text = f"x = {source}\n"
+    try:
+        tree = parse_hcl(text)
+    except SourceError:
+        return None
+    for attr in attributes(root_body(tree)):
+        return attr.expression, text
+    return None
+
+
+def resolve_path(location: Any, directory: str | None) -> str | None:
+    """A `file()` argument as a path on disk: `${path.module}/p.json` (path.module rendered as the folder)."""
+    if not isinstance(location, str) or directory is None:
+        return None
+    return os.path.normpath(location if os.path.isabs(location) else os.path.join(directory, location))
+
+
+@lru_cache(maxsize=256)
+def read_referenced(target: str) -> str | None:
+    """The text of a file a policy references (UTF-8, bounded); None when it cannot be read."""
+    try:
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return None  # a device, a FIFO, a folder: never read
+        with open(target, "rb") as handle:
+            data = handle.read(MAX_REFERENCED_FILE + 1)
+        if len(data) > MAX_REFERENCED_FILE:
+            return None
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _yaml_decode(value: Any, source: str) -> Any:
+    if isinstance(value, str):
+        import yaml
+
+        try:
+            return yaml.safe_load(value)
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return reference(source)
+
+
 def _json_decode(value: Any, source: str) -> Any:
-    if isinstance(value, str) and not value.startswith("${"):
+    if isinstance(value, str):
         try:
             return json.loads(value)
         except (ValueError, RecursionError):

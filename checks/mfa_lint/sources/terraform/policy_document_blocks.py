@@ -3,23 +3,42 @@
 The block-to-JSON conversion itself is shared with the checkov checks (mfa_lint.sources.terraform_policy_document);
 this module evaluates the block's attributes into the shape that conversion reads (attribute values wrapped in a
 one-element list, nested blocks as lists of dicts, like `hcl2.loads`) and records positions: a statement at its
-`statement {` line, an operator at the `"Bool"` value of its condition block's `test` attribute.
+`statement {` (or `dynamic "statement" {`) line, an operator at the `"Bool"` value of its condition's `test`.
+
+`dynamic "statement"` and `dynamic "condition"` blocks are expanded over their `for_each` (literal lists, maps,
+locals, variable defaults, `iterator`). A `for_each` that depends on an unresolved reference in a condition
+(`var.enabled ? [1] : []`) is tried with each value of that reference, and one reference takes the same value
+everywhere in one try: a statement that exists only when `var.enabled` is true is judged with `var.enabled` true in
+its own `values = [var.enabled]`. A statement the same in every try where it exists is judged once; parts that differ
+between tries become unknown. More references than MAX_TRIES allows, or a `for_each` over an unknown collection,
+give a note when the generated blocks could hold an MFA test.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Tree
 
+from mfa_lint.core.keys import may_mention_mfa
+from mfa_lint.core.values import Unknown
 from mfa_lint.sources.site import Span
-from mfa_lint.sources.terraform.hcl_syntax import Block, attributes, blocks, node_span, token_span
+from mfa_lint.sources.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
 from mfa_lint.sources.terraform.hcl_values import Evaluator
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 
 #: Nested block levels of the data source: body -> statement -> principals/condition.
 _MAX_BLOCK_DEPTH = 4
+#: Unresolved references a data source's `for_each` conditions may depend on (2**n tries).
+MAX_REFERENCES = 4
+#: Elements one dynamic block is expanded over.
+MAX_ITERATIONS = 256
+
+_CONDITION_REFERENCE = re.compile(r"\b(?:var|local)\.[A-Za-z_][\w-]*")
 
 
 @dataclass
@@ -29,33 +48,144 @@ class BuiltDocument:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Instance:
+    """One statement (static, or one iteration of a dynamic block) in one try."""
+
+    key: tuple
+    block: dict[str, Any]  # hcl2 shape
+    spans: dict[tuple, Span]  # relative to the statement: ("Condition", op) ...
+    header: Span
+
+
 def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: str) -> BuiltDocument:
-    data = _body_to_dict(block.body, evaluator, file, text)
     built = BuiltDocument({})
-    raw, references = split_references(policy_document_from_blocks(data))
+    references = _try_references(block, evaluator, file, text)
+    if len(references) > MAX_REFERENCES:
+        built.notes.append(f"unresolved value: dynamic blocks depend on {', '.join(references)}: too many to try "
+                           f"every combination (more than {MAX_REFERENCES}); the statements they generate are not "
+                           "checked")
+        references = []
+    tries = [dict(zip(references, values, strict=True))
+             for values in itertools.product((True, False), repeat=len(references))]
+    notes: list[str] = []
+    per_try: list[list[_Instance]] = []
+    top: dict[str, Any] = {}
+    for overrides in tries:
+        current = evaluator.derive(overrides=overrides) if overrides else evaluator
+        top = {a.name: [current.evaluate(a.expression, file, text).value] for a in attributes(block.body)}
+        per_try.append(list(_statements(block.body, current, file, text, notes)))
+    built.notes.extend(dict.fromkeys(notes))
+    instances = _merge(per_try, references)
+    data = dict(top)
+    data["statement"] = [i.block for i in instances]
+    raw, merged = split_references(policy_document_from_blocks(data))
     built.document = raw
-    if references:
+    if merged:
         built.notes.append("source_policy_documents / override_policy_documents are not resolved: "
                            "statements they contribute are not checked")
-    if any(b.type == "dynamic" for b in blocks(block.body)):
-        built.notes.append("dynamic blocks are not expanded: statements they generate are not checked")
-    statement_blocks = [b for b in blocks(block.body) if b.type == "statement"]
-    for index, statement in enumerate(statement_blocks):
+    for index, instance in enumerate(instances):
         base = ("Statement", index)
-        built.spans[base] = token_span(statement.header)
-        if any(b.type == "dynamic" for b in blocks(statement.body)):
-            built.notes.append(f"statement {index}: dynamic blocks are not expanded")
-        mfa_operators: set[tuple] = set()
-        for condition in (b for b in blocks(statement.body) if b.type == "condition"):
-            _record_condition(condition, evaluator, file, text, base, built.spans, mfa_operators)
+        built.spans[base] = instance.header
+        for path, span in instance.spans.items():
+            built.spans[base + path] = span
     return built
 
 
+def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[str]:
+    """Unresolved `var.x` / `local.x` in the conditions of the data source's `for_each` expressions."""
+    found: list[str] = []
+    for dynamic in _dynamic_blocks(block.body, 0):
+        for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
+        if for_each is None:
+            continue
+        source = node_text(for_each.expression, text)
+        if "?" not in source:
+            continue
+        for name in _CONDITION_REFERENCE.findall(source.split("?", 1)[0]):
+            if name in found:
+                continue
+            root, attr = name.split(".", 1)
+            known, _ = evaluator._lookup(root, attr, (), None, ())
+            if not known:
+                found.append(name)
+    return found
+
+
+def _dynamic_blocks(body: Tree, depth: int) -> Iterator[Block]:
+    if depth > _MAX_BLOCK_DEPTH:
+        return
+    for child in blocks(body):
+        if child.type == "dynamic":
+            yield child
+        for content in [child] if child.type != "dynamic" else [b for b in blocks(child.body) if b.type == "content"]:
+            yield from _dynamic_blocks(content.body, depth + 1)
+
+
+def _expanded(
+    parent: Tree, name: str, evaluator: Evaluator, file: str, text: str, notes: list[str]
+) -> Iterator[tuple[tuple, Block, Tree, Evaluator, Span]]:
+    """The `name` blocks of a body, static and dynamic: (key, block, body, evaluator for its content, header span)."""
+    for child in blocks(parent):
+        if child.type == name:
+            yield (child.line, child.header.column), child, child.body, evaluator, token_span(child.header)
+        elif child.type == "dynamic" and child.labels[:1] == (name,):
+            yield from _iterations(child, name, evaluator, file, text, notes)
+
+
+def _iterations(
+    dynamic: Block, name: str, evaluator: Evaluator, file: str, text: str, notes: list[str]
+) -> Iterator[tuple[tuple, Block, Tree, Evaluator, Span]]:
+    attrs = {a.name: a for a in attributes(dynamic.body)}
+    content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
+    for_each = attrs.get("for_each")
+    if content is None or for_each is None:
+        return
+    iterator = name
+    if "iterator" in attrs:
+        iterator = node_text(attrs["iterator"].expression, text).strip() or name
+    collection = evaluator.evaluate(for_each.expression, file, text).value
+    if isinstance(collection, dict):
+        items = list(collection.items())
+    elif isinstance(collection, list) and not any(isinstance(v, Unknown) for v in collection):
+        items = list(enumerate(collection))
+    else:
+        if _could_hold_mfa(content, text):
+            shown = collection.raw if isinstance(collection, Unknown) else node_text(for_each.expression, text)
+            notes.append(f"unresolved value: dynamic \"{name}\" iterates over {' '.join(shown.split())[:120]}, "
+                         "which is not known: the blocks it generates are not checked")
+        return
+    if len(items) > MAX_ITERATIONS:
+        notes.append(f"dynamic \"{name}\" has more than {MAX_ITERATIONS} elements: only the first are checked")
+        items = items[:MAX_ITERATIONS]
+    header = token_span(dynamic.header)
+    for position, (key, value) in enumerate(items):
+        bound = evaluator.derive(bindings={iterator: {"key": key, "value": value}})
+        yield (dynamic.line, dynamic.header.column, position, repr(key)), content, content.body, bound, header
+
+
+def _could_hold_mfa(content: Block, text: str) -> bool:
+    """A generated block could hold an MFA test: it mentions one, or it has condition blocks (of unknown tests)."""
+    source = text[content.body.meta.start_pos:content.body.meta.end_pos] if not content.body.meta.empty else ""
+    return may_mention_mfa(source) or "condition" in source or "test" in source
+
+
+def _statements(
+    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[str]
+) -> Iterator[_Instance]:
+    for key, _, statement_body, bound, header in _expanded(body, "statement", evaluator, file, text, notes):
+        spans: dict[tuple, Span] = {}
+        shape = _body_to_dict(statement_body, bound, file, text, notes, 1)
+        mfa_operators: set[tuple] = set()
+        for _, _, condition_body, condition_ev, _ in _expanded(statement_body, "condition", bound, file, text, []):
+            _record_condition(condition_body, condition_ev, file, text, spans, mfa_operators)
+        yield _Instance(key, shape, spans, header)
+
+
 def _record_condition(
-    condition: Block, evaluator: Evaluator, file: str, text: str, base: tuple, spans: dict[tuple, Span],
-    mfa_operators: set[tuple],
+    body: Tree, evaluator: Evaluator, file: str, text: str, spans: dict[tuple, Span], mfa_operators: set[tuple]
 ) -> None:
-    values = {a.name: a for a in attributes(condition.body)}
+    values = {a.name: a for a in attributes(body)}
     test_attr = values.get("test")
     if test_attr is None:
         return
@@ -67,7 +197,7 @@ def _record_condition(
     span = node_span(test_attr.expression)
     if span.line == 1 and span.column == 1:
         span = token_span(test_attr.name_token)
-    operator_path = base + ("Condition", test)
+    operator_path = ("Condition", test)
     is_mfa = isinstance(variable, str) and "multifactor" in variable.lower()
     # Several blocks can share one operator; the span of the first one testing an MFA key is the one findings mean.
     if operator_path not in spans or (is_mfa and operator_path not in mfa_operators):
@@ -78,20 +208,54 @@ def _record_condition(
         spans.setdefault(operator_path + (variable,), span)
 
 
-def _body_to_dict(body: Tree, evaluator: Evaluator, file: str, text: str) -> dict[str, Any]:
-    """A block body in hcl2.loads' shape, built with an explicit stack (block nesting is bounded)."""
-    root: dict[str, Any] = {}
-    stack: list[tuple[Tree, dict[str, Any], int]] = [(body, root, 0)]
-    while stack:
-        current, target, depth = stack.pop()
-        for attr in attributes(current):
-            target[attr.name] = [evaluator.evaluate(attr.expression, file, text).value]
-        if depth >= _MAX_BLOCK_DEPTH:
-            continue
-        for child in blocks(current):
-            if child.type == "dynamic":
-                continue
-            nested: dict[str, Any] = {}
-            target.setdefault(child.type, []).append(nested)
-            stack.append((child.body, nested, depth + 1))
-    return root
+def _body_to_dict(
+    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[str], depth: int
+) -> dict[str, Any]:
+    """A block body in hcl2.loads' shape; nested blocks (dynamic ones expanded) to a bounded depth."""
+    out: dict[str, Any] = {}
+    for attr in attributes(body):
+        out[attr.name] = [evaluator.evaluate(attr.expression, file, text).value]
+    if depth >= _MAX_BLOCK_DEPTH:
+        return out
+    names = dict.fromkeys(b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in blocks(body))
+    for name in names:
+        for _, _, child_body, bound, _ in _expanded(body, name, evaluator, file, text, notes):
+            out.setdefault(name, []).append(_body_to_dict(child_body, bound, file, text, notes, depth + 1))
+    return out
+
+
+# -- one document out of every try ------------------------------------------------------------------------------
+
+
+def _merge(per_try: list[list[_Instance]], references: list[str]) -> list[_Instance]:
+    """Each statement once, in source order; parts that differ between the tries where it exists become unknown."""
+    if len(per_try) == 1:
+        return per_try[0]
+    found: dict[tuple, _Instance] = {}
+    order: list[tuple] = []
+    for instances in per_try:
+        for instance in instances:
+            if instance.key not in found:
+                found[instance.key] = instance
+                order.append(instance.key)
+            else:
+                kept = found[instance.key]
+                kept.block = _agree(kept.block, instance.block, references)
+                for path, span in instance.spans.items():
+                    kept.spans.setdefault(path, span)
+    return [found[k] for k in sorted(order, key=_source_order)]
+
+
+def _source_order(key: tuple) -> tuple:
+    return tuple(str(k) if not isinstance(k, int) else f"{k:012d}" for k in key)
+
+
+def _agree(a: Any, b: Any, references: list[str], depth: int = 0) -> Any:
+    if a == b:
+        return a
+    if depth < 16 and isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return {k: _agree(a[k], b[k], references, depth + 1) for k in a}
+    if depth < 16 and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [_agree(x, y, references, depth + 1) for x, y in zip(a, b, strict=True)]
+    return Unknown(", ".join(references))
+

@@ -144,7 +144,14 @@ class CheckovRun:
                 entry[status].add((record.check_id, checkov_resource(framework, record.resource)))
 
     def records(self, case: FixtureCase) -> dict[str, set[tuple[str, str]]]:
-        return self.by_file[os.path.realpath(case.path)]
+        """Records of the fixture's file and of the files it references (a called module's resources are
+        reported by checkov in the module's file, as `module.<call>.<address>`)."""
+        files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+        found: dict[str, set[tuple[str, str]]] = {"failed": set(), "passed": set()}
+        for path in files:
+            for status, pairs in self.by_file.get(os.path.realpath(path), {}).items():
+                found[status] |= pairs
+        return found
 
 
 @cache
@@ -154,6 +161,10 @@ def checkov_run(folder: str) -> CheckovRun:
 
 def checkov_failed(case: FixtureCase) -> set[tuple[str, str]]:
     return checkov_run(folder_of(case)).records(case)["failed"]
+
+
+def checkov_passed(case: FixtureCase) -> set[tuple[str, str]]:
+    return checkov_run(folder_of(case)).records(case)["passed"]
 
 
 # ---------------------------------------------------------------- cfn-lint

@@ -12,6 +12,7 @@ from mfa_lint import RULES
 from surfaces import (
     cfnlint_findings,
     checkov_failed,
+    checkov_passed,
     cli_findings,
     cli_result,
     core_findings,
@@ -61,3 +62,17 @@ def test_surface_reports_what_the_fixture_declares(case, surface: str) -> None:
 def test_checkov_verdict_per_resource_equals_the_core(case) -> None:
     """checkov's FAILED (rule, resource) pairs are exactly the CLI's (the core's, through mfa-lint's readers)."""
     assert checkov_failed(case) == {(rule, resource) for rule, resource, _ in cli_findings(case)}
+
+
+@pytest.mark.parametrize(
+    "case", [c for f in ("terraform", "plan", "cloudformation") for c in cases(f) if "checkov" in surfaces_for(c)],
+    ids=lambda c: c.id,
+)
+def test_checkov_never_passes_what_the_cli_flags_or_cannot_judge(case) -> None:
+    """No PASSED for a (rule, resource) the CLI reports, nor for any rule on a resource the CLI notes as unresolved."""
+    passed = checkov_passed(case)
+    flagged = {(rule, resource) for rule, resource, _ in cli_findings(case)}
+    assert not passed & flagged, case.about
+    _, _, notes = cli_result(case)
+    unjudged = {n.get("resource") for n in notes} | set(case.unknown)
+    assert not {(rule, resource) for rule, resource in passed if resource in unjudged}, case.about

@@ -62,21 +62,16 @@ def _every_change_is_a_fix(old: str, new: str) -> bool:
     return bool(changes) and all(change in FIX_DELTAS for change in changes)
 
 
-def _placeholders(text: str) -> str:
-    """A template with its `${...}` placeholders filled: a JSON value where one stands alone, text in a string."""
-    text = re.sub(r"((?:\"\s*:|[\[,])\s*)\$\{[^}]*\}", r'\1"x"', text)
-    return re.sub(r"\$\{[^}]*\}", "x", text)
-
-
 def _parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".tf" and not text.lstrip().startswith("{"):  # a .tf may hold a JSON policy
+    if text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
+        json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
+    elif path.suffix == ".tf":
         import hcl2
 
         hcl2.loads(text)
     elif path.suffix == ".json" or text.lstrip().startswith("{"):
-        # a template's `${...}` placeholders (unquoted ones too) stand for JSON values
-        json.loads(_placeholders(text) if path.suffix in (".tpl", ".tftpl") else text)
+        json.loads(text)
     else:
         from cfnlint.decode.decode import decode_str
 

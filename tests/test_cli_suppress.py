@@ -90,8 +90,17 @@ def test_yaml_suppressions(tmp_path, above, same, metadata, reported):
         assert report["findings"][0]["line"] == text[: text.index("Bool:")].count("\n") + 1
 
 
-def test_comment_two_lines_above_does_not_count(tmp_path):
-    text = TEMPLATE.format(above="# mfa-lint:ignore MFA001\n", same="", metadata="")
+def test_comment_anywhere_in_the_resource_counts(tmp_path):
+    """As `checkov:skip`: a marker anywhere in the resource's block covers the resource (checkov can only report
+    whole resources, so this is what every surface can honour alike)."""
+    text = TEMPLATE.format(above="# mfa-lint:ignore MFA001 reviewed\n", same="", metadata="")
+    assert rules(scan(tmp_path, "template.yaml", text)) == []
+
+
+def test_comment_in_another_resource_or_two_lines_above_does_not_count(tmp_path):
+    text = TEMPLATE.format(above="", same="", metadata="").replace(
+        "    Type: AWS::IAM::Group\n", "    Type: AWS::IAM::Group\n    # mfa-lint:ignore MFA001\n\n"
+    )
     assert rules(scan(tmp_path, "template.yaml", text)) == ["MFA001"]
 
 

@@ -12,6 +12,7 @@ from mfa_lint import analyze_document
 from mfa_lint.core.values import Unknown
 from mfa_lint.sources.cloudformation import looks_like_template, read_cloudformation
 from mfa_lint.sources.site import SourceError, Span
+from mfa_lint.suppress import FileSuppressions
 
 CLI_CASES = [c for c in cases("cloudformation") if c.runs_on("cli")]
 _KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
@@ -23,6 +24,7 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     suppressed: list[tuple] = []
     notes: list[tuple] = []
     seen: set = set()
+    suppressions = FileSuppressions(text)
     for site in read_cloudformation(path, text):
         analysis = analyze_document(site.document, site.kind)
         notes += [(site.resource, n) for n in site.notes] + [(site.resource, n.message) for n in analysis.notes]
@@ -32,7 +34,8 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
             if key in seen:
                 continue
             seen.add(key)
-            (suppressed if finding.rule_id in site.suppressed else findings).append((finding, site.resource, span))
+            hidden = suppressions.suppresses_site(site, finding, span.line)
+            (suppressed if hidden else findings).append((finding, site.resource, span))
     return findings, suppressed, notes
 
 

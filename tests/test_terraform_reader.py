@@ -12,6 +12,7 @@ from fixture_cases import FixtureCase, cases
 from mfa_lint import RULES, Unknown, analyze_document
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.sources.terraform.hcl_reader import read_terraform
+from mfa_lint.suppress import FileSuppressions
 
 # HCL fixtures (templates/ holds policy files written as templates, read by the policy reader)
 TERRAFORM_CASES = [c for c in cases("terraform") if c.path.suffix == ".tf" and c.path.parent.name != "templates"]
@@ -43,7 +44,9 @@ def span_text(text: str, span: Span) -> str:
 
 @pytest.mark.parametrize("case", TERRAFORM_CASES, ids=lambda c: c.id)
 def test_fixture_findings(case: FixtureCase) -> None:
-    sites = read_terraform(str(case.path), case.path.read_text(), module_texts(case.path))
+    text = case.path.read_text()
+    sites = read_terraform(str(case.path), text, module_texts(case.path))
+    suppressions = FileSuppressions(text)
     got: Counter = Counter()
     with_notes = set()
     seen = set()  # one finding per rule, place and message, as the scan reports (dynamic iterations share a place)
@@ -51,7 +54,7 @@ def test_fixture_findings(case: FixtureCase) -> None:
         analysis = analyze_document(s.document, s.kind)
         for finding in analysis.findings:
             key = (finding.rule_id, s.resource, (s.locate(finding.path) or s.span).line)
-            if finding.rule_id not in s.suppressed and (key, finding.message) not in seen:
+            if not suppressions.suppresses_site(s, finding) and (key, finding.message) not in seen:
                 seen.add((key, finding.message))
                 got[key] += 1
         if analysis.notes or s.notes:

@@ -7,8 +7,7 @@ the others read the cache. Errors carry a path relative to Properties that ends 
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,14 @@ from cfnlint.context.conditions.exceptions import Unsatisfiable
 from cfnlint.decode.mark import Mark
 from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
-from cfnlint.rules.helpers import get_value_from_path
 
-from mfa_lint.locations.cloudformation import RESOURCES
+from mfa_lint.core.findings import Finding
+from mfa_lint.locations.cloudformation import RESOURCES, policy_values, within
+from mfa_lint.sources.cloudformation import block_lines as _block
+from mfa_lint.sources.cloudformation_intrinsics import parameter_value
 from mfa_lint.sources.cloudformation_policies import analyze_value
 from mfa_lint.sources.site import Span
+from mfa_lint.suppress import NO_SUPPRESSIONS, FileSuppressions, metadata_skips, names
 
 KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 
@@ -41,13 +43,26 @@ class _Cache:
         self.template: Any = None
         self._lines: list[str] | None = None
         self._lines_read = False
+        self._suppressions: FileSuppressions | None = None
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
     def for_template(self, cfn: Any) -> None:
         if cfn is not self.template:
             self.template = cfn
             self._lines, self._lines_read = None, False
+            self._suppressions = None
             self.entries = {}
+
+    def suppressions(self) -> FileSuppressions:
+        """The template's `mfa-lint:ignore` comments (a JSON template has none)."""
+        if self._suppressions is None:
+            lines = self.lines() if self._has_comments() else None
+            self._suppressions = FileSuppressions("\n".join(lines)) if lines else NO_SUPPRESSIONS
+        return self._suppressions
+
+    def _has_comments(self) -> bool:
+        filename = getattr(self.template, "filename", None) or ""
+        return not str(filename).lower().endswith(".json")
 
     def lines(self) -> list[str] | None:
         """The template's text lines, read only when a document is JSON text (to place findings inside it)."""
@@ -77,64 +92,23 @@ def hits(validator: Validator, keyword: str, instance: Any) -> list[Hit]:
 
 def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) -> list[Hit]:
     resource_type = keyword.split("/")[1]
-    base = len(validator.context.path.path)
+    satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
-    for prop in RESOURCES.get(resource_type, ()):
-        kind = prop.kind_for(properties)
-        if kind is None:
-            continue
-        for value, value_validator, prefix in _values_at(validator, properties, prop.path, base):
-            located, _ = analyze_value(
-                value,
-                kind,
-                statements_only=prop.statements_only,
-                resolve_ref=lambda name, v=value_validator: _parameter_default(v, name),
-                satisfiable=lambda status, v=value_validator: _satisfiable(v, status),
-                lines=_CACHE.lines,
-            )
-            for item in located:
-                path = _error_path(properties, prefix, item.target, item.finding.path)
-                hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
-                if hit not in found:
-                    found.append(hit)
+    for value in policy_values(resource_type, properties, satisfiable):
+        located, _ = analyze_value(
+            value.value,
+            value.kind,
+            statements_only=value.prop.statements_only,
+            resolve_ref=lambda name: _parameter_default(validator, name),
+            satisfiable=within(value.conditions, satisfiable),
+            lines=_CACHE.lines,
+        )
+        for item in located:
+            path = _error_path(properties, value.path, item.target, item.finding.path)
+            hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
+            if hit not in found and not _suppressed(validator, item.finding, path):
+                found.append(hit)
     return found
-
-
-def _values_at(
-    validator: Validator, properties: Mapping[str, Any], path: tuple[str, ...], base: int
-) -> Iterator[tuple[Any, Validator, tuple]]:
-    """(value, its validator, its path under Properties) for a table path.
-
-    cfn-lint's get_value_from_path expands Fn::If (pruning impossible branches) but evolves a validator per step;
-    most values have no Fn::If on the way, so walk those directly and leave the rest to cfn-lint.
-    """
-    nodes: list[tuple[Any, tuple]] = [(properties, ())]
-    for step in path:
-        following: list[tuple[Any, tuple]] = []
-        for node, at in nodes:
-            if isinstance(node, Mapping) and "Fn::If" in node:
-                yield from _values_by_cfn_lint(validator, properties, path, base)
-                return
-            if step == "*" and isinstance(node, list):
-                following.extend((item, at + (index,)) for index, item in enumerate(node))
-            elif isinstance(node, Mapping) and step in node:
-                following.append((node[step], at + (step,)))
-        nodes = following
-    for node, _ in nodes:
-        if isinstance(node, Mapping) and "Fn::If" in node:
-            yield from _values_by_cfn_lint(validator, properties, path, base)
-            return
-    for node, at in nodes:
-        if node is not None:
-            yield node, validator, at
-
-
-def _values_by_cfn_lint(
-    validator: Validator, properties: Mapping[str, Any], path: tuple[str, ...], base: int
-) -> Iterator[tuple[Any, Validator, tuple]]:
-    for value, value_validator in get_value_from_path(validator, properties, deque(path)):
-        if value is not None:
-            yield value, value_validator, tuple(value_validator.context.path.path)[base:]
 
 
 def _error_path(properties: Mapping[str, Any], prefix: tuple, target: tuple | Span, inner: tuple) -> tuple:
@@ -168,9 +142,34 @@ def _original_keys(root: Any, path: tuple) -> tuple:
 def _parameter_default(validator: Validator, name: str) -> Any | None:
     """A Ref to a parameter resolves to its Default (a parameter without one stays unresolved)."""
     parameter = validator.context.parameters.get(name)
-    default = getattr(parameter, "default", None)
-    if isinstance(default, (str, int, float)) and not isinstance(default, bool):
-        return str(default)
+    return parameter_value(getattr(parameter, "default", None))
+
+
+def _suppressed(validator: Validator, finding: Finding, path: tuple) -> bool:
+    """An `mfa-lint:ignore` comment on the finding's line or in the resource's lines, or checkov's Metadata skip
+    (cfn-lint has no comment suppressions of its own; its Metadata ignore_checks it applies itself)."""
+    resource_path = tuple(validator.context.path.path)[:2]
+    resources = validator.cfn.template.get("Resources", {})
+    if len(resource_path) < 2 or not isinstance(resources, Mapping):
+        return False
+    logical_id = next((k for k in resources if k == resource_path[1]), None)
+    resource = resources.get(logical_id) if logical_id is not None else None
+    if isinstance(resource, Mapping) and names(metadata_skips(resource), finding):
+        return True  # checkov's Metadata skip (cfn-lint applies its own ignore_checks)
+    suppressions = _CACHE.suppressions()
+    if suppressions is NO_SUPPRESSIONS:
+        return False
+    block = _block(logical_id, resource)
+    line = _line_of(path, validator)
+    return suppressions.suppresses(finding, line or 0, block)
+
+
+def _line_of(path: tuple, validator: Validator) -> int | None:
+    """The line cfn-lint reports a path at: the mark of its last key that has one."""
+    for step in reversed(path):
+        mark = getattr(step, "start_mark", None)
+        if mark is not None:
+            return mark.line + 1
     return None
 
 

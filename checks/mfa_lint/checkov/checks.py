@@ -1,9 +1,14 @@
 """checkov checks generated from the rules catalog and the location tables: per rule, one check for Terraform
 resources (HCL and plan), one for the `aws_iam_policy_document` data source, one for CloudFormation resources.
 
+What checkov rendered completely is judged from its conf; whatever it left unrendered (and every policy-document
+data source, whose kind comes from its users) is judged from the file by the CLI's readers (checkov.from_file), so
+the verdict is the CLI's. `mfa-lint:ignore` comments and other hosts' skips make a check SKIPPED.
+
 checkov drops UNKNOWN results from its report, so a resource without a policy (or a rule that cannot apply to
-its policy kinds) returns UNKNOWN without details and is not listed. An unresolved policy also returns UNKNOWN,
-with the reason in `details` and in an INFO log line, never a silent PASSED. Any error becomes such an UNKNOWN.
+its policy kinds) returns UNKNOWN without details and is not listed. A policy the CLI cannot judge either also
+returns UNKNOWN, with the reason in `details` and in an INFO log line (checkov drops both from its report), never a
+silent PASSED. Any error becomes such an UNKNOWN.
 """
 
 from __future__ import annotations
@@ -18,29 +23,45 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
+from mfa_lint.checkov.from_file import (
+    cli_verdict,
+    cloudformation_file,
+    has_ignore_comments,
+    terraform_file,
+    terraform_module_call,
+)
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
     terraform_data_policies,
     terraform_resource_policies,
 )
-from mfa_lint.checkov.verdict import FAILED, PASSED, UNKNOWN, Verdict, VerdictCache, judge
+from mfa_lint.checkov.verdict import FAILED, PASSED, SKIPPED, UNKNOWN, Verdict, VerdictCache, judge
 from mfa_lint.core.catalog import POLICY_KINDS, RULES, Rule
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
+from mfa_lint.suppress import metadata_skips
 
 LOG = logging.getLogger(__name__)
 
-_RESULTS = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN}
+_RESULTS = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN,
+            SKIPPED: CheckResult.SKIPPED}
 _CACHE = VerdictCache()
 
 Extractor = Callable[[str, Mapping[str, Any]], list[PolicyInput]]
 
 
-def _verdict(conf: Mapping[str, Any], entity_type: str, extract: Extractor, entity: str) -> Verdict:
+def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entity: str) -> Verdict:
     def compute() -> Verdict:
         try:
-            verdict = judge(extract(entity_type, conf))
+            policies = type(check).extract(entity_type, conf)
+            verdict = check.file_verdict(conf) if check.reads_file(policies) else None
+            if verdict is None:
+                verdict = judge(policies)
+                if verdict.findings and has_ignore_comments(check.entity_file(conf)):
+                    # `mfa-lint:ignore` comments: the CLI's own suppressions decide, on what the CLI reads
+                    verdict = check.file_verdict(conf) or verdict
+            verdict.suppress(check.host_skips(conf))
         except Exception as error:  # malformed conf: say why instead of letting checkov swallow it
             LOG.warning("mfa-lint: cannot read the policies of %s: %r", entity, error)
             verdict = Verdict(kinds=set(POLICY_KINDS), unresolved=[f"cannot read policies: {error!r}"])
@@ -60,11 +81,40 @@ class _RuleCheck:
     def _setup(self, rule: Rule) -> None:
         self.rule = rule
 
+    def _entity(self) -> tuple[str, str]:
+        """(file as checkov names it, entity name) from checkov's `entity_path` ("file:type:name")."""
+        entity_type: str = self.entity_type  # type: ignore[attr-defined]
+        path: str = getattr(self, "entity_path", "")
+        prefix, _, name = path.rpartition(":")
+        name = name.split("[", 1)[0].split(".")[-1]  # `x["key"]` of a for_each, or an address `type.x`
+        return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name
+
+    def reads_file(self, policies: list[PolicyInput]) -> bool:
+        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
+        return any(p.unrendered for p in policies)
+
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
+        """The file checkov read this entity from, when it can be found."""
+        return None
+
+    def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
+        """Rule ids other hosts' skips name for this entity (checkov applies its own skips before calling us)."""
+        return frozenset()
+
+    def resource_name(self) -> str:
+        """The entity as the CLI names it (`aws_iam_policy.x`, `data.aws_iam_policy_document.x`, a logical id)."""
+        return self._entity()[1]
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        """The CLI's verdict on this entity, or None when its file cannot be found or does not hold it."""
+        path = self.entity_file(conf)
+        return cli_verdict(path, self.resource_name()) if path else None
+
     def _scan(self, conf: Mapping[str, Any]) -> CheckResult:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
         entity = getattr(self, "entity_path", entity_type)
         try:
-            status, details = _verdict(conf, entity_type, type(self).extract, entity).outcome(self.rule)
+            status, details = _verdict(conf, entity_type, self, entity).outcome(self.rule)
         except Exception as error:
             LOG.warning("mfa-lint: %s on %s failed: %r", self.rule.id, entity, error)
             status, details = UNKNOWN, [f"internal error: {error!r}"]
@@ -72,8 +122,28 @@ class _RuleCheck:
         return _RESULTS[status] if status else CheckResult.UNKNOWN
 
 
-class TerraformResourceRuleCheck(_RuleCheck, TfResourceCheck):
+class _TerraformFile:
+    """Terraform checks find the entity's file from the runner's frame (checkov.from_file.terraform_file)."""
+
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
+        scanned, _ = self._entity()  # type: ignore[attr-defined]
+        return terraform_file(scanned)
+
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
+        call = terraform_module_call()
+        if call is not None:
+            verdict = cli_verdict(call.path, f"module.{call.name}.{self.resource_name()}")  # type: ignore[attr-defined]
+            if verdict is not None:
+                return verdict
+        return super().file_verdict(conf)  # type: ignore[misc]
+
+
+class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
     extract = staticmethod(terraform_resource_policies)
+
+    def resource_name(self) -> str:
+        return f"{self.entity_type}.{self._entity()[1]}"
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -85,8 +155,15 @@ class TerraformResourceRuleCheck(_RuleCheck, TfResourceCheck):
         return self._scan(conf)
 
 
-class TerraformDataRuleCheck(_RuleCheck, BaseDataCheck):
+class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
     extract = staticmethod(terraform_data_policies)
+
+    def reads_file(self, policies: list[PolicyInput]) -> bool:
+        """Always, when checkov found a document: its kind is that of the resources using it (an SCP's content)."""
+        return bool(policies)
+
+    def resource_name(self) -> str:
+        return f"data.{self.entity_type}.{self._entity()[1]}"
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -100,6 +177,13 @@ class TerraformDataRuleCheck(_RuleCheck, BaseDataCheck):
 
 class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     extract = staticmethod(cloudformation_policies)
+
+    def entity_file(self, conf: Mapping[str, Any]) -> str | None:
+        return cloudformation_file(conf)
+
+    def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
+        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
+        return metadata_skips(conf)
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)

@@ -1,25 +1,34 @@
 """Find the policy documents in one checkov entity conf (Terraform resource/data, plan resource, CloudFormation).
 
-Reads the location tables, so a new resource type is one line there. Imports nothing from checkov: the shapes
-are plain dicts and lists. Each policy comes back either as a document for the core or as the reason it cannot
-be judged (an unresolved reference), never silently dropped.
+Walks the location tables (mfa_lint.locations: the one walk per language every surface uses), so a new resource
+type is one line there. Imports nothing from checkov: the shapes are plain dicts and lists. Each policy comes back
+as a document for the core, as the reason it cannot be judged, or marked `unrendered` (checkov left expression text
+or intrinsics: the check reads it from the file instead), never silently dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.cloudformation_policies import document_views
+from mfa_lint.sources.site import PolicySite
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import decode_json, is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans, unwrap
 from mfa_lint.sources.unknowns import terraform_unknowns
 
 _MAX_SHOWN = 80
-_METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__"})
+_METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__", "__start_line__", "__end_line__",
+                            "__address__"})
+_DOCUMENT_TYPES = "|".join(map(re.escape, tf_table.POLICY_DOCUMENT_DATA_SOURCES))
+_DOCUMENT_REFERENCE = re.compile(rf"(\$\{{)?data\.(?:{_DOCUMENT_TYPES})\.[\w-]+(?:\[[^\]]*\])?\.json(?(1)\}})")
+#: A plan carries `source_policy_documents: null`: no merge, as `[]` is.
+_NO_MERGE = (None, [], [None], [[]], "")
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,12 @@ class PolicyInput:
     kind: str
     document: Any = None
     unresolved: str | None = None
+    #: checkov left part of it unrendered: mfa-lint's own reader judges it from the file (checkov.from_file)
+    unrendered: bool = False
+    #: the policy is a data source's document, judged at that data source (no verdict here)
+    judged_at: str | None = None
+    #: read by mfa-lint's own reader (checkov.from_file): where its findings are located and suppressed
+    site: PolicySite | None = None
 
 
 def _shown(value: Any) -> str:
@@ -37,29 +52,20 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
-def _walk(node: Any, path: tuple[str, ...], label: str) -> Iterator[tuple[str, Any]]:
-    """Values at `path` ("*" = each element of a block list); absent attributes yield nothing."""
-    if not path:
-        yield label, node
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        items = node if isinstance(node, list) else [node]
-        for index, item in enumerate(items):
-            yield from _walk(item, rest, f"{label}[{index}]")
-        return
-    if isinstance(node, list) and len(node) == 1 and isinstance(node[0], Mapping):
-        node = node[0]
-    if isinstance(node, Mapping) and head in node and node[head] not in (None, [], [None], ""):
-        yield from _walk(node[head], rest, f"{label}.{head}" if label else head)
-
-
 def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
+    reference = unwrap(raw)
+    if isinstance(reference, str) and _DOCUMENT_REFERENCE.fullmatch(reference.strip()):
+        # a data source of this module (data references never cross modules): its own check judges it, as the
+        # CLI does, with the kind of the resources using it
+        # (read from the file when it can be: a data source of another module is the CLI's unresolved note)
+        return PolicyInput(label, kind, judged_at=reference.strip().strip("${}"), unrendered=True)
+    left = terraform_unrendered(raw)
+    if left is not None:
+        reason = f"{label}: checkov left {_shown(left)} unrendered"
+        return PolicyInput(label, kind, unresolved=reason, unrendered=True)
     value = normalise_document(raw)
     if isinstance(value, str):
-        if value.strip().startswith("data.aws_iam_policy_document.") or "${data.aws_iam_policy_document." in value:
-            reason = f"{label} is {_shown(value)}: judged on that data source, not here"
-        elif is_reference(value):
+        if is_reference(value):
             reason = f"{label} is an unresolved reference {_shown(value)}"
         else:
             reason = f"{label} is not a JSON policy document: {_shown(value)}"
@@ -71,30 +77,22 @@ def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
 
 def terraform_resource_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
     """Policies of a Terraform resource (HCL conf or plan conf); [] when none of its policy attributes is set."""
-    found: list[PolicyInput] = []
-    for attribute in tf_table.policy_attributes(resource_type):
-        kind = attribute.kind_for(conf)
-        if kind is None:
-            continue  # e.g. an aws_organizations_policy of type TAG_POLICY: not an IAM document
-        for label, raw in _walk(conf, attribute.path, ""):
-            found.append(_terraform_document(label, kind, raw))
-    return found
+    return [_terraform_document(v.label, v.kind, v.value) for v in tf_table.policy_values(resource_type, conf)]
 
 
 def terraform_data_policies(data_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
     """The document a `data "aws_iam_policy_document"` block builds; a plan's rendered `json` wins when present."""
     kind = tf_table.POLICY_DOCUMENT_DATA_SOURCES.get(data_type)
-    if kind is None:
+    if kind is None or "json" in conf or "__change_actions__" in conf:
+        # a plan: its rendered `json` is judged on the resources that use it, as the CLI's plan reader does
         return []
-    rendered = decode_json(unwrap(conf.get("json")))
-    if isinstance(rendered, Mapping):
-        return [PolicyInput("json", kind, document=terraform_unknowns(normalise_document(rendered)))]
-    if not conf.get("statement") and not any(k in conf for k in ("source_policy_documents",
-                                                                  "override_policy_documents")):
+    merges = [k for k in ("source_policy_documents", "override_policy_documents") if conf.get(k) not in _NO_MERGE]
+    if not conf.get("statement") and not merges and "dynamic" not in conf:
         return []
+    left = terraform_unrendered({k: conf[k] for k in ("statement", "dynamic", *merges) if k in conf})
+    if left is not None:
+        return [PolicyInput("statement", kind, unresolved=f"checkov left {_shown(left)} unrendered", unrendered=True)]
     found: list[PolicyInput] = []
-    if "dynamic" in conf:
-        found.append(PolicyInput("dynamic", kind, unresolved="dynamic statement blocks are not expanded"))
     document, references = split_references(policy_document_from_blocks(restore_booleans(conf)))
     for reference in references:
         found.append(PolicyInput("source/override document", kind,
@@ -135,20 +133,21 @@ def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list
         return []
     properties = strip_metadata(properties)
     found: list[PolicyInput] = []
-    for prop in cfn_table.policy_properties(resource_type):
-        kind = prop.kind_for(properties)
-        if kind is None:
+    for value in cfn_table.policy_values(resource_type, properties):
+        label = ".".join(str(step) for step in value.path)
+        if cloudformation_unrendered(value.value):
+            reason = f"{label}: checkov left intrinsic functions unrendered"
+            found.append(PolicyInput(label, value.kind, unresolved=reason, unrendered=True))
             continue
-        for label, raw in _walk(properties, prop.path, ""):
-            views = document_views(
-                raw, statements_only=prop.statements_only, resolve_ref=_no_ref, satisfiable=_any, lines=None
-            )
-            for index, view in enumerate(views):
-                branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
-                if view.note:
-                    found.append(PolicyInput(branch_label, kind, unresolved=f"{branch_label}: {view.note}"))
-                else:
-                    found.append(PolicyInput(branch_label, kind, document=view.document))
+        views = document_views(
+            value.value, statements_only=value.prop.statements_only, resolve_ref=_no_ref, satisfiable=_any, lines=None
+        )
+        for index, view in enumerate(views):
+            branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
+            if view.note:
+                found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}"))
+            else:
+                found.append(PolicyInput(branch_label, value.kind, document=view.document))
     return found
 
 

@@ -17,10 +17,11 @@ from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import Rule
 from mfa_lint.core.findings import Finding
+from mfa_lint.suppress import names
 
 LOG = logging.getLogger(__name__)
 
-FAILED, PASSED, UNKNOWN = "FAILED", "PASSED", "UNKNOWN"
+FAILED, PASSED, UNKNOWN, SKIPPED = "FAILED", "PASSED", "UNKNOWN", "SKIPPED"
 
 
 @dataclass
@@ -30,6 +31,13 @@ class Verdict:
     kinds: set[str] = field(default_factory=set)
     findings: list[tuple[str, Finding]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    suppressed: list[tuple[str, Finding]] = field(default_factory=list)  # by `mfa-lint:ignore` and host skips
+
+    def suppress(self, skips: frozenset[str]) -> None:
+        """Move the findings of the rules `skips` names (mfa-lint or cfn-lint ids) to `suppressed`."""
+        if skips:
+            self.suppressed.extend(item for item in self.findings if names(skips, item[1]))
+            self.findings = [item for item in self.findings if not names(skips, item[1])]
 
     def outcome(self, rule: Rule) -> tuple[str | None, list[str]]:
         """(FAILED | PASSED | UNKNOWN, details), or (None, []) when the rule has nothing to judge here."""
@@ -45,15 +53,24 @@ class Verdict:
                 details.append(detail)
         if details:
             return FAILED, details
+        if any(finding.rule_id == rule.id for _, finding in self.suppressed):
+            return SKIPPED, [f"{label}: suppressed ({rule.id} named by mfa-lint:ignore or a skip)"
+                             for label, finding in self.suppressed if finding.rule_id == rule.id]
         if self.unresolved:
             return UNKNOWN, [f"cannot judge {rule.id}: {reason}" for reason in self.unresolved]
         return PASSED, []
 
 
-def judge(policies: list[PolicyInput]) -> Verdict:
-    """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons."""
+def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bool] | None = None) -> Verdict:
+    """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons.
+
+    `keep`: False for a finding that is suppressed (the CLI's suppressions, applied to what mfa-lint read).
+    """
     verdict = Verdict()
     for policy in policies:
+        if policy.judged_at is not None:
+            LOG.debug("mfa-lint: %s is judged at %s", policy.label, policy.judged_at)
+            continue
         verdict.kinds.add(policy.kind)
         if policy.unresolved is not None:
             verdict.unresolved.append(policy.unresolved)
@@ -64,7 +81,9 @@ def judge(policies: list[PolicyInput]) -> Verdict:
             LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)
             verdict.unresolved.append(f"{policy.label or 'policy'}: internal error: {error!r}")
             continue
-        verdict.findings.extend((policy.label, finding) for finding in analysis.findings)
+        for finding in analysis.findings:
+            kept = keep is None or keep(policy, finding)
+            (verdict.findings if kept else verdict.suppressed).append((policy.label, finding))
         for note in analysis.notes:
             reason = f"{policy.label}: {note.message}" if policy.label else note.message
             if reason not in verdict.unresolved:

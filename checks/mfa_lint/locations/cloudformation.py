@@ -6,11 +6,12 @@ adding `AWS::Foo::Policy` is one line here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 KindResolver = Callable[[Mapping[str, Any]], "str | None"]
+Satisfiable = Callable[[Mapping[str, bool]], bool]
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,104 @@ RESOURCES: dict[str, tuple[PolicyProperty, ...]] = {
 
 def policy_properties(resource_type: str) -> tuple[PolicyProperty, ...]:
     return RESOURCES.get(resource_type, ())
+
+
+# ------------------------------------------------------------------------------------ values at these locations
+
+#: Fn::If nested on the way to one policy property (not inside the document) followed at most.
+MAX_IF_DEPTH = 8
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+@dataclass(frozen=True)
+class PolicyValue:
+    """One value at a policy location of a resource.
+
+    `path`: where it sits under Properties, with `("Fn::If", 1 | 2)` steps through any Fn::If on the way (keys are
+    the template's own key objects, which carry their position); `conditions`: the Fn::If choices that lead here.
+    """
+
+    prop: PolicyProperty
+    kind: str
+    value: Any
+    path: tuple
+    conditions: Mapping[str, bool] = field(default_factory=dict)
+
+
+def _always(_conditions: Mapping[str, bool]) -> bool:
+    return True
+
+
+def policy_values(
+    resource_type: str, properties: Mapping[str, Any], satisfiable: Satisfiable = _always
+) -> Iterator[PolicyValue]:
+    """Every policy value of a resource: the one walk of the table that every CloudFormation surface uses.
+
+    `satisfiable` prunes Fn::If branch combinations that cannot deploy together (cfn-lint's condition solver);
+    by default both branches of every Fn::If are followed.
+    """
+    if not isinstance(properties, Mapping):
+        return
+    for prop in policy_properties(resource_type):
+        kind = prop.kind_for(properties)
+        if kind is None:
+            continue  # e.g. an Organizations tag policy: not an IAM document
+        for value, path, conditions in values_at(properties, prop.path, satisfiable):
+            yield PolicyValue(prop, kind, value, path, conditions)
+
+
+def values_at(
+    root: Any, path: tuple[str, ...], satisfiable: Satisfiable = _always
+) -> Iterator[tuple[Any, tuple, dict[str, bool]]]:
+    """(value, its path, Fn::If choices) at a table path ("*": every list item), in document order."""
+    pending: list[tuple[Any, tuple, int, dict[str, bool], int]] = [(root, (), 0, {}, 0)]
+    while pending:
+        node, at, step, conditions, ifs = pending.pop(0)
+        if isinstance(node, Mapping) and len(node) == 1 and "Fn::If" in node:
+            pending[0:0] = _branches(node, at, step, conditions, ifs, satisfiable)
+            continue
+        if step == len(path):
+            if node is not None and node != _NO_VALUE:
+                yield node, at, conditions
+            continue
+        name = path[step]
+        if name == "*":
+            if isinstance(node, list):
+                pending[0:0] = [(item, at + (i,), step + 1, conditions, ifs) for i, item in enumerate(node)]
+        elif isinstance(node, Mapping) and name in node:
+            pending.insert(0, (node[name], at + (_key(node, name),), step + 1, conditions, ifs))
+
+
+def within(chosen: Mapping[str, bool], satisfiable: Satisfiable) -> Satisfiable:
+    """`satisfiable` for choices made inside a value reached through the Fn::If `chosen` on the way: a condition
+    chosen both ways cannot deploy."""
+    if not chosen:
+        return satisfiable
+
+    def check(status: Mapping[str, bool]) -> bool:
+        if any(name in chosen and chosen[name] != value for name, value in status.items()):
+            return False
+        return satisfiable({**chosen, **status})
+
+    return check
+
+
+def _branches(
+    node: Mapping[str, Any], at: tuple, step: int, conditions: dict[str, bool], ifs: int, satisfiable: Satisfiable
+) -> list[tuple[Any, tuple, int, dict[str, bool], int]]:
+    """The branches of an Fn::If worth following: a condition already chosen keeps its choice."""
+    branches = node["Fn::If"]
+    if not (isinstance(branches, list) and len(branches) == 3 and isinstance(branches[0], str)) or ifs >= MAX_IF_DEPTH:
+        return []
+    name = branches[0]
+    following = []
+    for index, choice in ((1, True), (2, False)):
+        chosen = {**conditions, name: choice}
+        if conditions.get(name, choice) == choice and satisfiable(chosen):
+            following.append((branches[index], at + (_key(node, "Fn::If"), index), step, chosen, ifs + 1))
+    return following
+
+
+def _key(mapping: Mapping[str, Any], name: Any) -> Any:
+    """The mapping's own key object equal to `name` (decoded keys carry their position)."""
+    return next((k for k in mapping if k == name), name)

@@ -6,9 +6,9 @@ that carries a policy is one line here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 KindResolver = Callable[[Mapping[str, Any]], "str | None"]
 
@@ -88,3 +88,86 @@ POLICY_DOCUMENT_DATA_SOURCES: dict[str, str] = {"aws_iam_policy_document": "unkn
 
 def policy_attributes(resource_type: str) -> tuple[PolicyAttribute, ...]:
     return RESOURCES.get(resource_type, ())
+
+
+# ------------------------------------------------------------------------------------ values at these locations
+
+
+class Navigator(Protocol):
+    """How one surface's data is stepped through: checkov conf and plan values are plain dicts and lists; the HCL
+    reader steps through syntax trees. `child` gives the values named `name` under `node` (none when absent);
+    `elements` the blocks of a block list (a "*" step)."""
+
+    def child(self, node: Any, name: str) -> list[Any]: ...
+
+    def elements(self, node: Any) -> list[Any]: ...
+
+
+class PlainNavigator:
+    """checkov conf (every value wrapped in a one-element list) and plan values (not wrapped)."""
+
+    def child(self, node: Any, name: str) -> list[Any]:
+        if isinstance(node, list) and len(node) == 1 and isinstance(node[0], Mapping):
+            node = node[0]
+        if isinstance(node, Mapping) and name in node and node[name] not in (None, [], [None], ""):
+            return [node[name]]
+        return []
+
+    def elements(self, node: Any) -> list[Any]:
+        return list(node) if isinstance(node, list) else [node]
+
+
+PLAIN = PlainNavigator()
+
+
+@dataclass(frozen=True)
+class PolicyValue:
+    """One value at a policy location of a resource; `label` says where, e.g. `inline_policy[1].policy`."""
+
+    attribute: PolicyAttribute
+    kind: str
+    label: str
+    value: Any
+
+
+def policy_values(
+    resource_type: str,
+    node: Any,
+    top_level: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    navigator: Navigator = PLAIN,
+) -> Iterator[PolicyValue]:
+    """Every policy value of a resource: the one walk of the table that every Terraform surface uses.
+
+    `top_level`: the resource's attribute values that a kind may depend on (`type` of an organizations policy);
+    by default `node` itself, or a callable computing them on first need.
+    """
+    resolved: list[Mapping[str, Any]] = []
+
+    def attributes() -> Mapping[str, Any]:
+        if not resolved:
+            source = node if top_level is None else top_level
+            value = source() if callable(source) else source
+            resolved.append(value if isinstance(value, Mapping) else {})
+        return resolved[0]
+
+    for attribute in policy_attributes(resource_type):
+        kind = attribute.kind_for(attributes()) if callable(attribute.kind) else attribute.kind
+        if kind is None:
+            continue  # e.g. an aws_organizations_policy of type TAG_POLICY: not an IAM document
+        for label, value in _values_at(node, attribute.path, navigator):
+            yield PolicyValue(attribute, kind, label, value)
+
+
+def _values_at(node: Any, path: tuple[str, ...], navigator: Navigator) -> Iterator[tuple[str, Any]]:
+    """(label, value) at a table path ("*": each block of a block list), in document order."""
+    current: list[tuple[str, Any]] = [("", node)]
+    for step in path:
+        following: list[tuple[str, Any]] = []
+        for label, item in current:
+            if step == "*":
+                following.extend((f"{label}[{i}]", element) for i, element in enumerate(navigator.elements(item)))
+            else:
+                name = f"{label}.{step}" if label else step
+                following.extend((name, child) for child in navigator.child(item, step))
+        current = following
+    yield from current

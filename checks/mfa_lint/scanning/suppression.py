@@ -9,7 +9,7 @@ from __future__ import annotations
 from mfa_lint.core.findings import Finding
 from mfa_lint.scanning.formats import has_comments
 from mfa_lint.sources.site import PolicySite
-from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions, site_suppresses
+from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions
 
 
 def line_suppressions(source: str, text: str) -> LineSuppressions:
@@ -18,4 +18,4 @@ def line_suppressions(source: str, text: str) -> LineSuppressions:
 
 
 def is_suppressed(site: PolicySite, finding: Finding, lines: LineSuppressions, line: int) -> bool:
-    return site_suppresses(site.suppressed, finding) or lines.suppresses(finding, line)
+    return lines.suppresses_site(site, finding, line)

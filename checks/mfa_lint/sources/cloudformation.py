@@ -9,13 +9,14 @@ place in the file is certain; otherwise the property key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from mfa_lint.core.catalog import RULES
-from mfa_lint.locations.cloudformation import RESOURCES, PolicyProperty
+from mfa_lint.locations.cloudformation import PolicyProperty, policy_values, within
+from mfa_lint.sources.cloudformation_intrinsics import parameter_value
 from mfa_lint.sources.cloudformation_policies import DocumentView, document_views
 from mfa_lint.sources.site import PolicySite, SourceError, Span
+from mfa_lint.suppress import metadata_skips
 
 _UNKNOWN = Span(1, 1, 1, 1)
 
@@ -46,10 +47,7 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
 
     def resolve_ref(name: str) -> Any | None:
         parameter = parameters.get(name)
-        default = parameter.get("Default") if isinstance(parameter, Mapping) else None
-        if isinstance(default, (str, int, float)) and not isinstance(default, bool):
-            return str(default)
-        return None
+        return parameter_value(parameter.get("Default")) if isinstance(parameter, Mapping) else None
 
     satisfiable = _condition_solver(template.get("Conditions"))
     sites: list[PolicySite] = []
@@ -59,24 +57,33 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
         properties = resource.get("Properties")
         if not isinstance(properties, Mapping):
             continue
-        suppressed = _suppressed(resource)
-        for prop in RESOURCES.get(resource["Type"], ()):
-            kind = prop.kind_for(properties)
-            if kind is None:
-                continue
-            for value, value_path in _values_at(properties, prop.path):
-                holder = _span_of(properties, value_path) or _span_of(resource, ("Properties",)) or _UNKNOWN
-                views = document_views(
-                    value,
-                    statements_only=prop.statements_only,
-                    resolve_ref=resolve_ref,
-                    satisfiable=satisfiable,
-                    lines=lines,
-                )
-                for view in views:
-                    sites.append(_site(path, str(logical_id), kind, prop, view, properties, value_path, holder,
-                                       suppressed))
+        suppressed = metadata_skips(resource)
+        block = block_lines(logical_id, resource)
+        for found in policy_values(resource["Type"], properties, satisfiable):
+            value_path = found.path
+            holder = _span_of(properties, value_path) or _span_of(resource, ("Properties",)) or _UNKNOWN
+            views = document_views(
+                found.value,
+                statements_only=found.prop.statements_only,
+                resolve_ref=resolve_ref,
+                satisfiable=within(found.conditions, satisfiable),
+                lines=lines,
+            )
+            for view in views:
+                site = _site(path, str(logical_id), found.kind, found.prop, view, properties, value_path, holder,
+                             suppressed)
+                site.block = block
+                sites.append(site)
     return sites
+
+
+def block_lines(key: Any, resource: Any) -> tuple[int, int] | None:
+    """First and last line of a resource: from its logical id to the end of its mapping."""
+    start, end = getattr(key, "start_mark", None), getattr(resource, "end_mark", None)
+    if start is None or end is None:
+        return None
+    last = end.line + 1 if end.column > 0 else end.line
+    return start.line + 1, max(last, start.line + 1)
 
 
 def _condition_solver(conditions: Any) -> Callable[[Mapping[str, bool]], bool]:
@@ -163,28 +170,6 @@ def _site(
     )
 
 
-def _values_at(root: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tuple[Any, tuple]]:
-    """Values at a table path ("*": every list item), through Fn::If on the way (both branches)."""
-    pending: list[tuple[Any, tuple, int, int]] = [(root, (), 0, 0)]  # node, its path, steps taken, Fn::If depth
-    while pending:
-        node, at, step, ifs = pending.pop(0)
-        if isinstance(node, Mapping) and len(node) == 1 and "Fn::If" in node:
-            branches = node["Fn::If"]
-            if isinstance(branches, list) and len(branches) == 3 and ifs < 8:
-                pending[0:0] = [(branches[i], at + (_key(node, "Fn::If"), i), step, ifs + 1) for i in (1, 2)]
-            continue
-        if step == len(path):
-            if node is not None:
-                yield node, at
-            continue
-        name = path[step]
-        if name == "*":
-            if isinstance(node, list):
-                pending[0:0] = [(item, at + (i,), step + 1, ifs) for i, item in enumerate(node)]
-        elif isinstance(node, Mapping) and name in node:
-            pending.insert(0, (node[name], at + (_key(node, name),), step + 1, ifs))
-
-
 def _key(mapping: Mapping[str, Any], name: Any) -> Any:
     """The mapping's own key object equal to `name` (decoded keys carry their position)."""
     return next((k for k in mapping if k == name), name)
@@ -216,17 +201,3 @@ def _mark_span(node: Any) -> Span | None:
     if start is None or end is None or (start.line, start.column) == (end.line, end.column):
         return None
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-
-
-def _suppressed(resource: Mapping[str, Any]) -> frozenset[str]:
-    """`Metadata: cfn-lint: config: ignore_checks: [E9001]` suppresses MFA001 for the resource (mfa-lint ids too)."""
-    metadata = resource.get("Metadata")
-    config = metadata.get("cfn-lint") if isinstance(metadata, Mapping) else None
-    config = config.get("config") if isinstance(config, Mapping) else None
-    ignored = config.get("ignore_checks") if isinstance(config, Mapping) else None
-    if isinstance(ignored, str):
-        ignored = [ignored]
-    if not isinstance(ignored, list):
-        return frozenset()
-    names = {str(x) for x in ignored}
-    return frozenset(r.id for r in RULES.values() if r.id in names or r.cfn_lint_id in names)

@@ -91,6 +91,19 @@ def expand(value: Any, resolve_ref: RefResolver, satisfiable: Satisfiable = _alw
     return variants
 
 
+def parameter_value(default: Any) -> str | None:
+    """What a `Ref` to a parameter with this `Default` resolves to, or None (no usable default).
+
+    CloudFormation reads a template as JSON and parameter values are strings: a YAML boolean default becomes
+    "true"/"false" and a number its text, as for `Fn::Sub`. Lists and mappings are not parameter values.
+    """
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, (str, int, float)):
+        return str(default)
+    return None
+
+
 def any_node(value: Any, hit: Callable[[Any], bool], limit: int) -> bool:
     """True when `hit` holds for some node (mapping, list, key or scalar) under `value`: an iterative walk that
     gives up after `limit` nodes and then errs towards True (hostile nesting costs nothing)."""

@@ -38,7 +38,9 @@ class PolicySite:
     - `locate(path)`: the span of the element at `path` inside the document (for an operator key: the key token
       itself), or None when the reader cannot tell (the caller then uses `span`).
     - `notes`: reader-level remarks (unresolved value, skipped branch) reported alongside findings.
-    - `suppressed`: rule ids suppressed for the whole site (checkov:skip, cfn-lint ignore_checks).
+    - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
+    - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
+      resource (mfa_lint.suppress); None when the format has no such block (plan JSON, policy JSON).
     """
 
     document: Any
@@ -49,3 +51,4 @@ class PolicySite:
     locate: Callable[[tuple], Span | None] = field(default=lambda path: None)
     notes: list[str] = field(default_factory=list)
     suppressed: frozenset[str] = frozenset()
+    block: tuple[int, int] | None = None

@@ -121,5 +121,5 @@ def policy_document_from_blocks(attributes: Mapping[str, Any]) -> dict[str, Any]
 def split_references(document: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """The IAM part of a built document, and the input documents it merges (unresolved for the caller)."""
     iam = {k: v for k, v in document.items() if k not in REFERENCE_KEYS.values()}
-    references = [r for key in REFERENCE_KEYS.values() for r in document.get(key, [])]
+    references = [r for key in REFERENCE_KEYS.values() for r in document.get(key, []) if r not in (None, [])]
     return iam, references

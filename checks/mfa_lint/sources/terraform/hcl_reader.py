@@ -18,7 +18,7 @@ from typing import Any
 from lark import Tree
 
 from mfa_lint.core.values import Unknown
-from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, PolicyAttribute
+from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, policy_values
 from mfa_lint.sources.json_positions import loads_with_positions
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.sources.terraform.hcl_syntax import (
@@ -34,8 +34,7 @@ from mfa_lint.sources.terraform.hcl_values import Definition, Evaluated, Evaluat
 from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
 from mfa_lint.sources.terraform.template_json import decode
 from mfa_lint.sources.terraform_values import normalise_version
-
-_SKIP_COMMENT = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
+from mfa_lint.suppress import block_skips
 
 
 def read_terraform(
@@ -58,9 +57,9 @@ def read_terraform(
     uses: dict[str, set[str]] = {}  # data source name -> policy kinds of the attributes that use its json
     for block in blocks(root_body(tree)):
         if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
-            suppressed = _suppressions(lines, block)
+            suppressed = block_skips(lines, block.line, block.end_line)
             for site in _resource_sites(path, file_key, text, block, evaluator, documents, uses):
-                site.suppressed = suppressed
+                site.suppressed, site.block = suppressed, (block.line, block.end_line)
                 sites.append(site)
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
@@ -70,7 +69,7 @@ def read_terraform(
     for block in data_blocks:
         for kind in sorted(uses.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
             site = _policy_document_site(path, file_key, text, block, evaluator, kind)
-            site.suppressed = _suppressions(lines, block)
+            site.suppressed, site.block = block_skips(lines, block.line, block.end_line), (block.line, block.end_line)
             sites.append(site)
     sites.extend(_module_call_sites(path, file_key, text, tree, evaluator, _calls))
     return sites
@@ -241,35 +240,39 @@ def _resource_sites(
 ) -> Iterator[PolicySite]:
     resource_type, name = block.labels[0], block.labels[1]
     address = f"{resource_type}.{name}"
-    top_level: dict[str, Any] | None = None
-    for policy_attribute in RESOURCES[resource_type]:
-        if callable(policy_attribute.kind):
-            if top_level is None:
-                top_level = {a.name: evaluator.evaluate(a.expression, file_key, text).value
-                             for a in attributes(block.body)}
-            kind = policy_attribute.kind_for(top_level)
-        else:
-            kind = policy_attribute.kind_for({})
-        if kind is None:
+
+    def top_level() -> dict[str, Any]:
+        return {a.name: evaluator.evaluate(a.expression, file_key, text).value for a in attributes(block.body)}
+
+    for found in policy_values(resource_type, block.body, top_level, HCL_NAVIGATOR):
+        kind, attr = found.kind, found.value
+        evaluated = evaluator.evaluate(attr.expression, file_key, text)
+        if evaluated.value is None:
             continue
-        for attr in _policy_attributes(block.body, policy_attribute):
-            evaluated = evaluator.evaluate(attr.expression, file_key, text)
-            if evaluated.value is None:
-                continue
-            document = _policy_document_reference(evaluated.value)
-            if document in documents:  # a data source of this module: judged at its own block, as this kind
-                uses.setdefault(document, set()).add(kind)
-                continue
-            yield _site(path, address, kind, attr, evaluated)
+        document = _policy_document_reference(evaluated.value)
+        if document in documents:  # a data source of this module: judged at its own block, as this kind
+            uses.setdefault(document, set()).add(kind)
+            continue
+        yield _site(path, address, kind, attr, evaluated)
 
 
-def _policy_attributes(body: Tree, policy_attribute: PolicyAttribute) -> list[Attribute]:
-    """The attributes a table path names: ("policy",), or ("inline_policy", "*", "policy") through blocks."""
-    names = [n for n in policy_attribute.path if n != "*"]
-    bodies = [body]
-    for block_name in names[:-1]:
-        bodies = [b.body for parent in bodies for b in blocks(parent) if b.type == block_name]
-    return [a for parent in bodies for a in attributes(parent) if a.name == names[-1]]
+class _HclNavigator:
+    """Steps of a location-table path through HCL syntax: an attribute, or the bodies of the blocks so named."""
+
+    def child(self, body: Any, name: str) -> list[Any]:
+        if not isinstance(body, Tree):
+            return []  # an attribute where the table expects blocks (`inline_policy = [...]`)
+        found = [a for a in attributes(body) if a.name == name]
+        if found:
+            return found
+        bodies = [b.body for b in blocks(body) if b.type == name]
+        return [bodies] if bodies else []
+
+    def elements(self, node: Any) -> list[Any]:
+        return list(node) if isinstance(node, list) else [node]
+
+
+HCL_NAVIGATOR = _HclNavigator()
 
 
 _DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
@@ -351,11 +354,3 @@ def _locator(spans: dict[tuple, Span]) -> Callable[[tuple], Span | None]:
         return spans.get(tuple(document_path))
 
     return locate
-
-
-def _suppressions(lines: list[str], block: Block) -> frozenset[str]:
-    """`# checkov:skip=MFA001:reason` comments inside the block (checkov's own syntax, honoured by the CLI too)."""
-    found: set[str] = set()
-    for line in lines[block.line - 1:block.end_line]:
-        found.update(m.group(1) for m in _SKIP_COMMENT.finditer(line))
-    return frozenset(found)

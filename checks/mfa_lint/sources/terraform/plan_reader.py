@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mfa_lint.locations.terraform import RESOURCES, PolicyAttribute
+from mfa_lint.locations.terraform import RESOURCES, policy_values
 from mfa_lint.sources.site import PolicySite, Span
 from mfa_lint.sources.terraform_values import normalise_version
 
@@ -40,12 +40,9 @@ def read_plan(path: str, doc: dict, tf_root: str | None = None) -> list[PolicySi
     declared = _declarations(tf_root) if tf_root else {}
     sites: list[PolicySite] = []
     for address, resource_type, values in _resources(doc):
-        for policy_attribute in RESOURCES.get(resource_type, ()):
-            kind = policy_attribute.kind_for(values)
-            if kind is None:
-                continue
-            for document in _documents(values, policy_attribute):
-                sites.append(_site(path, address, resource_type, kind, document, declared))
+        for found in policy_values(resource_type, values):
+            if isinstance(found.value, (dict, list)) or (isinstance(found.value, str) and found.value.strip()):
+                sites.append(_site(path, address, resource_type, found.kind, found.value, declared))
     return sites
 
 
@@ -87,20 +84,6 @@ def _resource(resource: Any, values: Any) -> tuple[str, str, Mapping[str, Any]] 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _documents(values: Mapping[str, Any], policy_attribute: PolicyAttribute) -> list[Any]:
-    """The attribute values a table path names; "*" walks every element of a block list."""
-    current: list[Any] = [values]
-    for name in policy_attribute.path:
-        following: list[Any] = []
-        for item in current:
-            if name == "*":
-                following.extend(_list(item))
-            elif isinstance(item, Mapping) and name in item:
-                following.append(item[name])
-        current = following
-    return [d for d in current if isinstance(d, (dict, list)) or (isinstance(d, str) and d.strip())]
 
 
 def _site(

@@ -1,0 +1,140 @@
+"""Judge one checkov entity the way the CLI does: read its file with the CLI's readers and take that resource.
+
+Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
+resources that use them, which checkov does not tell a data check). A file is read once per content, with the
+CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
+on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress). Imports nothing from checkov.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mfa_lint.checkov.policies import PolicyInput
+from mfa_lint.checkov.verdict import Verdict, judge
+from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
+from mfa_lint.scanning.formats import NotOurs, read_sites
+from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.scanning.suppression import line_suppressions
+from mfa_lint.sources.site import PolicySite, SourceError
+from mfa_lint.suppress import FileSuppressions
+
+_MAX_FILES = 32
+_MAX_FRAMES = 16
+
+
+@dataclass
+class _Read:
+    sites: list[PolicySite]
+    suppressions: FileSuppressions
+    error: str | None = None
+
+
+_READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
+
+
+def _read(path: str) -> _Read:
+    """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_mtime, stat.st_size)
+    cached = _READS.get(key)
+    if cached is not None:
+        _READS.move_to_end(key)
+        return cached
+    try:
+        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+        terraform = path.lower().endswith(TERRAFORM_EXT)
+        module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
+        source, sites = read_sites(path, text, True, module_texts=module_texts)
+        read = _Read(sites, line_suppressions(source, text))
+    except (SourceError, NotOurs) as error:
+        read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
+    _READS[key] = read
+    while len(_READS) > _MAX_FILES:
+        _READS.popitem(last=False)
+    return read
+
+
+def cli_verdict(path: str, resource: str) -> Verdict | None:
+    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource."""
+    try:
+        read = _read(path)
+    except OSError as error:
+        return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
+    if read.error is not None:
+        return None
+    sites = [site for site in read.sites if site.resource == resource]
+    if not sites:
+        return None
+    policies: list[PolicyInput] = []
+    for site in sites:
+        label = f"line {site.span.line}"
+        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note}") for note in site.notes)
+        policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
+    return judge(policies, keep=lambda policy, finding: policy.site is None
+                 or not read.suppressions.suppresses_site(policy.site, finding))
+
+
+def has_ignore_comments(path: str | None) -> bool:
+    """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
+    if path is None:
+        return False
+    try:  # a plain text test first: most files have none, and then nothing is parsed
+        return "mfa-lint:ignore" in read_text(path, DEFAULT_MAX_FILE_SIZE, {}) and bool(_read(path).suppressions)
+    except (OSError, SourceError):
+        return False
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """The caller of a module checkov scans an entity in: the CLI reads the call, with its arguments, from there
+    and names the module's resources `module.<name>.<address>`."""
+
+    path: str
+    name: str
+
+
+def terraform_file(scanned_file: str) -> str | None:
+    """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
+    the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""
+    key = _definition_key()
+    path = key if isinstance(key, str) else getattr(key, "file_path", None)
+    if isinstance(path, str) and os.path.isfile(path):
+        return path
+    for candidate in (scanned_file, scanned_file.lstrip("/\\")):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def terraform_module_call() -> ModuleCall | None:
+    """The module call (one level: the caller of the module the entity is in) from checkov's definition key."""
+    module = getattr(_definition_key(), "tf_source_modules", None)
+    path, name = getattr(module, "path", None), getattr(module, "name", None)
+    if getattr(module, "nested_tf_module", None) is not None or not isinstance(path, str) or not name:
+        return None  # nested calls: the CLI follows them too, but naming them here is not worth the risk
+    return ModuleCall(path, str(name)) if os.path.isfile(path) else None
+
+
+def _definition_key() -> Any:
+    """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
+    frame = sys._getframe(1)
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
+            return frame.f_locals["full_file_path"]
+        frame = frame.f_back
+    return None
+
+
+def cloudformation_file(conf: Mapping[str, Any]) -> str | None:
+    """The template a CloudFormation check runs on: checkov marks every mapping of the conf with `__file__`."""
+    properties = conf.get("Properties")
+    path = properties.get("__file__") if isinstance(properties, Mapping) else None
+    return path if isinstance(path, str) and os.path.isfile(path) else None

@@ -27,6 +27,7 @@ SURFACES = {
     "plan": ("cli", "checkov"),
     "cloudformation": ("cli", "checkov", "cfnlint"),
     "hostile": ("cli",),
+    "serverless": ("cli",),  # checkov and cfn-lint read no serverless.yml
 }
 CHECKOV_FRAMEWORK = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}
 

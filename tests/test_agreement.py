@@ -20,7 +20,7 @@ from surfaces import (
     surfaces_for,
 )
 
-FOLDERS = ("policy", "terraform", "plan", "cloudformation", "hostile")
+FOLDERS = ("policy", "terraform", "plan", "cloudformation", "hostile", "serverless")
 PAIRS = [
     pytest.param(case, surface, id=f"{case.id}-{surface}")
     for folder in FOLDERS

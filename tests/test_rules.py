@@ -361,3 +361,15 @@ def test_catalog_is_complete() -> None:
         ("MFA005", "W9005", "warning", "LOW"),
     ]
     assert all(r.title and r.rationale and r.fix and r.doc_url.endswith(f"{r.id}.md") for r in RULES.values())
+
+
+def test_one_unknown_takes_one_value_per_try() -> None:
+    """The same unresolved value in two tests takes the same candidate in every try (not each independently)."""
+    same, other = Unknown("var.x"), Unknown("var.y")
+    contradiction = {"Bool": {"aws:MultiFactorAuthPresent": same},
+                     "StringNotEquals": {"aws:MultiFactorAuthPresent": same}}
+    assert [f.rule_id for f in analyze_policy({"Statement": [statement("Allow", contradiction)]})] == ["MFA003"]
+    independent = {"Bool": {"aws:MultiFactorAuthPresent": same},
+                   "StringNotEquals": {"aws:MultiFactorAuthPresent": other}}
+    analysis = analyze_document({"Statement": [statement("Allow", independent)]})
+    assert analysis.findings == [] and "var.x, var.y" in analysis.notes[-1].message

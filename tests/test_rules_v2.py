@@ -4,7 +4,7 @@ principals, advice that never widens a deny, and analysis in linear time with a 
 from __future__ import annotations
 
 import pytest
-from mfa_lint import RULES, analyze_document, analyze_policy
+from mfa_lint import RULES, Unknown, analyze_document, analyze_policy
 from mfa_lint.core import companions
 from mfa_lint.core.arns import arn_contains, arn_matches, arn_overlap
 from mfa_lint.core.companions import CompanionIndex
@@ -12,7 +12,6 @@ from mfa_lint.core.contexts import CONTEXTS, LT, contexts_for
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.model import parse_document
 from mfa_lint.core.rules import REGISTRY
-from mfa_lint.core.values import Unknown
 
 BOOL_FALSE = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
 NULL_TRUE = {"Null": {"aws:MultiFactorAuthPresent": "true"}}

@@ -142,8 +142,11 @@ def read_text(path: str, max_file_size: int, overrides: Mapping[str, str] | None
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
         raise SourceError(f"file is over the size limit of {limit} bytes (--max-file-size)")
+    # UTF-16 with a byte order mark: what PowerShell's `terraform show -json > plan.json` writes (checkov reads it)
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start})") from None
+        shown = "UTF-8 or UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise SourceError(f"not {shown} text (byte {exc.start})") from None
     return text.replace("\r\n", "\n")

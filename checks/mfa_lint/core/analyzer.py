@@ -41,7 +41,14 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
     if not slots:
         analysis.findings = _run_rules(parsed.statements, kind, analysis.notes)
         return analysis
-    tries = list(itertools.islice(itertools.product(*(candidates for _, _, candidates in slots)), MAX_TRIES + 1))
+    # one unknown is one unknown: tests holding the same unresolved value (and tried with the same candidates) take
+    # the same candidate in every try
+    variables = list(dict.fromkeys(_variable(parsed, slot) for slot in slots))
+    shared = [
+        tuple(choice[variables.index(_variable(parsed, slot))] for slot in slots)
+        for choice in itertools.islice(itertools.product(*(v[1] for v in variables)), MAX_TRIES + 1)
+    ]
+    tries = shared
     if len(tries) > MAX_TRIES or len(tries) * len(parsed.statements) > MAX_STATEMENT_RUNS:
         return _too_many_unknowns(parsed, kind, slots, analysis)
     runs: list[list[Finding]] = []
@@ -114,6 +121,13 @@ def _candidates(test: Test) -> tuple[str, ...]:
     if family in ("Bool", "Null", "String"):
         return ("true", "false")
     return ("unresolved",)
+
+
+def _variable(document: Document, slot: Slot) -> tuple[frozenset[str], tuple[str, ...]]:
+    """What a slot tries: the unresolved values its test holds (by name) and the candidates it tries for them."""
+    si, ti, candidates = slot
+    test = document.statements[si].tests[ti]
+    return frozenset(str(v) for v in test.values if isinstance(v, Unknown)), candidates
 
 
 def _unknown_slots(document: Document) -> list[Slot]:

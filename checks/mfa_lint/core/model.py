@@ -109,6 +109,23 @@ def _string_list(value: Any) -> list[str | Unknown] | None:
     return out
 
 
+def _json_type(value: Any) -> str:
+    """What a value is, in JSON's words (never a host's class name such as cfn-lint's `str_node`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value of another type"
+
+
 def parse_document(document: Any) -> Document:
     """Normalise a policy document (dict or JSON string) into statements; every problem becomes a note."""
     doc = Document()
@@ -124,7 +141,7 @@ def parse_document(document: Any) -> Document:
         doc.notes.append(Note(f"unresolved value: the policy is {describe(document)}"))
         return doc
     if not isinstance(document, dict):
-        doc.notes.append(Note(f"cannot analyse: the policy is a {type(document).__name__}, not an object"))
+        doc.notes.append(Note(f"cannot analyse: the policy is {_json_type(document)}, not an object"))
         return doc
     key, statements = _get(document, "Statement")
     if key is None:
@@ -141,7 +158,7 @@ def parse_document(document: Any) -> Document:
     elif isinstance(statements, Unknown):
         doc.notes.append(Note(f"unresolved value: Statement is {describe(statements)}", (key,)))
     else:
-        doc.notes.append(Note(f"cannot analyse: Statement is a {type(statements).__name__}", (key,)))
+        doc.notes.append(Note(f"cannot analyse: Statement is {_json_type(statements)}", (key,)))
     return doc
 
 
@@ -151,7 +168,7 @@ def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> N
         doc.notes.append(Note(f"unresolved value: {where} is {describe(raw)}", path, index))
         return
     if not isinstance(raw, dict):
-        doc.notes.append(Note(f"cannot analyse: {where} is a {type(raw).__name__}, not an object", path, index))
+        doc.notes.append(Note(f"cannot analyse: {where} is {_json_type(raw)}, not an object", path, index))
         return
     _, effect_raw = _get(raw, "Effect")
     effect = None
@@ -190,7 +207,7 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
     if not isinstance(condition, dict):
         statement.condition_opaque = True
         doc.notes.append(
-            Note(f"cannot analyse: the Condition of {where} is a {type(condition).__name__}", path, index)
+            Note(f"cannot analyse: the Condition of {where} is {_json_type(condition)}", path, index)
         )
         return
     for op_name, block in condition.items():
@@ -211,7 +228,7 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
         if not isinstance(block, dict):
             statement.condition_opaque = True
             doc.notes.append(
-                Note(f"cannot analyse: {op_name} in {where} is a {type(block).__name__}, not a mapping", op_path, index)
+                Note(f"cannot analyse: {op_name} in {where} is {_json_type(block)}, not a mapping", op_path, index)
             )
             continue
         for key, raw_values in block.items():

@@ -17,6 +17,11 @@ def _locate(site: PolicySite, path: tuple) -> Span | None:
         return None
 
 
+def _empty(document: object) -> bool:
+    """`assume_role_policy = ""`, `AssumeRolePolicyDocument: {}`: nothing there, so no MFA test can hide there."""
+    return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
+
+
 def site_findings(
     site: PolicySite, source: str, text: str, lines: LineSuppressions, starts: list[int], report: FileReport
 ) -> None:
@@ -25,6 +30,8 @@ def site_findings(
     for message in site.notes:
         report.notes.append(NoteEntry(site.file, site.span, site.resource, str(message)))
     for note in analysis.notes:
+        if _empty(site.document):
+            continue  # an empty policy: no MFA test can hide there
         span = _locate(site, note.path) or site.span
         report.notes.append(NoteEntry(site.file, span, site.resource, note.message))
     for finding in analysis.findings:

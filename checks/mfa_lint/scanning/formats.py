@@ -14,10 +14,14 @@ from typing import Any
 from mfa_lint.files import JSON_EXT, POLICY_TEMPLATE_EXT, TEMPLATE_EXT, TERRAFORM_EXT, YAML_EXT
 from mfa_lint.sources.site import PolicySite, SourceError
 
+#: Terraform's JSON syntax
+TERRAFORM_JSON_EXT = (".tf.json",)
+
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
 
 # Top-level keys that make a YAML file worth handing to the CloudFormation reader (cheap test before decoding).
-_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:", re.MULTILINE)
+_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:"
+                       r"|^resources:\s*\n(?:[ \t]*(?:#.*)?\n)*[ \t]+Resources:", re.MULTILINE)
 # Keys one of the JSON formats must have (policy: Statement; template: Resources or AWSTemplateFormatVersion; plan:
 # format_version or terraform_version with planned_values or resource_changes); `\u` escapes could spell them too.
 _OURS_JSON = re.compile(
@@ -42,7 +46,7 @@ def _is_json_text(lower: str, text: str) -> bool:
 def could_be_iac(path: str, text: str) -> bool:
     """False only when the text cannot be any of the formats (checked before any parse, for walked files)."""
     lower = path.lower()
-    if lower.endswith(TERRAFORM_EXT):
+    if lower.endswith(TERRAFORM_EXT + TERRAFORM_JSON_EXT):
         return True
     if _is_json_text(lower, text):
         return _OURS_JSON.search(text) is not None
@@ -134,6 +138,10 @@ def read_sites(
         if not text.lstrip().startswith("{"):
             raise NotOurs()
         return "policy", _template_sites(path, text, kind)
+    if lower.endswith(TERRAFORM_JSON_EXT):
+        from mfa_lint.sources.terraform.json_syntax_reader import read_terraform_json
+
+        return "terraform", read_terraform_json(path, text)
     if _is_json_text(lower, text):
         return _json_sites(path, text, explicit, kind, tf_root)
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):

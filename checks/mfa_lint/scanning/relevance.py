@@ -20,7 +20,7 @@ _TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
 _TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
 # A .tf file whose policies may come from other files: file() / templatefile(), or a module call (the reader reads
 # the called module's files with the caller's arguments).
-_TF_READS_OTHER_FILES = re.compile(r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"", re.MULTILINE)
+_TF_READS_OTHER_FILES = re.compile(r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"|\"template_file\"", re.MULTILINE)
 
 
 def may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> bool:

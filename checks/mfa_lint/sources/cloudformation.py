@@ -38,6 +38,8 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
     template = _decode(text)
     if not isinstance(template, Mapping):
         raise SourceError("not a CloudFormation template: the top level is not a mapping")
+    if "Resources" not in template and "service" in template and isinstance(template.get("resources"), Mapping):
+        template = template["resources"]  # Serverless Framework: CloudFormation under `resources:`
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         return []

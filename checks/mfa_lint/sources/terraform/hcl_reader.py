@@ -46,7 +46,7 @@ def read_terraform(
     the caller gives its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module
     `terraform init` fetched into `.terraform/modules`) are read too, each call on its own, as
     `module.<name>.<address>`. Raises SourceError when `text` is not valid HCL."""
-    tree = parse_hcl(text)
+    tree = _parsed(text) if _calls else parse_hcl(text)  # a module's files: parsed once for all its calls
     file_key = os.path.basename(path)
     scope = _module_scope(file_key, tree, text, module_texts or {})
     evaluator = Evaluator(scope, file_key, overrides={f"var.{k}": v for k, v in (arguments or {}).items()})
@@ -111,6 +111,7 @@ def _module_call_sites(
                 continue  # reported when that file itself is scanned
             for site in found:
                 site.resource = f"module.{block.labels[0]}.{site.resource}"
+                site.notes = []  # the module's own files report what its blocks leave unexpanded, once
                 sites.append(site)
     return sites
 
@@ -169,7 +170,7 @@ def _sibling_uses(
                     pass
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def _parsed(text: str) -> Tree:
     return parse_hcl(text)
 

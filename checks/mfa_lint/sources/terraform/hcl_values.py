@@ -163,6 +163,11 @@ class Evaluator:
             if op == "jsondecode":
                 results.append(_json_decode(results.pop(), task[1]))
                 continue
+            if op == "length":
+                counted = results.pop()
+                results.append(len(counted) if isinstance(counted, (list, dict, str)) and not _has_unknown(counted)
+                               else reference(task[1]))
+                continue
             if op == "yamldecode":
                 results.append(_yaml_decode(results.pop(), task[1]))
                 continue
@@ -240,6 +245,8 @@ class Evaluator:
         children = [c for c in node.children if isinstance(c, (Tree, Token))]
         if node.data == "conditional" and len(children) == 3:
             condition = value(children[0])
+            if not isinstance(condition, bool):  # a try may fix the condition as a whole
+                condition = self.overrides.get(condition_key(node_text(children[0], text)))
             if isinstance(condition, bool):
                 return children[1] if condition else children[2]
         elif node.data == "unary_op" and len(children) == 2 and str(children[0]) == "!":
@@ -249,10 +256,19 @@ class Evaluator:
         elif node.data == "binary_op" and len(children) == 2 and isinstance(children[1], Tree):
             term = [c for c in children[1].children if isinstance(c, (Tree, Token))]
             operator = term[0].children[0] if term and isinstance(term[0], Tree) and term[0].children else None
-            if len(term) == 2 and str(operator) in ("==", "!="):
-                left, right = value(children[0]), value(term[1])
-                if _is_scalar(left) and _is_scalar(right):
-                    return (left == right) == (str(operator) == "==")
+            if len(term) == 2:
+                right = _unwrap(term[1])
+                if isinstance(right, Tree) and right.data == "conditional" and len(right.children) == 3:
+                    # the parser reads `a && b ? x : y` as `a && (b ? x : y)`; Terraform as `(a && b) ? x : y`
+                    condition = _binary(str(operator), value(children[0]), value(right.children[0]))
+                    if not isinstance(condition, bool):
+                        condition = self.overrides.get(condition_key(node_text(node, text)))
+                    if isinstance(condition, bool):
+                        return right.children[1] if condition else right.children[2]
+                else:
+                    result = _binary(str(operator), value(children[0]), value(term[1]))
+                    if not isinstance(result, Unknown):
+                        return result
         return reference(node_text(node, text))
 
     def _function(
@@ -266,6 +282,9 @@ class Evaluator:
                 args = [a for a in child.children if isinstance(a, (Tree, Token))]
         if name in _IDENTITY_FUNCTIONS and len(args) == 1:
             tasks.append(("eval", args[0], path, depth + 1, rec))
+        elif name == "length" and len(args) == 1:
+            tasks.append(("length", node_text(node, text)))
+            tasks.append(("eval", args[0], path, depth + 1, False))
         elif name in ("jsondecode", "yamldecode") and len(args) == 1:
             tasks.append((name, node_text(node, text)))
             tasks.append(("eval", args[0], path, depth + 1, rec))
@@ -411,7 +430,7 @@ class Evaluator:
             if rendered is not None:
                 return rendered
         if root is not None and root in self.bindings:
-            found, value = _navigate(self.bindings[root], accessors)
+            found, value = _navigate(self.bindings[root], accessors, missing_is_null=True)
             if found:
                 return value
         if root in ("var", "local") and accessors and isinstance(accessors[0], str):
@@ -559,10 +578,42 @@ def _template_string(value: Any) -> str:
     return str(value)
 
 
-def _navigate(value: Any, accessors: list[Any] | tuple) -> tuple[bool, Any]:
+def condition_key(source: str) -> str:
+    """How a try names a condition it fixes as a whole (`length(var.x) > 0`)."""
+    return "?" + " ".join(source.split())
+
+
+def _binary(operator: str, left: Any, right: Any) -> Any:
+    """`==`, `!=`, `&&`, `||` on known values; an Unknown otherwise."""
+    if operator in ("==", "!="):
+        known = not _has_unknown(left) and not _has_unknown(right)
+        if known or ((left is None or right is None) and not isinstance(left, Unknown)
+                     and not isinstance(right, Unknown)):
+            return (left == right) == (operator == "==")
+    elif operator in (">", "<", ">=", "<="):
+        if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
+            return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[operator]
+    elif operator == "&&":
+        if left is False or right is False:
+            return False
+        if isinstance(left, bool) and isinstance(right, bool):
+            return True
+    elif operator == "||":
+        if left is True or right is True:
+            return True
+        if isinstance(left, bool) and isinstance(right, bool):
+            return False
+    return Unknown(operator)
+
+
+def _navigate(value: Any, accessors: list[Any] | tuple, *, missing_is_null: bool = False) -> tuple[bool, Any]:
+    """Follow `.attr` / `[index]` accessors; an attribute an iterated object leaves out reads as null, as an
+    `optional()` attribute does in Terraform."""
     for accessor in accessors:
         if isinstance(value, dict) and accessor in value:
             value = value[accessor]
+        elif missing_is_null and isinstance(value, dict) and isinstance(accessor, str):
+            return True, None
         elif isinstance(value, list) and isinstance(accessor, int) and 0 <= accessor < len(value):
             value = value[accessor]
         else:

@@ -13,9 +13,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mfa_lint.locations.terraform import RESOURCES, policy_values
+from mfa_lint.core.values import Unknown
+from mfa_lint.locations.terraform import RESOURCES, PolicyAttribute, policy_values
 from mfa_lint.sources.site import PolicySite, Span
+from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 from mfa_lint.sources.terraform_values import normalise_version
+from mfa_lint.sources.unknowns import terraform_unknowns
 
 #: Module nesting followed in planned_values (deeper modules are not walked; no real plan comes close).
 MAX_MODULE_DEPTH = 64
@@ -43,7 +46,87 @@ def read_plan(path: str, doc: dict, tf_root: str | None = None) -> list[PolicySi
         for found in policy_values(resource_type, values):
             if isinstance(found.value, (dict, list)) or (isinstance(found.value, str) and found.value.strip()):
                 sites.append(_site(path, address, resource_type, found.kind, found.value, declared))
+        for policy_attribute in RESOURCES.get(resource_type, ()):
+            kind = policy_attribute.kind_for(values)
+            for document in _deferred(doc, address, values, policy_attribute) if kind else ():
+                sites.append(_site(path, address, resource_type, kind, document, declared))
     return sites
+
+
+# -- policies unknown at plan time ------------------------------------------------------------------------------
+
+
+def _deferred(
+    doc: Mapping[str, Any], address: str, values: Mapping[str, Any], policy_attribute: PolicyAttribute
+) -> list[Any]:
+    """A policy unknown at plan time because the policy-document data source it uses is read during apply (it
+    references a resource being created): the data source's statements as planned, found through the
+    configuration's references. Parts still unknown (the bucket ARN) are Unknown."""
+    if len(policy_attribute.path) != 1 or policy_attribute.path[0] in values:
+        return []
+    attribute = policy_attribute.path[0]
+    change = _changes(doc).get(address, {})
+    after_unknown = change.get("after_unknown") if isinstance(change, Mapping) else None
+    if not (isinstance(after_unknown, Mapping) and after_unknown.get(attribute) is True):
+        return []
+    expression = _configuration(doc).get(_INDEX.sub("", address), {}).get(attribute)
+    references = expression.get("references") if isinstance(expression, Mapping) else None
+    documents = []
+    for reference in references if isinstance(references, list) else []:
+        match = _DOCUMENT_REFERENCE.fullmatch(reference) if isinstance(reference, str) else None
+        if match is None:
+            continue
+        data_address = f"data.{match.group(1)}.{match.group(2)}"
+        data_values = _planned_data(doc).get(data_address)
+        data_change = _changes(doc).get(data_address, {})
+        unknown = data_change.get("after_unknown") if isinstance(data_change, Mapping) else None
+        if isinstance(data_values, Mapping):
+            block = _with_unknowns(data_values, unknown if isinstance(unknown, Mapping) else {}, data_address)
+            documents.append(terraform_unknowns(split_references(policy_document_from_blocks(block))[0]))
+            break
+    return documents
+
+
+_DOCUMENT_REFERENCE = re.compile(r"data\.(aws_iam_policy_document)\.([\w-]+)\.json")
+
+
+def _with_unknowns(values: Any, unknown: Any, where: str, depth: int = 0) -> Any:
+    """The data source's planned values with what the plan marks unknown (`after_unknown`) as Unknown."""
+    if depth > MAX_MODULE_DEPTH:
+        return values
+    if isinstance(values, Mapping):
+        out = {k: _with_unknowns(v, unknown.get(k) if isinstance(unknown, Mapping) else None, where, depth + 1)
+               for k, v in values.items()}
+        if isinstance(unknown, Mapping):
+            for key, flag in unknown.items():
+                if flag is True and key not in out and key not in ("id", "json", "minified_json"):
+                    out[key] = [Unknown(f"{where}.{key} (known after apply)")]
+        return out
+    if isinstance(values, list):
+        flags = unknown if isinstance(unknown, list) else []
+        return [_with_unknowns(v, flags[i] if i < len(flags) else None, where, depth + 1)
+                for i, v in enumerate(values)]
+    return values
+
+
+def _changes(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {c.get("address"): c.get("change") for c in _list(doc.get("resource_changes")) if isinstance(c, Mapping)}
+
+
+def _planned_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+    planned = doc.get("planned_values")
+    root = planned.get("root_module") if isinstance(planned, Mapping) else None
+    resources = _list(root.get("resources")) if isinstance(root, Mapping) else []
+    return {r.get("address"): r.get("values") for r in resources
+            if isinstance(r, Mapping) and r.get("mode") == "data"}
+
+
+def _configuration(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Root module resources' expressions by address (references say which data source a policy uses)."""
+    configuration = doc.get("configuration")
+    root = configuration.get("root_module") if isinstance(configuration, Mapping) else None
+    resources = _list(root.get("resources")) if isinstance(root, Mapping) else []
+    return {r.get("address"): r.get("expressions") or {} for r in resources if isinstance(r, Mapping)}
 
 
 def _resources(doc: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:

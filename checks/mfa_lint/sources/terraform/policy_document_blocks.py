@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Tree
+from lark import Token, Tree
 
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
 from mfa_lint.sources.site import Span
 from mfa_lint.sources.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
-from mfa_lint.sources.terraform.hcl_values import Evaluator
+from mfa_lint.sources.terraform.hcl_values import Evaluator, condition_key
 from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
 
 #: Nested block levels of the data source: body -> statement -> principals/condition.
@@ -60,22 +60,33 @@ class _Instance:
 
 def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: str) -> BuiltDocument:
     built = BuiltDocument({})
-    references = _try_references(block, evaluator, file, text)
-    if len(references) > MAX_REFERENCES:
-        built.notes.append(f"unresolved value: dynamic blocks depend on {', '.join(references)}: too many to try "
-                           f"every combination (more than {MAX_REFERENCES}); the statements they generate are not "
-                           "checked")
-        references = []
-    tries = [dict(zip(references, values, strict=True))
-             for values in itertools.product((True, False), repeat=len(references))]
-    notes: list[str] = []
+    groups = _try_references(block, evaluator, file, text)
+    tries: list[dict[str, Any]] = [{}] if not groups else []
+    for group in groups:
+        if len(group) > MAX_REFERENCES:
+            shown = ", ".join(r.lstrip("?") for r in group)
+            built.notes.append(f"unresolved value: a dynamic block depends on {shown}: too many to try every "
+                               f"combination (more than {MAX_REFERENCES}); the statements it generates are not "
+                               "checked")
+            continue
+        for values in itertools.product((True, False), repeat=len(group)):
+            chosen = dict(zip(group, values, strict=True))
+            if chosen not in tries:
+                tries.append(chosen)
+    tries = tries or [{}]
+    references = list(dict.fromkeys(r for group in groups for r in group))
     per_try: list[list[_Instance]] = []
+    per_try_notes: list[list[str]] = []
     top: dict[str, Any] = {}
     for overrides in tries:
         current = evaluator.derive(overrides=overrides) if overrides else evaluator
         top = {a.name: [current.evaluate(a.expression, file, text).value] for a in attributes(block.body)}
+        notes: list[str] = []
         per_try.append(list(_statements(block.body, current, file, text, notes)))
-    built.notes.extend(dict.fromkeys(notes))
+        per_try_notes.append(notes)
+    # a block left unexpanded in one try may be expanded in another (each dynamic block's own references are tried
+    # together, the others left as they are): only what no try could expand is noted
+    built.notes.extend(n for n in dict.fromkeys(per_try_notes[0]) if all(n in other for other in per_try_notes))
     instances = _merge(per_try, references)
     data = dict(top)
     data["statement"] = [i.block for i in instances]
@@ -92,24 +103,59 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     return built
 
 
-def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[str]:
-    """Unresolved `var.x` / `local.x` in the conditions of the data source's `for_each` expressions."""
-    found: list[str] = []
+def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[list[str]]:
+    """What the tries fix, per dynamic block, for the conditions of the data source's `for_each` expressions: the
+    references in a condition built of them (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses),
+    else the condition as a whole (`length(var.x) > 0`)."""
+    found: list[list[str]] = []
     for dynamic in _dynamic_blocks(block.body, 0):
         for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
-        if for_each is None:
+        condition = _condition_node(for_each.expression) if for_each is not None else None
+        content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
+        if condition is None or content is None or not _could_hold_mfa(content, text):
+            continue  # only blocks that could hold an MFA test are worth a try
+        if _known(evaluator.evaluate(for_each.expression, file, text).value) and not any(
+                _tryable(n, evaluator) for n in _CONDITION_REFERENCE.findall(node_text(condition, text))):
             continue
-        source = node_text(for_each.expression, text)
-        if "?" not in source:
-            continue
-        for name in _CONDITION_REFERENCE.findall(source.split("?", 1)[0]):
-            if name in found:
-                continue
-            root, attr = name.split(".", 1)
-            known, _ = evaluator._lookup(root, attr, (), None, ())
-            if not known:
-                found.append(name)
+        names = [n for n in dict.fromkeys(_CONDITION_REFERENCE.findall(node_text(condition, text)))
+                 if _tryable(n, evaluator)]
+        if not names:
+            continue  # decided per iteration (`statement.value.x != null`), not per try
+        probe = evaluator.derive(overrides=dict.fromkeys(names, True))
+        group = names if names and _known(probe.evaluate(for_each.expression, file, text).value) \
+            else [condition_key(node_text(condition, text))]
+        if group not in found:
+            found.append(group)
     return found
+
+
+def _tryable(name: str, evaluator: Evaluator) -> bool:
+    """A reference a try may fix: unresolved, or a module input whose default is a boolean (a caller can switch the
+    blocks it gates on: `for_each = var.manage_keys ? [1] : []` is judged as if enabled too). A value a module call
+    gives it is not tried."""
+    if name in evaluator.overrides:
+        return False
+    root, attr = name.split(".", 1)
+    known, value = evaluator._lookup(root, attr, (), None, ())
+    return not known or (root == "var" and isinstance(value, bool))
+
+
+def _known(collection: object) -> bool:
+    return isinstance(collection, (list, dict)) and not isinstance(collection, Unknown)
+
+
+def _condition_node(node: Tree | Token) -> Tree | Token | None:
+    """The condition of `c ? a : b` (also as the parser reads `x && c ? a : b`: the whole `x && c`)."""
+    for _ in range(_MAX_BLOCK_DEPTH * 4):
+        if isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+            continue
+        break
+    if isinstance(node, Tree) and node.data == "conditional" and len(node.children) == 3:
+        return node.children[0]
+    if isinstance(node, Tree) and node.data == "binary_op" and len(node.children) == 2:
+        return node  # `x && (c ? a : b)` as parsed: the evaluator re-associates; fixed as a whole
+    return None
 
 
 def _dynamic_blocks(body: Tree, depth: int) -> Iterator[Block]:
@@ -145,6 +191,8 @@ def _iterations(
     if "iterator" in attrs:
         iterator = node_text(attrs["iterator"].expression, text).strip() or name
     collection = evaluator.evaluate(for_each.expression, file, text).value
+    if collection is None:  # null (an optional attribute left out): no blocks
+        return
     if isinstance(collection, dict):
         items = list(collection.items())
     elif isinstance(collection, list) and not any(isinstance(v, Unknown) for v in collection):
@@ -165,9 +213,28 @@ def _iterations(
 
 
 def _could_hold_mfa(content: Block, text: str) -> bool:
-    """A generated block could hold an MFA test: it mentions one, or it has condition blocks (of unknown tests)."""
-    source = text[content.body.meta.start_pos:content.body.meta.end_pos] if not content.body.meta.empty else ""
-    return may_mention_mfa(source) or "condition" in source or "test" in source
+    """A generated block could hold an MFA test: it mentions one, or one of its conditions tests a key that is not
+    written as a literal (it comes from the iteration, or from an unresolved value)."""
+    meta = content.body.meta
+    if not getattr(meta, "empty", True) and may_mention_mfa(text[meta.start_pos:meta.end_pos]):
+        return True
+    bodies = [content.body]
+    for _ in range(_MAX_BLOCK_DEPTH):
+        following = []
+        for body in bodies:
+            for attr in attributes(body):
+                if attr.name == "variable" and not _literal(attr.expression):
+                    return True
+            for child in blocks(body):
+                following.append(child.body)
+        bodies = following
+    return False
+
+
+def _literal(node: Tree | Token) -> bool:
+    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+        node = node.children[0]
+    return isinstance(node, Token) and node.type == "STRING_LIT" and "${" not in str(node)
 
 
 def _statements(
@@ -180,6 +247,33 @@ def _statements(
         for _, _, condition_body, condition_ev, _ in _expanded(statement_body, "condition", bound, file, text, []):
             _record_condition(condition_body, condition_ev, file, text, spans, mfa_operators)
         yield _Instance(key, shape, spans, header)
+    yield from _statement_attributes(body, evaluator, file, text)
+
+
+def _statement_attributes(body: Tree, evaluator: Evaluator, file: str, text: str) -> Iterator[_Instance]:
+    """Terraform 0.11's `statement = { ... }` attributes (repeated; each one a statement), conditions inside as
+    `condition = { ... }` objects or lists of them."""
+    for attr in attributes(body):
+        if attr.name != "statement":
+            continue
+        evaluated = evaluator.evaluate(attr.expression, file, text)
+        items = evaluated.value if isinstance(evaluated.value, list) else [evaluated.value]
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            prefix = (position,) if isinstance(evaluated.value, list) else ()
+            spans: dict[tuple, Span] = {}
+            conditions = item.get("condition")
+            listed = isinstance(conditions, list)
+            for index, condition in enumerate(conditions if listed else [conditions]):
+                if isinstance(condition, dict) and isinstance(condition.get("test"), str):
+                    where = prefix + ("condition",) + ((index,) if listed else ()) + ("test",)
+                    found = evaluated.spans.get(where)
+                    if found is not None:
+                        spans.setdefault(("Condition", condition["test"]), found)
+            header = evaluated.spans.get(prefix) if prefix else None
+            yield _Instance((attr.name_token.line, attr.name_token.column, position), dict(item), spans,
+                            header or token_span(attr.name_token))
 
 
 def _record_condition(
@@ -230,7 +324,7 @@ def _body_to_dict(
 def _merge(per_try: list[list[_Instance]], references: list[str]) -> list[_Instance]:
     """Each statement once, in source order; parts that differ between the tries where it exists become unknown."""
     if len(per_try) == 1:
-        return per_try[0]
+        return sorted(per_try[0], key=lambda i: _source_order(i.key))
     found: dict[tuple, _Instance] = {}
     order: list[tuple] = []
     for instances in per_try:

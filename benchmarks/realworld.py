@@ -470,7 +470,8 @@ def totals(result: Result) -> dict[str, Any]:
     }
 
 
-def render(results: list[Result], title: str) -> str:
+def _summary(results: list[Result], title: str) -> list[str]:
+    """The title and the table of every directory's totals, with a total row."""
     lines = [f"# {title}", ""]
     lines += [
         "Reach: `text` = MFA keys in condition positions in the files (any case, not docs/code); `reached` = of "
@@ -506,47 +507,58 @@ def render(results: list[Result], title: str) -> str:
         f"{grand['checkov_failed']} / {grand['checkov_passed']} | {grand['cfnlint']} ({grand['cfnlint_templates']}) "
         f"| {grand['disagreements']} | | | |"
     )
+    return lines
+
+
+def _details(r: Result) -> list[str]:
+    """One directory's section: failures, findings, disagreements, unjudged files, errors, notes."""
+    lines = ["", f"## {r.name}", ""]
+    failures = [f"- {name}: {run.failure}" for name, run in r.runs.items() if run.failure]
+    if failures:
+        lines += ["Crashes / failures:", *failures, ""]
+    findings = r.cli.get("findings", [])
+    if findings:
+        lines.append("CLI findings:")
+        for f in findings:
+            lines.append(f"- {f['rule_id']} `{rel(r.root, f['file'])}:{f['line']}` "
+                         f"{f['resource'] or ''} ({f['policy_kind']})")
+        lines.append("")
+    if r.disagreements:
+        labels = Counter(label for label, _ in r.disagreements)
+        lines.append("Disagreements (" + ", ".join(f"{k}: {v}" for k, v in sorted(labels.items())) + "):")
+        lines += [f"- {label}: `{what}`" for label, what in r.disagreements]
+        lines.append("")
+    rows = reach_rows(r)
+    if rows:
+        lines.append("Files whose MFA conditions were not all judged (text / judged / unresolved):")
+        lines += [f"- `{file}`: {text} / {judged} / {unres}" for file, text, judged, unres in rows]
+        lines.append("")
+    errors = r.cli.get("errors", [])
+    if errors:
+        lines.append(f"CLI errors ({len(errors)}):")
+        lines += [f"- `{rel(r.root, e['file'])}`: {e['message'][:200]}" for e in errors[:30]]
+        if len(errors) > 30:
+            lines.append(f"- ... {len(errors) - 30} more")
+        lines.append("")
+    notes = r.cli.get("notes", [])
+    if notes:
+        mfa_files = set(r.text)
+        on_mfa = [n for n in notes if rel(r.root, n["file"]) in mfa_files]
+        lines.append(f"CLI notes: {len(notes)}, of which {len(on_mfa)} on files with MFA text:")
+        lines += [f"- `{rel(r.root, n['file'])}:{n['line']}` {n.get('resource') or ''}: {n['message'][:200]}"
+                  for n in on_mfa]
+        lines.append("")
+    if r.cfnlint_other:
+        lines.append("cfn-lint other rule ids on these templates (not compared): "
+                     + ", ".join(f"{k}:{v}" for k, v in sorted(r.cfnlint_other.items())))
+        lines.append("")
+    return lines
+
+
+def render(results: list[Result], title: str) -> str:
+    lines = _summary(results, title)
     for r in results:
-        lines += ["", f"## {r.name}", ""]
-        failures = [f"- {name}: {run.failure}" for name, run in r.runs.items() if run.failure]
-        if failures:
-            lines += ["Crashes / failures:", *failures, ""]
-        findings = r.cli.get("findings", [])
-        if findings:
-            lines.append("CLI findings:")
-            for f in findings:
-                lines.append(f"- {f['rule_id']} `{rel(r.root, f['file'])}:{f['line']}` "
-                             f"{f['resource'] or ''} ({f['policy_kind']})")
-            lines.append("")
-        if r.disagreements:
-            labels = Counter(label for label, _ in r.disagreements)
-            lines.append("Disagreements (" + ", ".join(f"{k}: {v}" for k, v in sorted(labels.items())) + "):")
-            lines += [f"- {label}: `{what}`" for label, what in r.disagreements]
-            lines.append("")
-        rows = reach_rows(r)
-        if rows:
-            lines.append("Files whose MFA conditions were not all judged (text / judged / unresolved):")
-            lines += [f"- `{file}`: {text} / {judged} / {unres}" for file, text, judged, unres in rows]
-            lines.append("")
-        errors = r.cli.get("errors", [])
-        if errors:
-            lines.append(f"CLI errors ({len(errors)}):")
-            lines += [f"- `{rel(r.root, e['file'])}`: {e['message'][:200]}" for e in errors[:30]]
-            if len(errors) > 30:
-                lines.append(f"- ... {len(errors) - 30} more")
-            lines.append("")
-        notes = r.cli.get("notes", [])
-        if notes:
-            mfa_files = set(r.text)
-            on_mfa = [n for n in notes if rel(r.root, n["file"]) in mfa_files]
-            lines.append(f"CLI notes: {len(notes)}, of which {len(on_mfa)} on files with MFA text:")
-            lines += [f"- `{rel(r.root, n['file'])}:{n['line']}` {n.get('resource') or ''}: {n['message'][:200]}"
-                      for n in on_mfa]
-            lines.append("")
-        if r.cfnlint_other:
-            lines.append("cfn-lint other rule ids on these templates (not compared): "
-                         + ", ".join(f"{k}:{v}" for k, v in sorted(r.cfnlint_other.items())))
-            lines.append("")
+        lines += _details(r)
     return "\n".join(lines) + "\n"
 
 

@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SIDE = ".expect.json"
 _COMMON = frozenset({"about", "kind", "kind_from_path", "findings", "unknown", "surfaces"})
+#: keys one folder or a few fixtures add (fixtures/README.md); any other key is a typo nobody would check
+_EXTRA = frozenset({"referenced", "outcome", "reason", "host_limits"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class FixtureCase:
 
 def load_case(sidecar: Path) -> FixtureCase:
     data = json.loads(sidecar.read_text())
+    unread = set(data) - _COMMON - _EXTRA
+    assert not unread, f"{sidecar}: sidecar keys no test reads: {sorted(unread)}"
     return FixtureCase(
         path=sidecar.with_name(sidecar.name[: -len(SIDE)]),
         about=data.get("about", ""),

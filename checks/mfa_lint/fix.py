@@ -11,9 +11,9 @@ import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
-from mfa_lint.lines import line_starts, offset_of
+from mfa_lint.lines import line_starts
 from mfa_lint.reporters import relative_path
-from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan
+from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan, span_text
 
 _BOM = "\ufeff"
 
@@ -44,12 +44,11 @@ def _apply(text: str, edits: list[tuple[Located, Edit]], refused: list[tuple[Loc
     starts = line_starts(text)
     placed: list[tuple[int, int, Located, Edit]] = []
     for located, edit in edits:
-        start = offset_of(starts, edit.span.line, edit.span.column)
-        end = offset_of(starts, edit.span.end_line, edit.span.end_column)
-        if start is None or end is None or text[start:end] != edit.old:
+        where = span_text(text, edit.span, starts)
+        if where is None or text[where[0] : where[1]] != edit.old:
             refused.append((located, "the file changed since it was scanned"))
             continue
-        placed.append((start, end, located, edit))
+        placed.append((where[0], where[1], located, edit))
     placed.sort(key=lambda p: (p[0], p[1]), reverse=True)
     applied: list[Located] = []
     limit = len(text) + 1

@@ -85,6 +85,7 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
     except Exception as exc:  # a reader bug must cost one file, not the whole run (and never a traceback)
         return _failed(path, f"internal error while reading: {type(exc).__name__}: {exc}")
     report.findings = unique_findings(report.findings)
+    report.suppressed = unique_findings(report.suppressed)
     report.notes = unique(report.notes)
     return report
 

@@ -51,7 +51,7 @@ def could_be_iac(path: str, text: str) -> bool:
     if _is_json_text(lower, text):
         return _OURS_JSON.search(text) is not None
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
-        return _CFN_YAML.search(text) is not None
+        return looks_like_cloudformation_yaml(text)
     if lower.endswith(POLICY_TEMPLATE_EXT):
         return text.lstrip().startswith("{") and '"Statement"' in text
     return True  # an unusual extension: only named files get here, and the readers decide
@@ -145,7 +145,7 @@ def read_sites(
     if _is_json_text(lower, text):
         return _json_sites(path, text, explicit, kind, tf_root)
     if lower.endswith(YAML_EXT + TEMPLATE_EXT):
-        if not _CFN_YAML.search(text):
+        if not looks_like_cloudformation_yaml(text):
             raise NotOurs()
         return "cloudformation", _cloudformation_sites(path, text)
     if explicit and text.lstrip().startswith("{"):  # a named policy.txt or template without the usual suffix

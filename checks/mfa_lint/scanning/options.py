@@ -38,7 +38,3 @@ class ScanOptions:
     select: frozenset[str] | None = None  # report only these rule ids (None: every rule)
     ignore: frozenset[str] = frozenset()  # never report these
 
-    @property
-    def skip_unrelated(self) -> bool:
-        """Kept for callers of the former flag: leaving unrelated files unparsed is now the default."""
-        return not self.check_syntax

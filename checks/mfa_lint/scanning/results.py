@@ -63,10 +63,6 @@ class ScanResult:
     unrelated: int = 0  # files left unparsed: they cannot hold an MFA test (not with --check-syntax)
     not_iac: int = 0  # files of none of the formats
 
-    @property
-    def unparsed(self) -> int:
-        return self.unrelated
-
     def add(self, report: FileReport) -> None:
         """Take one file's report (in walk order: the order of the report is the order of the walk)."""
         if report.state == READ:

@@ -100,15 +100,16 @@ def text_condition_lines(root: Path) -> dict[str, list[int]]:
 
 def _plan_policies_text(text: str) -> str | None:
     """For a Terraform plan JSON: the planned values of its managed resources' changes, as JSON text; else None."""
-    if '"resource_changes"' not in text or '"format_version"' not in text:
+    if '"format_version"' not in text or not ('"resource_changes"' in text or '"planned_values"' in text):
         return None
     try:
         plan = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(plan, dict) or not isinstance(plan.get("resource_changes"), list):
+    if not isinstance(plan, dict) or "planned_values" not in plan and "resource_changes" not in plan:
         return None
-    after = [(rc.get("change") or {}).get("after") for rc in plan["resource_changes"]
+    changes = plan.get("resource_changes") or []  # none: a plan of data sources only, nothing is deployed
+    after = [(rc.get("change") or {}).get("after") for rc in changes
              if isinstance(rc, dict) and rc.get("mode", "managed") == "managed"]
     return json.dumps(after)
 
@@ -265,10 +266,11 @@ def reach_worker(root: str) -> None:
                 break
             frame = frame.f_back
         file = os.path.relpath(site.file, root) if site is not None else "?"
-        try:
-            key = (file, json.dumps(document, sort_keys=True, default=str))
+        resource = getattr(site, "resource", None)
+        try:  # the same document reached twice for one resource (two readers' paths, two kinds) counts once
+            key = (file, resource, json.dumps(document, sort_keys=True, default=str))
         except (TypeError, ValueError):
-            key = (file, repr(document))
+            key = (file, resource, repr(document))
         if key not in seen:
             seen.add(key)
             try:

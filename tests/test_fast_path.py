@@ -59,3 +59,20 @@ def test_what_a_file_references_keeps_it_parsed(tmp_path: Path) -> None:
     result = scan([str(tmp_path)], ScanOptions(jobs=1))
     assert {Path(f.file).relative_to(tmp_path).as_posix() for f in result.findings} == {"mod/main.tf"}
     assert _counts(result)["files_read"] == 3 and _counts(result)["files_skipped_unrelated"] == 0
+
+
+def test_notes_on_unresolved_parts_only_where_mfa_text_is(tmp_path: Path) -> None:
+    """A file without MFA text that is parsed anyway (it calls a module) gets no note for its unresolved policies, as
+    it would get none when the fast path leaves it unparsed; the same reference beside MFA text is noted, and the
+    answer is the same with --check-syntax."""
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text('variable "x" {}\n')
+    (tmp_path / "plain.tf").write_text(
+        'variable "p" {}\nmodule "m" {\n  source = "./mod"\n}\n'
+        'resource "aws_iam_policy" "unknown" {\n  policy = var.p\n}\n')
+    (tmp_path / "mfa.tf").write_text(
+        'variable "v" {}\nresource "aws_iam_policy" "mfa" {\n  policy = jsonencode({Statement = [{Effect = "Deny",'
+        ' Action = "*", Resource = "*", Condition = {Bool = {"aws:MultiFactorAuthPresent" = var.v}}}]})\n}\n')
+    for check_syntax in (False, True):
+        result = scan([str(tmp_path)], ScanOptions(jobs=1, check_syntax=check_syntax))
+        assert {(Path(n.file).name, n.resource) for n in result.notes} == {("mfa.tf", "aws_iam_policy.mfa")}

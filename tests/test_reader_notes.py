@@ -90,3 +90,51 @@ def test_an_unreadable_value_list_on_another_key_is_no_note(tmp_path: Path) -> N
         ("data.aws_iam_policy_document.mfa",
          "cannot analyse: Bool aws:MultiFactorAuthPresent in statement 0 has no string, number or boolean value")]
     assert result.errors == []
+
+
+CATALOG_YAML = """\
+# cloudposse's catalog: statements in aws_iam_policy_document's schema, read by a module elsewhere
+- sid: DenyWithoutMfa
+  effect: Deny
+  actions: ["*"]
+  resources: ["*"]
+  condition:
+    - test: Bool
+      variable: aws:MultiFactorAuthPresent
+      values: ["false"]
+"""
+
+POLICY_YAML = """\
+Version: "2012-10-17"
+Statement:
+  - Effect: Deny
+    Action: "s3:*"
+    Resource: "*"
+    Condition:
+      Bool:
+        aws:MultiFactorAuthPresent: "false"
+"""
+
+
+def test_a_walked_file_of_no_format_that_names_an_mfa_key_gets_one_note(tmp_path: Path) -> None:
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "iam.yaml").write_text(CATALOG_YAML)
+    (tmp_path / "catalog" / "keys.json").write_text('{"keys": ["aws:MultiFactorAuthPresent"]}\n')  # no statement
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "p.yaml").write_text(POLICY_YAML)  # read by main.tf: judged there, no note
+    (tmp_path / "app" / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode(yamldecode(file("${path.module}/p.yaml")))\n}\n'
+    )
+    for jobs in (1, 2):
+        result = scan([str(tmp_path)], ScanOptions(jobs=jobs))
+        assert [(Path(n.file).relative_to(tmp_path).as_posix(), n.span, n.message) for n in result.notes] == [
+            ("catalog/iam.yaml", None, "mentions aws:MultiFactorAuthPresent but is no format mfa-lint reads")]
+        assert [(f.finding.rule_id, f.resource) for f in result.findings] == [("MFA001", "aws_iam_policy.p")]
+
+
+def test_no_fixture_gets_a_no_format_note() -> None:
+    """The note is for files of another schema only: sidecars, plans, templates and policies never get it."""
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    result = scan([str(fixtures)], ScanOptions(jobs=1, check_syntax=True))
+    assert [n for n in result.notes if "no format" in n.message] == []
+    assert result.not_iac > 100  # the sidecars were walked

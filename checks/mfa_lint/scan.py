@@ -3,7 +3,8 @@
 1. collect_files walks the paths (skipped folders, .gitignore, --exclude; named files always);
 2. scan_files runs every file through scanning.file_scan (read, sniff, skip filter, parse within its time budget,
    analyse, suppress, dedupe), on every core, reports in walk order;
-   a referenced file also reached on its own reports each finding once (dedupe.prefer_referenced);
+   a referenced file also reached on its own reports each finding once (dedupe.prefer_referenced), and a file of
+   no format that a .tf reads (yamldecode(file())) gets no "no format" note (dedupe.drop_read_elsewhere);
 3. the reports are gathered into one ScanResult, findings sorted by place; exit_code turns it into a status.
 
 The pieces live in mfa_lint.scanning, one concern per module; this module re-exports the names tools and tests
@@ -16,7 +17,7 @@ import os
 from collections.abc import Iterable
 
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, ScanError, collect_files
-from mfa_lint.scanning.dedupe import prefer_referenced, report_order
+from mfa_lint.scanning.dedupe import drop_read_elsewhere, prefer_referenced, report_order
 from mfa_lint.scanning.edits import Edit, operator_edit, span_text
 from mfa_lint.scanning.exit_codes import FAIL_LEVELS, exit_code
 from mfa_lint.scanning.formats import NOT_RECOGNISED, read_sites
@@ -43,8 +44,11 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
         respect_gitignore=options.respect_gitignore, exclude_in=options.exclude_in,
     ) + virtual
     result.walked = len(tasks)
+    referenced: set[str] = set()
     for report in scan_files(tasks, options):
         result.add(report)
+        referenced.update(report.referenced)
+    result.notes = drop_read_elsewhere(result.notes, referenced)
     result.findings = prefer_referenced(result.findings)
     result.suppressed = prefer_referenced(result.suppressed)
     result.findings.sort(key=report_order)

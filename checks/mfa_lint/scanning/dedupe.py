@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
-from mfa_lint.scanning.results import Located
+from mfa_lint.scanning.relevance import NO_FORMAT
+from mfa_lint.scanning.results import Located, NoteEntry
 
 T = TypeVar("T", bound=Hashable)
 
@@ -35,6 +36,13 @@ def prefer_referenced(findings: Iterable[Located]) -> list[Located]:
     findings = list(findings)
     referenced = {(f.file, f.finding.rule_id, f.span) for f in findings if f.resource is not None}
     return [f for f in findings if f.resource is not None or (f.file, f.finding.rule_id, f.span) not in referenced]
+
+
+def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> list[NoteEntry]:
+    """The "no format mfa-lint reads" note of a file that a .tf in the same scan read (`yamldecode(file())`) is
+    wrong: its policies were judged there."""
+    prefix = NO_FORMAT.split("{key}", 1)[1]
+    return [n for n in notes if not (n.file in referenced and n.resource is None and n.message.endswith(prefix))]
 
 
 def unique(items: Iterable[T]) -> list[T]:

@@ -15,8 +15,8 @@ from mfa_lint.scanning.findings import site_findings
 from mfa_lint.scanning.formats import NOT_RECOGNISED, NotOurs, could_be_iac, prepare, read_sites
 from mfa_lint.scanning.module_context import ModuleTexts
 from mfa_lint.scanning.options import ScanOptions
-from mfa_lint.scanning.relevance import may_hold_mfa
-from mfa_lint.scanning.results import NOT_IAC, UNREADABLE, UNRELATED, FileReport
+from mfa_lint.scanning.relevance import literal_file_reads, may_hold_mfa, unread_mention
+from mfa_lint.scanning.results import NOT_IAC, UNREADABLE, UNRELATED, FileReport, NoteEntry
 from mfa_lint.scanning.suppression import line_suppressions
 from mfa_lint.sources.site import SourceError
 
@@ -39,6 +39,12 @@ def _failed(path: str, message: str) -> FileReport:
     return FileReport(path, UNREADABLE, errors=[ScanError(path, one_line(message))])
 
 
+def _not_iac(path: str, text: str) -> FileReport:
+    """A walked file of none of the formats: a note when it names an MFA key (mfa-lint cannot judge it)."""
+    message = unread_mention(path, text)
+    return FileReport(path, NOT_IAC, notes=[NoteEntry(path, None, None, message)] if message else [])
+
+
 def triage(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -> FileReport | ToParse:
     """Read the file and decide, without parsing, whether it needs parsing: a final report (unreadable, not IaC,
     unrelated) or the file to parse. `named`: on the command line, so always parsed."""
@@ -48,7 +54,7 @@ def triage(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -
     except SourceError as exc:
         return _failed(path, str(exc))
     if not explicit and not could_be_iac(path, text):
-        return FileReport(path, NOT_IAC)
+        return _not_iac(path, text)
     module_texts = modules.siblings(path) if path.lower().endswith(TERRAFORM_EXT) else None
     if not named and not options.check_syntax and not may_hold_mfa(path, text, module_texts):
         return FileReport(path, UNRELATED)  # nothing in it (or in what it references) can be an MFA test
@@ -67,6 +73,7 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
             source, sites = read_sites(path, text, explicit, kind, options.tf_root, item.module_texts)
             lines = line_suppressions(source, text)
             starts = line_starts(text)
+            report.referenced = sorted({s.file for s in sites if s.file != path} | literal_file_reads(path, text))
             for site in sites:
                 try:
                     site_findings(site, source, text, lines, starts, report)
@@ -75,7 +82,7 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
                         ScanError(path, one_line(f"internal error while analysing: {type(exc).__name__}: {exc}"))
                     )
     except NotOurs:
-        return _failed(path, NOT_RECOGNISED) if explicit else FileReport(path, NOT_IAC)
+        return _failed(path, NOT_RECOGNISED) if explicit else _not_iac(path, text)
     except SourceError as exc:
         return _failed(path, str(exc))
     except BudgetExceeded:

@@ -50,6 +50,7 @@ class FileReport:
     notes: list[NoteEntry] = field(default_factory=list)
     suppressed: list[Located] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    referenced: list[str] = field(default_factory=list)  # other files its policies were read from (file(), modules)
 
 
 @dataclass

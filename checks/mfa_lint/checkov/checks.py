@@ -133,7 +133,7 @@ class _TerraformFile:
         """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
         call = terraform_module_call()
         if call is not None:
-            verdict = cli_verdict(call.path, f"module.{call.name}.{self.resource_name()}")  # type: ignore[attr-defined]
+            verdict = cli_verdict(call.path, f"{call.address}.{self.resource_name()}")  # type: ignore[attr-defined]
             if verdict is not None:
                 return verdict
         return super().file_verdict(conf)  # type: ignore[misc]

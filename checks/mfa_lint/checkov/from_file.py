@@ -8,6 +8,7 @@ on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import OrderedDict
@@ -97,6 +98,12 @@ class ModuleCall:
 
     path: str
     name: str
+    key: str | None = None  # the instance of a call with `for_each` (checkov's `foreach_idx`)
+
+    @property
+    def address(self) -> str:
+        """`module.<name>`, or `module.<name>["<key>"]` for one instance, as the CLI and terraform name it."""
+        return f"module.{self.name}" + ("" if self.key is None else f"[{json.dumps(self.key)}]")
 
 
 def terraform_file(scanned_file: str) -> str | None:
@@ -118,7 +125,9 @@ def terraform_module_call() -> ModuleCall | None:
     path, name = getattr(module, "path", None), getattr(module, "name", None)
     if getattr(module, "nested_tf_module", None) is not None or not isinstance(path, str) or not name:
         return None  # nested calls: the CLI follows them too, but naming them here is not worth the risk
-    return ModuleCall(path, str(name)) if os.path.isfile(path) else None
+    index = getattr(module, "foreach_idx", None)
+    key = index if isinstance(index, str) else None
+    return ModuleCall(path, str(name), key) if os.path.isfile(path) else None
 
 
 def _definition_key() -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 from lark import Tree
 
+from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
 from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, policy_values
 from mfa_lint.sources.json_positions import loads_with_positions
@@ -99,21 +100,48 @@ def _module_call_sites(
         directory = _module_directory(os.path.dirname(os.path.abspath(path)), block.labels[0], source)
         if directory is None or directory in calls:
             continue
-        arguments = {name: evaluator.evaluate(attr.expression, file_key, text).value
-                     for name, attr in attrs.items() if name not in _META_ARGUMENTS}
         texts = _module_texts(directory)
-        for module_path, module_text in texts.items():
-            others = {p: t for p, t in texts.items() if p != module_path}
-            try:
-                found = read_terraform(_shown_path(path, module_path), module_text, others, arguments=arguments,
-                                       _calls=calls + (directory,))
-            except SourceError:
-                continue  # reported when that file itself is scanned
-            for site in found:
-                site.resource = f"module.{block.labels[0]}.{site.resource}"
-                site.notes = []  # the module's own files report what its blocks leave unexpanded, once
-                sites.append(site)
+        for key, instance in _instances(attrs, evaluator, file_key, text):
+            label = f"module.{block.labels[0]}" + ("" if key is None else f"[{json.dumps(key)}]")
+            arguments = {name: instance.evaluate(attr.expression, file_key, text).value
+                         for name, attr in attrs.items() if name not in _META_ARGUMENTS}
+            for module_path, module_text in texts.items():
+                others = {p: t for p, t in texts.items() if p != module_path}
+                try:
+                    found = read_terraform(_shown_path(path, module_path), module_text, others, arguments=arguments,
+                                           _calls=calls + (directory,))
+                except SourceError:
+                    continue  # reported when that file itself is scanned
+                for site in found:
+                    site.resource = f"{label}.{site.resource}"
+                    if not may_mention_mfa(text):
+                        site.notes = []  # no MFA text in the call: the module's own files report what is unexpanded
+                    sites.append(site)
     return sites
+
+
+#: Instances of a module call with `for_each` judged one by one (a larger or unknown collection: judged once, with
+#: `each` unbound, so what depends on it is unresolved).
+MAX_MODULE_INSTANCES = 32
+
+
+def _instances(
+    attrs: dict[str, Any], evaluator: Evaluator, file_key: str, text: str
+) -> list[tuple[str | None, Evaluator]]:
+    """(instance key, evaluator) per instance of the call: `each.key`/`each.value` bound for a known `for_each`
+    collection, named `module.<call>["<key>"]` as terraform and checkov name them; else one, without a key."""
+    if "for_each" not in attrs:
+        return [(None, evaluator)]
+    collection = evaluator.evaluate(attrs["for_each"].expression, file_key, text).value
+    if isinstance(collection, dict):
+        items = list(collection.items())
+    elif isinstance(collection, list) and all(isinstance(v, str) for v in collection):
+        items = [(v, v) for v in collection]  # toset([...]): each.key and each.value are the element
+    else:
+        return [(None, evaluator)]
+    if not items or len(items) > MAX_MODULE_INSTANCES or not all(isinstance(k, str) for k, _ in items):
+        return [(None, evaluator)]
+    return [(key, evaluator.derive(bindings={"each": {"key": key, "value": value}})) for key, value in items]
 
 
 def _module_directory(caller: str, name: str, source: Any) -> str | None:

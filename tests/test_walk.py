@@ -174,3 +174,16 @@ def test_a_referenced_file_is_read_as_a_scanned_file_is(tmp_path: Path) -> None:
     assert [(f.resource, os.path.basename(f.file), f.span.line) for f in result.findings] == [
         ("aws_iam_policy.wide", "wide.json", 2)]
     assert [n.resource for n in result.notes] == ["aws_iam_policy.big"]
+
+
+def test_a_referenced_file_over_max_file_size_is_not_read(tmp_path: Path) -> None:
+    """`--max-file-size` is the one limit: a file `file()` reads that is over it is a note, not read."""
+    from mfa_lint.scan import ScanOptions, scan
+
+    (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/p.json")\n}\n')
+    (tmp_path / "p.json").write_text(DENY_BOOL_FALSE)
+    named = [str(tmp_path / "main.tf")]
+    assert [f.resource for f in scan(named, ScanOptions(jobs=1)).findings] == ["aws_iam_policy.p"]
+    small = scan(named, ScanOptions(jobs=1, max_file_size=len(DENY_BOOL_FALSE) - 1))
+    assert small.findings == [] and [n.resource for n in small.notes] == ["aws_iam_policy.p"]
+    assert scan(named, ScanOptions(jobs=1)).findings  # the limit is the scan's, not remembered by a cache

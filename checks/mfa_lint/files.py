@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from mfa_lint.gitignore import IgnoreRules, parse_lines
@@ -19,6 +20,9 @@ from mfa_lint.sources.site import SourceError
 
 #: The one file-size limit (`--max-file-size`): larger files are an error, never read.
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+#: The scan's size limit (`--max-file-size`) for files a policy references (`file()`, module folders): set by the
+#: scan around each file it parses (a context variable: readers need no extra argument; each worker sets its own).
+FILE_SIZE_LIMIT: ContextVar[int] = ContextVar("file_size_limit", default=DEFAULT_MAX_FILE_SIZE)
 
 #: Folders a walk never enters (a folder named explicitly is still walked). `.terraform` holds downloaded modules and
 #: providers: the walk skips it, reading a module's own files does not need it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mfa_lint.files import TERRAFORM_EXT, ScanError, read_text
+from mfa_lint.files import FILE_SIZE_LIMIT, TERRAFORM_EXT, ScanError, read_text
 from mfa_lint.kinds import choose_kind
 from mfa_lint.lines import line_starts
 from mfa_lint.scanning.budget import BudgetExceeded, budget_message, time_budget
@@ -66,6 +66,7 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
     path, text = item.path, item.text
     explicit = item.named and not options.ignore_unknown
     report = FileReport(path)
+    limit = FILE_SIZE_LIMIT.set(options.max_file_size)
     try:
         prepare(path)
         with time_budget(options.parse_timeout):
@@ -91,6 +92,8 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
         return _failed(path, "nested too deeply to read")
     except Exception as exc:  # a reader bug must cost one file, not the whole run (and never a traceback)
         return _failed(path, f"internal error while reading: {type(exc).__name__}: {exc}")
+    finally:
+        FILE_SIZE_LIMIT.reset(limit)
     report.findings = unique_findings(report.findings)
     report.suppressed = unique_findings(report.suppressed)
     report.notes = unique(report.notes)

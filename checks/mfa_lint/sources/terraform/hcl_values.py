@@ -21,7 +21,7 @@ from typing import Any
 from lark import Token, Tree
 
 from mfa_lint.core.values import Unknown
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, read_text
+from mfa_lint.files import FILE_SIZE_LIMIT, read_text
 from mfa_lint.sources.site import SourceError, Span
 from mfa_lint.sources.terraform.hcl_syntax import (
     attributes,
@@ -649,12 +649,16 @@ def resolve_path(location: Any, directory: str | None) -> str | None:
     return os.path.normpath(location if os.path.isabs(location) else os.path.join(directory, location))
 
 
-@lru_cache(maxsize=256)
 def read_referenced(target: str) -> str | None:
-    """The text of a file a policy references, read as a scanned file is (same size limit, encodings, regular files
-    only); None when it cannot be read."""
+    """The text of a file a policy references, read as a scanned file is (the scan's size limit, encodings, regular
+    files only); None when it cannot be read."""
+    return _read_referenced(target, FILE_SIZE_LIMIT.get())
+
+
+@lru_cache(maxsize=256)
+def _read_referenced(target: str, limit: int) -> str | None:
     try:
-        return read_text(target, DEFAULT_MAX_FILE_SIZE)
+        return read_text(target, limit)
     except SourceError:
         return None
 

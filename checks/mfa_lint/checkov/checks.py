@@ -27,6 +27,7 @@ from mfa_lint.checkov.from_file import (
     cli_verdict,
     cloudformation_file,
     has_ignore_comments,
+    may_hold_mfa_file,
     terraform_file,
     terraform_module_call,
 )
@@ -55,7 +56,12 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
     def compute() -> Verdict:
         try:
             policies = type(check).extract(entity_type, conf)
-            verdict = check.file_verdict(conf) if check.reads_file(policies) else None
+            verdict = None
+            if check.reads_file(policies):
+                if check.may_hold_mfa(conf):
+                    verdict = check.file_verdict(conf)
+                else:  # no MFA text in the file nor in what it takes values from: no rule can fire
+                    verdict = Verdict(kinds={p.kind for p in policies})
             if verdict is None:
                 verdict = judge(policies)
                 if verdict.findings and has_ignore_comments(check.entity_file(conf)):
@@ -97,6 +103,10 @@ class _RuleCheck:
         """The file checkov read this entity from, when it can be found."""
         return None
 
+    def may_hold_mfa(self, conf: Mapping[str, Any]) -> bool:
+        """The CLI's fast-path test: False only when nothing that reaches this entity can be an MFA test."""
+        return may_hold_mfa_file(self.entity_file(conf))
+
     def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
         """Rule ids other hosts' skips name for this entity (checkov applies its own skips before calling us)."""
         return frozenset()
@@ -128,6 +138,10 @@ class _TerraformFile:
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         scanned, _ = self._entity()  # type: ignore[attr-defined]
         return terraform_file(scanned)
+
+    def may_hold_mfa(self, conf: Mapping[str, Any]) -> bool:
+        """In a called module the caller's arguments may bring MFA values: always read."""
+        return terraform_module_call() is not None or super().may_hold_mfa(conf)  # type: ignore[misc]
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""

@@ -21,6 +21,7 @@ from mfa_lint.checkov.verdict import Verdict, judge
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
 from mfa_lint.scanning.formats import NotOurs, read_sites
 from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.scanning.relevance import may_hold_mfa
 from mfa_lint.scanning.suppression import line_suppressions
 from mfa_lint.sources.site import PolicySite, SourceError
 from mfa_lint.suppress import FileSuppressions
@@ -59,6 +60,30 @@ def _read(path: str) -> _Read:
     while len(_READS) > _MAX_FILES:
         _READS.popitem(last=False)
     return read
+
+
+_RELEVANT: OrderedDict[tuple[str, float, int], bool] = OrderedDict()
+
+
+def may_hold_mfa_file(path: str | None) -> bool:
+    """The CLI's fast-path test on the entity's file: False only when neither it nor what it may take values from
+    (its module's definitions, a file it reads, a module it calls) can hold an MFA test. Then the file is not
+    parsed: nothing there can fail a rule (cached like `_read`)."""
+    if path is None:
+        return True
+    try:
+        stat = os.stat(path)
+        key = (os.path.realpath(path), stat.st_mtime, stat.st_size)
+        if key not in _RELEVANT:
+            text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+            terraform = path.lower().endswith(TERRAFORM_EXT)
+            module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
+            _RELEVANT[key] = may_hold_mfa(path, text, module_texts)
+            while len(_RELEVANT) > 1024:
+                _RELEVANT.popitem(last=False)
+        return _RELEVANT[key]
+    except (OSError, SourceError):
+        return True
 
 
 def cli_verdict(path: str, resource: str) -> Verdict | None:

@@ -40,10 +40,15 @@ class _Read:
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
 
 
+def _file_key(path: str) -> tuple[str, float, int]:
+    """What the caches below are keyed by: the file and its version (modification time and size)."""
+    stat = os.stat(path)
+    return os.path.realpath(path), stat.st_mtime, stat.st_size
+
+
 def _read(path: str) -> _Read:
     """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
-    stat = os.stat(path)
-    key = (os.path.realpath(path), stat.st_mtime, stat.st_size)
+    key = _file_key(path)
     cached = _READS.get(key)
     if cached is not None:
         _READS.move_to_end(key)
@@ -72,8 +77,7 @@ def may_hold_mfa_file(path: str | None) -> bool:
     if path is None:
         return True
     try:
-        stat = os.stat(path)
-        key = (os.path.realpath(path), stat.st_mtime, stat.st_size)
+        key = _file_key(path)
         if key not in _RELEVANT:
             text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
             terraform = path.lower().endswith(TERRAFORM_EXT)

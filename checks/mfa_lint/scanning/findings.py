@@ -28,7 +28,7 @@ def _unresolved(message: str) -> bool:
     """A note on a value the scan could not know; `file(...)` of a file that is not there is always said."""
     if "file(" in message:
         return False
-    return message.startswith("unresolved value") or "not resolved" in message or "not expanded" in message
+    return message.startswith("unresolved value")
 
 
 def _may_hide_mfa(site: PolicySite, text: str, path: str) -> bool:

@@ -60,8 +60,8 @@ def read_terraform_json(path: str, text: str) -> list[PolicySite]:
                     test_path = base + ("condition",) + ((position,) if many else ()) + ("test",)
                     if test_path in spans:
                         located.setdefault(("Statement", index, "Condition", condition["test"]), spans[test_path])
-        notes = ["source_policy_documents / override_policy_documents are not resolved: statements they contribute "
-                 "are not checked"] if references else []
+        notes = ["unresolved value: source_policy_documents / override_policy_documents are not resolved: "
+                 "statements they contribute are not checked"] if references else []
         sites.append(PolicySite(document=terraform_unknowns(built), kind=POLICY_DOCUMENT_DATA_SOURCES[data_type],
                                 file=path, resource=f"data.{data_type}.{name}",
                                 span=spans.get(where, Span(1, 1, 1, 1)), locate=located.get, notes=notes))

@@ -93,7 +93,7 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     raw, merged = split_references(policy_document_from_blocks(data))
     built.document = raw
     if merged:
-        built.notes.append("source_policy_documents / override_policy_documents are not resolved: "
+        built.notes.append("unresolved value: source_policy_documents / override_policy_documents are not resolved: "
                            "statements they contribute are not checked")
     for index, instance in enumerate(instances):
         base = ("Statement", index)

@@ -251,3 +251,9 @@ def test_past_the_budget_a_note_says_what_was_not_analysed(monkeypatch: pytest.M
     assert analysis.findings == []
     skipped = [n for n in analysis.notes if "companion search stopped at its budget of 3" in n.message]
     assert len(skipped) == 10 - 3
+
+
+def test_mfa004_message_never_says_the_deny_applies_to_service_linked_roles() -> None:
+    """SCPs and RCPs do not restrict service-linked roles (orgs_manage_policies_scps.html)."""
+    (finding,) = findings(deny(NO_MFA, action="*"), kind="scp")
+    assert "service-linked" not in finding.message and "federated users" in finding.message

@@ -25,6 +25,9 @@ class Principal:
     name: str  # for messages
     role_session: bool  # MFA004 fires when an MFA deny still applies to it
     values: dict[str, str]  # canonical key -> request value; a key not listed is absent
+    #: SCPs and RCPs restrict it (not so for service-linked roles: orgs_manage_policies_scps.html), so a message
+    #: may say the deny applies to it
+    controlled: bool = True
 
 
 _ACCOUNT = "111122223333"
@@ -52,7 +55,7 @@ PRINCIPALS = (
                             "AWSServiceRoleForAutoScaling",
         "aws:principaltype": "AssumedRole",
         "aws:userid": "AROAEXAMPLESLROLE:AutoScaling",
-    }),
+    }, controlled=False),
     Principal("IAM users", False, {
         "aws:principalarn": f"arn:aws:iam::{_ACCOUNT}:user/alice",
         "aws:principaltype": "User",

@@ -98,7 +98,7 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
             policy.note(unsure + "an unresolved value or an IAM policy variable", statement)
         return []
     denied = outcomes[0][0]
-    others = [p.name for p in PRINCIPALS if not p.role_session and applies(tries[0], p)]
+    others = [p.name for p in PRINCIPALS if not p.role_session and p.controlled and applies(tries[0], p)]
     also = f" (it also applies to {', '.join(others)})" if others else ""
     message = (
         f"MFA deny in a service/resource control policy also denies {' and '.join(p.name for p in denied)}{also}: "

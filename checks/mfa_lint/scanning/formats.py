@@ -61,9 +61,10 @@ def prepare(path: str) -> None:
     """Import the reader of the file's format before its time budget starts (an import is not the file's fault)."""
     lower = path.lower()
     if lower.endswith(TERRAFORM_EXT):
-        from hcl2.parser import Hcl2  # noqa: F401  (builds the Lark parser)
-
         from mfa_lint.sources.terraform.hcl_reader import read_terraform  # noqa: F401
+        from mfa_lint.sources.terraform.hcl_tree_sitter import load_parser
+
+        load_parser()
     elif lower.endswith(YAML_EXT + TEMPLATE_EXT):
         from mfa_lint.lazy_imports import import_cfn_lint_decoder
         from mfa_lint.sources.cloudformation import read_cloudformation  # noqa: F401

@@ -14,9 +14,16 @@ from lark import Token, Tree
 _BLANK = re.compile(r"(?:\s|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 
 
+_UNCLOSED_ESCAPE = re.compile(r'\$\$\{[^}"\n]*(?:["\n]|$)')
+
+
 def lark_tree(text: str) -> Tree:
+    """bc-python-hcl2's Lark parse (as mfa-lint's reader did it before tree-sitter), ValueError where it fails.
+    A literal `$${` with no `}` is refused first: the grammar's string regex backtracks exponentially on it."""
     from hcl2.parser import Hcl2
 
+    if _UNCLOSED_ESCAPE.search(text):
+        raise ValueError("a literal $${ with no closing brace: the Lark grammar backtracks exponentially")
     return Hcl2.lark_parser.parse(text + "\n")
 
 

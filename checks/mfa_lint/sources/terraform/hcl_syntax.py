@@ -139,18 +139,21 @@ def parse_hcl(text: str) -> Tree:
 
 
 def _prescan(text: str) -> None:
-    """Name an unterminated string, heredoc or block comment, or brackets nested deeper than MAX_NESTING
-    (iteratively, in one pass)."""
-    i, n, line, depth = 0, len(text), 1, 0
+    """Name an unterminated string, heredoc or block comment, a bracket that is never closed or closed by the wrong
+    one, or brackets nested deeper than MAX_NESTING (iteratively, in one pass)."""
+    i, n, line = 0, len(text), 1
+    opened: list[tuple[str, int]] = []
     while i < n:
         ch = text[i]
         if ch in "{[(":
-            depth += 1
-            if depth > MAX_NESTING:
+            opened.append((ch, line))
+            if len(opened) > MAX_NESTING:
                 raise SourceError(f"HCL nested too deeply at line {line}: more than {MAX_NESTING} levels of brackets")
             i += 1
         elif ch in "}])":
-            depth -= 1
+            if not opened or "{[(".index(opened[-1][0]) != "}])".index(ch):
+                raise SourceError(f"invalid HCL at line {line}: unexpected {ch!r}")
+            opened.pop()
             i += 1
         elif ch == "\n":
             line += 1
@@ -174,6 +177,9 @@ def _prescan(text: str) -> None:
             i, line = _skip_string(text, i, line)
         else:
             i += 1
+    if opened:
+        bracket, where = opened[-1]
+        raise SourceError(f"invalid HCL at line {where}: {bracket!r} is never closed")
 
 
 def _skip_heredoc(text: str, match: re.Match[str], line: int) -> tuple[int, int]:

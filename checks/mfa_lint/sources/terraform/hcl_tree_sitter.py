@@ -94,28 +94,37 @@ class _Positions:
 
 
 def _pos_of(item: Any) -> tuple[int, int, int, int, int, int]:
-    if isinstance(item, tuple):
-        return item
-    if isinstance(item, Token):
-        return item.start_pos, item.line, item.column, item.end_pos, item.end_line, item.end_column
-    if isinstance(item, _Anon):
+    kind = type(item)
+    if kind is Tree:
+        meta = item._meta
+        if meta is not None and not meta.empty:
+            return meta._p
+    elif kind is _Anon:
         return item.pos
+    elif kind is tuple:
+        return item
+    elif kind is Token:
+        return item.start_pos, item.line, item.column, item.end_pos, item.end_line, item.end_column
     m = item.meta
     return m.start_pos, m.line, m.column, m.end_pos, m.end_line, m.end_column
 
 
 def _tree(data: str, children: list, first: Any, last: Any) -> Tree:
     """A Lark tree whose meta runs from `first`'s start to `last`'s end (what Lark's propagate_positions does)."""
+    start, end = _pos_of(first), _pos_of(last)
     meta = Meta()
     meta.empty = False
-    meta.start_pos, meta.line, meta.column = _pos_of(first)[:3]
-    meta.end_pos, meta.end_line, meta.end_column = _pos_of(last)[3:]
+    meta.start_pos, meta.line, meta.column = start[0], start[1], start[2]
+    meta.end_pos, meta.end_line, meta.end_column = end[3], end[4], end[5]
+    meta._p = (start[0], start[1], start[2], end[3], end[4], end[5])
     return Tree(data, children, meta)
 
 
 def _token(kind: str, text: str, pos: tuple[int, int, int, int, int, int]) -> Token:
-    start_pos, line, column, end_pos, end_line, end_column = pos
-    return Token(kind, text, start_pos, line, column, end_line, end_column, end_pos)
+    token = str.__new__(Token, text)  # Token's own constructor spends most of its time on a deprecated signature
+    token.type, token.value = kind, text
+    token.start_pos, token.line, token.column, token.end_pos, token.end_line, token.end_column = pos
+    return token
 
 
 def _anon_token(kind: str, anon: _Anon) -> Token:
@@ -263,8 +272,9 @@ def _b_block(node: Any, kids: list, ctx: _Context) -> Tree:
             wrong = items[0] if items[0].meta.line == opening.pos[1] else closing
             raise _error(_pos_of(wrong), "a block's contents must start and end on their own lines")
         # Lark's body runs from its first item to the last newline before `}`
-        body.meta.end_pos = closing.pos[0]
-        body.meta.end_line, body.meta.end_column = closing.pos[1], closing.pos[2]
+        meta = body.meta
+        meta.end_pos, meta.end_line, meta.end_column = closing.pos[0], closing.pos[1], closing.pos[2]
+        meta._p = (*meta._p[:3], closing.pos[0], closing.pos[1], closing.pos[2])
     return _tree("block", [head, *labels, body], head, closing)
 
 

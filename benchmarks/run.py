@@ -10,7 +10,8 @@ every mfa-lint scan must skip (checkov skips hidden folders and node_modules its
   alternately: the spread of their ratio is the plugin's cost inside checkov; checkov-with-plugin / scan is how much
   faster the CLI is;
 - cfn-lint over the CloudFormation part, with and without the rules (one reused Runner each, best of a few runs);
-- the floor: reading and parsing every file with the same parsers (hcl2, cfn-lint's decoder, json), in-process;
+- the floor: reading and parsing every file with the same parsers (hcl2 as checkov does, and mfa-lint's own HCL
+  parse; cfn-lint's decoder, json), in-process;
 - start-up: `mfa-lint scan` on one small file of each format.
 
 Usage: python benchmarks/run.py [--sizes 100,1000] [--large] [--quick] [--profile]
@@ -140,11 +141,12 @@ def measure_cfn_lint(files: list[Path], runs: int) -> tuple[float, float, int, i
 
 
 def parse_floor(corpus: Corpus, runs: int) -> tuple[float, float]:
-    """Seconds to read and parse every file once with the parser of its format (hcl2.loads for .tf, cfn-lint's
-    decoder for templates); and the same with the bare Lark parse the Terraform reader does instead of hcl2.loads."""
+    """Seconds to read and parse every file once with the parser of its format (hcl2.loads for .tf, what checkov
+    does; cfn-lint's decoder for templates); and the same with mfa-lint's own HCL parse (tree-sitter-hcl and the
+    tree the evaluator walks) instead of hcl2.loads."""
     import hcl2
     from cfnlint.decode.decode import decode_str
-    from hcl2.parser import Hcl2
+    from mfa_lint.sources.terraform.hcl_syntax import parse_hcl
 
     def run(parse_tf: Callable[[str], object]) -> float:
         start = time.perf_counter()
@@ -160,8 +162,8 @@ def parse_floor(corpus: Corpus, runs: int) -> tuple[float, float]:
 
     run(hcl2.loads)  # warm-up: builds the parsers, loads the schemas
     full = min(run(hcl2.loads) for _ in range(runs))
-    lark = min(run(lambda text: Hcl2.lark_parser.parse(text + "\n")) for _ in range(runs))
-    return full, lark
+    own = min(run(parse_hcl) for _ in range(runs))
+    return full, own
 
 
 def measure_startup(workdir: Path, runs: int = 5) -> dict[str, Timed]:
@@ -231,7 +233,7 @@ def machine() -> str:
 def versions() -> str:
     from importlib.metadata import version
 
-    names = ("mfa-lint", "checkov", "cfn-lint", "bc-python-hcl2")
+    names = ("mfa-lint", "checkov", "cfn-lint", "bc-python-hcl2", "tree-sitter", "tree-sitter-hcl")
     return ", ".join(f"{n} {version(n)}" for n in names)
 
 
@@ -288,13 +290,13 @@ def measure_size(size: int, work: Path, args: argparse.Namespace, ratios: dict[s
     capacity = parallel_capacity()
     if not summary["findings"] == serial_summary["findings"] == full_summary["findings"]:
         raise SystemExit(f"the modes disagree: {summary} {serial_summary} {full_summary}")
-    floor, floor_lark = parse_floor(corpus, 3 if size <= 1000 else 1)
+    floor, floor_own = parse_floor(corpus, 3 if size <= 1000 else 1)
     row = {"files": size, "skipped": skipped, "MB": megabytes, "findings": summary["findings"],
            "scan_cpu": default.cpu, "serial_cpu": serial.cpu, "full_cpu": full.cpu,
            "unrelated": summary["files_skipped_unrelated"], "scan": default.seconds, "peak": default.peak_mb,
            "serial": serial.seconds, "serial_peak": serial.peak_mb, "full": full.seconds, "full_peak": full.peak_mb,
            "full_serial": full_serial.seconds, "capacity": capacity,
-           "floor": floor, "floor_lark": floor_lark}
+           "floor": floor, "floor_own": floor_own}
     ratios["jobs"].append(serial.seconds / default.seconds)
     ratios["jobs_full"].append(full_serial.seconds / full.seconds)
     ratios["capacity"].append(capacity)
@@ -385,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def table(rows: list[dict]) -> str:
     head = ["files (+ skipped)", "MB", "findings", "scan s (CPU s)", "files/s", "peak MB", "--jobs 1 s",
             "--check-syntax s (--jobs 1)",
-            "parse floor s (hcl2 / lark)", "checkov + plugin s (CPU s)", "checkov CKV_AWS_62 s (CPU s)",
+            "parse floor s (hcl2 / mfa-lint)", "checkov + plugin s (CPU s)", "checkov CKV_AWS_62 s (CPU s)",
             "plugin ÷ built-in: wall; CPU", "checkov ÷ scan: wall; CPU", "checkov ÷ --jobs 1",
             "cfn-lint CPU s (files; without / with rules)", "rules cost"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -395,7 +397,7 @@ def table(rows: list[dict]) -> str:
             f"{r['scan']:.2f} ({r['scan_cpu']:.2f})",
             _fmt(r["files"] / r["scan"], ".0f"), _fmt(r["peak"], ".0f"), _fmt(r["serial"]),
             f"{r['full']:.2f} ({r['full_serial']:.2f})",
-            f"{r['floor']:.2f} / {r['floor_lark']:.2f}",
+            f"{r['floor']:.2f} / {r['floor_own']:.2f}",
             f"{r['ckv_plugin']:.2f} ({r['ckv_plugin_cpu']:.2f})" if "ckv_plugin" in r else "–",
             f"{r['ckv_builtin']:.2f} ({r['ckv_builtin_cpu']:.2f})" if "ckv_builtin" in r else "–",
             f"{spread(r['plugin_costs'])}; {spread(r['plugin_cpu_costs'])}" if "plugin_costs" in r else "–",

@@ -111,6 +111,7 @@ TERRAFORM_REJECTS = {
     "a::b = 1\n": ("line 1 column 1", "Argument or block definition required"),
     '{"a": 1}\n': ("line 1 column 1", "Argument or block definition required"),
     "x = 1\x00\n": ("line 1 column 6", "Invalid character"),
+    "x = 10.11.10.12/32\n": ("line 1 column 5", "Failed to recognize the value of this number literal"),
 }
 
 

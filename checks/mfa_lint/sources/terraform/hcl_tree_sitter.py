@@ -204,6 +204,9 @@ def _term(pieces: list) -> _Flat:
         if isinstance(base, _Flat):  # an operation followed by accessors: only as Lark would read the tokens
             *head, base = base
             return _Flat([*head, *_term([base, *rest])])
+        if rest and base.children[0].data in ("int_lit", "float_lit") and rest[0].data == "index" \
+                and isinstance(rest[0].children[0], Token):  # `10.0.0.1`: one number to Terraform, and invalid
+            raise _error(_pos_of(base), "invalid number (more than one '.')")
     for accessor in rest:
         kind = accessor.data
         name = {"get_attr": "get_attr_expr_term", "index": "index_expr_term", "attr_splat": "attr_splat_expr_term",
@@ -245,6 +248,8 @@ def _b_body(node: Any, kids: list, ctx: _Context) -> Tree:
         if after.meta.line <= before.meta.end_line:
             what = "an argument" if before.data == "attribute" else "a block"
             raise _error(_pos_of(after), f"{what} must end its line (a newline before the next one)")
+    # an argument set twice is an error to Terraform >= 0.12, but Terraform 0.11 files repeat `statement = {...}`
+    # (one statement each), and the reader reads them: kept, as the Lark grammar kept them
     return _tree("body", kids, kids[0], kids[-1])
 
 

@@ -19,7 +19,7 @@ from mfa_lint.sources.site import SourceError, Span
 #: Nesting of `${ ... }` inside strings beyond which the text is rejected (no real file comes close).
 MAX_TEMPLATE_NESTING = 64
 #: Nesting of `{`, `[` and `(` beyond which the text is rejected (real files stay under 20; the reader copes with
-#: thousands, Lark takes seconds for tens of thousands).
+#: thousands; the adapter refuses deeper syntax trees itself, this names the line when a parse fails).
 MAX_NESTING = 4096
 
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*\r?\n")

@@ -1,10 +1,10 @@
 """Parse HCL with tree-sitter-hcl and hand the evaluator the tree bc-python-hcl2's Lark grammar would have built.
 
-Why: tree-sitter parses in C (5× faster than the Lark grammar on 5,300 real `.tf` files, 5 ms to start instead of
-about 100 ms), never backtracks, and accepts what Terraform accepts where the Lark grammar does not (a comment after
-the `:` of a `for`, a byte-order mark, CRLF or empty heredocs, `$${` in a string). The evaluator was written against
-Lark's `Tree`/`Token` shapes (rule names, `expr_term` wrappers, right-nested operators, one `DECIMAL` token per
-digit, line/column/offset positions), so this module rebuilds exactly those shapes from tree-sitter's nodes: the
+Why: tree-sitter parses in C (6× faster than the Lark grammar on 5,271 public `.tf` files, 2× with this tree built;
+8 ms to load instead of about 30 ms), never backtracks, and accepts what Terraform accepts where the Lark grammar does
+not (a comment after the `:` of a `for`, an empty heredoc, a literal `$${` without `}`). The evaluator was written
+against Lark's `Tree`/`Token` shapes (rule names, `expr_term` wrappers, right-nested operators, one `DECIMAL` token
+per digit, line/column/offset positions), so this module rebuilds exactly those shapes from tree-sitter's nodes: the
 evaluator does not change, and `tests/test_hcl_parsers_agree.py` checks the two trees are the same on every fixture.
 
 Error tolerance is kept in check: a tree with an ERROR or MISSING node is rejected whole (one line with the

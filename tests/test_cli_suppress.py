@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from mfa_lint.core.findings import Finding
-from mfa_lint.suppress import LineSuppressions, site_suppresses
+from mfa_lint.reading.suppressions import LineSuppressions, site_suppresses
 
 TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:

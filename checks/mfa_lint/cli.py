@@ -131,7 +131,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The flags given on the command line, keyed like the configuration file (None: not given)."""
-    from mfa_lint.kinds import anchor
+    from mfa_lint.formats.policy_json.kinds import anchor
 
     cwd = os.getcwd()
     kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind or [] if glob is not None]
@@ -154,7 +154,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _options(args: argparse.Namespace, config, overrides: dict[str, str]):
-    from mfa_lint.scan import ScanOptions
+    from mfa_lint.scanning.run import ScanOptions
 
     return ScanOptions(
         kind=config["kind"], tf_root=config["tf-root"], max_file_size=config["max-file-size"],
@@ -195,7 +195,7 @@ def _emit(text: str, args: argparse.Namespace, stream) -> int:
 
 def _report(result, args: argparse.Namespace, fail_on: str, stream) -> int:
     from mfa_lint.reporters import renderer
-    from mfa_lint.scan import exit_code
+    from mfa_lint.scanning.run import exit_code
 
     text = renderer(args.format)(result, colour=_colour(args, stream))
     written = _emit(text, args, stream)
@@ -213,7 +213,7 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
     text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
-        from mfa_lint.scanning.formats import looks_like_cloudformation_yaml
+        from mfa_lint.formats.registry import looks_like_cloudformation_yaml
 
         stripped = text.lstrip()
         name = "stdin.json" if stripped.startswith(("{", "[")) else (
@@ -247,7 +247,7 @@ def _installation_ok() -> bool:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from mfa_lint.config import show
-    from mfa_lint.scan import scan
+    from mfa_lint.scanning.run import scan
 
     paths, config, options = _prepare(args)
     if args.show_config:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mfa_lint.core.catalog import POLICY_KINDS, RULES
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
-from mfa_lint.kinds import anchor
+from mfa_lint.formats.policy_json.kinds import anchor
 from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
+from mfa_lint.scanning.walk import DEFAULT_MAX_FILE_SIZE
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,9 +11,9 @@ import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
-from mfa_lint.lines import line_starts
+from mfa_lint.reading.lines import line_starts
 from mfa_lint.reporters import relative_path
-from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan, span_text
+from mfa_lint.scanning.run import Edit, Located, ScanOptions, ScanResult, scan, span_text
 
 _BOM = "\ufeff"
 

@@ -3,7 +3,8 @@
 Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
 resources that use them, which checkov does not tell a data check). A file is read once per content, with the
 CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
-on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress). Imports nothing from checkov.
+on many resources cost one read. Suppressions are the CLI's
+(mfa_lint.reading.suppressions). Imports nothing from checkov.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, judge
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
-from mfa_lint.scanning.formats import NotOurs, read_sites
-from mfa_lint.scanning.module_context import ModuleTexts
-from mfa_lint.scanning.relevance import may_hold_mfa
+from mfa_lint.formats.registry import NotOurs, read_sites
+from mfa_lint.formats.terraform.module_context import ModuleTexts
+from mfa_lint.formats.terraform.relevance import may_hold_mfa
+from mfa_lint.reading.site import PolicySite, SourceError
+from mfa_lint.reading.suppressions import FileSuppressions
 from mfa_lint.scanning.suppression import line_suppressions
-from mfa_lint.sources.site import PolicySite, SourceError
-from mfa_lint.suppress import FileSuppressions
+from mfa_lint.scanning.walk import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
 
 _MAX_FILES = 32
 _MAX_FRAMES = 16

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.sources.cloudformation_policies import document_views
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans, unwrap
-from mfa_lint.sources.unknowns import terraform_unknowns
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.policies import document_views
+from mfa_lint.formats.terraform import resources as tf_table
+from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
+from mfa_lint.formats.terraform.values import is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.reading.site import PolicySite
+from mfa_lint.reading.unknowns import terraform_unknowns
 
 _MAX_SHOWN = 80
 _METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__", "__start_line__", "__end_line__",
@@ -126,7 +126,7 @@ def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
     checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.sources.cloudformation_policies).
+    document (shared expansion in mfa_lint.formats.cloudformation.policies).
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):

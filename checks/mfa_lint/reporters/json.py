@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mfa_lint.scan import Located, ScanResult
+from mfa_lint.scanning.run import Located, ScanResult
 
 
 def finding_dict(located: Located) -> dict:

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mfa_lint.files import FILE_SIZE_LIMIT, TERRAFORM_EXT, ScanError, read_text
-from mfa_lint.kinds import choose_kind
-from mfa_lint.lines import line_starts
+from mfa_lint.formats.policy_json.kinds import choose_kind
+from mfa_lint.formats.registry import NOT_RECOGNISED, NotOurs, could_be_iac, prepare, read_sites
+from mfa_lint.formats.terraform.module_context import ModuleTexts
+from mfa_lint.formats.terraform.relevance import literal_file_reads, may_hold_mfa, unread_mention
+from mfa_lint.reading.lines import line_starts
+from mfa_lint.reading.site import SourceError
 from mfa_lint.scanning.budget import BudgetExceeded, budget_message, time_budget
-from mfa_lint.scanning.dedupe import unique, unique_findings
-from mfa_lint.scanning.findings import site_findings
-from mfa_lint.scanning.formats import NOT_RECOGNISED, NotOurs, could_be_iac, prepare, read_sites
-from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.scanning.identity import unique, unique_findings
+from mfa_lint.scanning.judge import site_findings
 from mfa_lint.scanning.options import ScanOptions
-from mfa_lint.scanning.relevance import literal_file_reads, may_hold_mfa, unread_mention
 from mfa_lint.scanning.results import NOT_IAC, UNREADABLE, UNRELATED, FileReport, NoteEntry
 from mfa_lint.scanning.suppression import line_suppressions
-from mfa_lint.sources.site import SourceError
+from mfa_lint.scanning.walk import FILE_SIZE_LIMIT, TERRAFORM_EXT, ScanError, read_text
 
 
 def one_line(message: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
+from mfa_lint.scanning.walk import DEFAULT_MAX_FILE_SIZE
 
 #: Seconds one file may take to be read and analysed (checkov's HCL parse budget is also 10 s).
 DEFAULT_PARSE_TIMEOUT = 10.0

@@ -18,12 +18,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from mfa_lint.files import ScanError
+from mfa_lint.formats.registry import prepare
+from mfa_lint.formats.terraform.module_context import ModuleTexts
 from mfa_lint.scanning.file_scan import ToParse, scan_file, triage
-from mfa_lint.scanning.formats import prepare
-from mfa_lint.scanning.module_context import ModuleTexts
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.results import UNREADABLE, FileReport
+from mfa_lint.scanning.walk import ScanError
 
 #: Fewer files than this per worker and the scan runs serially.
 MIN_FILES_PER_WORKER = 16

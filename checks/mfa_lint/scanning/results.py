@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mfa_lint.core.findings import Finding
-from mfa_lint.files import ScanError
-from mfa_lint.scanning.edits import Edit
-from mfa_lint.sources.site import Span
+from mfa_lint.reading.edits import Edit
+from mfa_lint.reading.site import Span
+from mfa_lint.scanning.walk import ScanError
 
 READ, UNRELATED, NOT_IAC, UNREADABLE = "read", "unrelated", "not_iac", "unreadable"
 

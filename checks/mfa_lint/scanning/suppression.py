@@ -1,15 +1,16 @@
 """The suppression hook of a scan: whether a finding is reported or suppressed.
 
-The rules for reading suppressions live in mfa_lint.suppress (`# mfa-lint:ignore` lines, `checkov:skip`, cfn-lint
+The rules for reading suppressions live in mfa_lint.reading.suppressions
+(`# mfa-lint:ignore` lines, `checkov:skip`, cfn-lint
 Metadata); this module only applies them to a file's findings.
 """
 
 from __future__ import annotations
 
 from mfa_lint.core.findings import Finding
-from mfa_lint.scanning.formats import has_comments
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions
+from mfa_lint.formats.registry import has_comments
+from mfa_lint.reading.site import PolicySite
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, LineSuppressions
 
 
 def line_suppressions(source: str, text: str) -> LineSuppressions:

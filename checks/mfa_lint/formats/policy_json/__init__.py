@@ -1,0 +1,1 @@
+"""Plain IAM policy JSON."""

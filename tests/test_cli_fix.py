@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from mfa_lint.reading.site import Span
-from mfa_lint.scanning.run import operator_edit
+from mfa_lint.scanning import operator_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from mfa_lint.scanning import ScanOptions, scan
 from mfa_lint.scanning.pool import MIN_FILES_PER_WORKER, worker_count
-from mfa_lint.scanning.run import ScanOptions, scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mfa_lint import __version__
-from mfa_lint.config import ConfigError, parse_seconds, parse_size
-from mfa_lint.core.catalog import POLICY_KINDS
-from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
+from mfa_lint.config import ConfigError
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.scanning.options import SETTINGS, Setting, parse_kind
 
 FORMATS = ("text", "json", "sarif", "github")
 STDIN = "-"
 
 
 def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse `type` from a config-file parser (ValueError -> a usage error naming the flag)."""
+    """An argparse `type` from a setting's parser (ValueError -> a usage error naming the flag)."""
 
     def convert(value: str) -> Any:
         try:
@@ -31,72 +31,46 @@ def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    convert.__name__ = parse.__name__.strip("_")
+    convert.__name__ = getattr(parse, "__name__", "value").strip("_").removeprefix("parse_")
     return convert
 
 
-def _kind_arg(value: str) -> tuple[str | None, str]:
+def _kind_arg(value: str) -> tuple[str | None, PolicyKind]:
     """`--kind KIND` (the default kind: glob None) or `--kind GLOB=KIND`."""
     pattern, _, kind = value.rpartition("=")
-    if kind not in POLICY_KINDS:
-        raise ValueError(f"unknown policy kind {kind!r} (one of {', '.join(POLICY_KINDS)}); use KIND or GLOB=KIND")
+    if kind not in tuple(PolicyKind):
+        raise ValueError(f"unknown policy kind {kind!r} (one of {', '.join(PolicyKind)}); use KIND or GLOB=KIND")
     if "=" in value and not pattern:
         raise ValueError("empty glob in GLOB=KIND")
-    return (pattern or None), kind
+    return (pattern or None), parse_kind(kind)
 
 
-def _rules_arg(value: str) -> frozenset[str]:
-    from mfa_lint.config import KEYS
-
-    return KEYS["select"].parse(value)
-
-
-def _jobs_arg(value: str) -> int:
-    from mfa_lint.config import KEYS
-
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"not a number of processes: {value!r}") from None
-    return KEYS["jobs"].parse(number)
+def _add_setting(parser: argparse.ArgumentParser, spec: Setting) -> None:
+    """A setting's flag, as its declaration (scanning.options.ScanOptions) says."""
+    text = spec.flag_help or spec.help
+    if spec.switch is not None:
+        parser.add_argument(*spec.flags, dest=spec.field, action="store_const", const=spec.switch, help=text)
+    elif spec.choices:
+        parser.add_argument(*spec.flags, dest=spec.field, choices=spec.choices, help=text)
+    else:
+        parser.add_argument(*spec.flags, dest=spec.field, action="append" if spec.repeat else "store",
+                            type=_checked(spec.parse), metavar=spec.metavar, help=text)
 
 
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
-    parser.add_argument("--kind", action="append", type=_checked(_kind_arg), metavar="[GLOB=]KIND",
+    parser.add_argument("--kind", dest="kind_flags", action="append", type=_checked(_kind_arg),
+                        metavar="[GLOB=]KIND",
                         help="policy kind of plain policy JSON: KIND sets the default (identity), GLOB=KIND the kind "
-                        "of the files the glob matches (repeatable; first match wins; " + ", ".join(POLICY_KINDS) + ")")
-    parser.add_argument("--no-infer-kind", dest="infer_kind", action="store_const", const=False,
-                        help="do not infer the kind of plain policy JSON from its path (scps/, trust-policy.json)")
-    parser.add_argument("--tf-root", metavar="DIR", help="Terraform configuration a plan JSON was made from")
+                        "of the files the glob matches (repeatable; first match wins; " + ", ".join(PolicyKind) + ")")
+    for spec in SETTINGS.values():
+        if spec.flags:
+            _add_setting(parser, spec)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE (from the same scan)")
-    parser.add_argument("--fail-on", choices=("error", "warning", "never"),
-                        help="lowest finding severity that makes the exit code 1 (default: error)")
-    parser.add_argument("--select", action="append", type=_checked(_rules_arg), metavar="IDS",
-                        help="report only these rules (comma-separated mfa-lint or cfn-lint ids; repeatable)")
-    parser.add_argument("--ignore", action="append", type=_checked(_rules_arg), metavar="IDS",
-                        help="never report these rules (comma-separated ids; repeatable)")
-    parser.add_argument("--max-file-size", type=_checked(parse_size), metavar="SIZE",
-                        help="skip (as an error) files larger than this (default: 10M)")
-    parser.add_argument("--exclude", action="append", metavar="GLOB",
-                        help="leave out walked files and folders matching GLOB (gitignore syntax, from the current "
-                        "directory; repeatable; adds to the configuration file's); named files are always read")
-    parser.add_argument("--no-ignore", dest="respect_gitignore", action="store_const", const=False,
-                        help="also walk what .gitignore files ignore (.venv, node_modules, .terraform etc. stay "
-                        "skipped)")
-    parser.add_argument("--jobs", "-j", type=_checked(_jobs_arg), metavar="N",
-                        help="worker processes (default: one per CPU; 1: serial)")
-    parser.add_argument("--check-syntax", action="store_const", const=True,
-                        help="parse every walked file, also those that cannot hold an MFA condition, so that their "
-                        "syntax errors are reported (slower; by default such files are not parsed)")
-    parser.add_argument("--parse-timeout", type=_checked(parse_seconds), metavar="SECONDS",
-                        help=f"give up on a file after this long, as an error (default: {DEFAULT_PARSE_TIMEOUT:g}; "
-                        "0: no limit)")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
-    parser.add_argument("--skip-unrelated", action="store_true", help=argparse.SUPPRESS)  # the default since 0.2
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="with PATH -: the file name standard input stands for (its format, kind and folder)")
     parser.add_argument("--config", metavar="FILE",
@@ -130,39 +104,23 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The flags given on the command line, keyed like the configuration file (None: not given)."""
+    """The settings given on the command line, keyed like the configuration file (None: not given)."""
     from mfa_lint.formats.policy_json.kinds import anchor
 
     cwd = os.getcwd()
-    kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind or [] if glob is not None]
-    defaults = [kind for glob, kind in args.kind or [] if glob is None]
-    return {
-        "exclude": tuple((cwd, glob) for glob in args.exclude) if args.exclude else None,
-        "kinds": tuple(kinds) or None,
-        "kind": defaults[-1] if defaults else None,
-        "infer-kind": args.infer_kind,
-        "fail-on": args.fail_on,
-        "select": frozenset().union(*args.select) if args.select else None,
-        "ignore": frozenset().union(*args.ignore) if args.ignore else None,
-        "jobs": args.jobs,
-        "parse-timeout": args.parse_timeout,
-        "respect-gitignore": args.respect_gitignore,
-        "check-syntax": args.check_syntax,
-        "max-file-size": args.max_file_size,
-        "tf-root": args.tf_root,
-    }
-
-
-def _options(args: argparse.Namespace, config, overrides: dict[str, str]):
-    from mfa_lint.scanning.run import ScanOptions
-
-    return ScanOptions(
-        kind=config["kind"], tf_root=config["tf-root"], max_file_size=config["max-file-size"],
-        ignore_unknown=args.ignore_unknown, overrides=overrides,
-        exclude_in=config["exclude"], respect_gitignore=config["respect-gitignore"], jobs=config["jobs"],
-        check_syntax=config["check-syntax"], parse_timeout=config["parse-timeout"] or None, kinds=config["kinds"],
-        infer_kind=config["infer-kind"], select=config["select"], ignore=config["ignore"],
-    )
+    given: dict[str, Any] = {}
+    for key, spec in SETTINGS.items():
+        value = getattr(args, spec.field, None) if spec.flags else None
+        if value is not None and spec.repeat:
+            value = spec.join(value) if spec.join else value[-1]
+        if value is not None and spec.flag_at and spec.at:
+            value = spec.at(cwd, value)
+        given[key] = value
+    kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind_flags or [] if glob is not None]
+    defaults = [kind for glob, kind in args.kind_flags or [] if glob is None]
+    given["kinds"] = tuple(kinds) or None
+    given["kind"] = defaults[-1] if defaults else None
+    return given
 
 
 def _colour(args: argparse.Namespace, stream) -> bool:
@@ -195,7 +153,7 @@ def _emit(text: str, args: argparse.Namespace, stream) -> int:
 
 def _report(result, args: argparse.Namespace, fail_on: str, stream) -> int:
     from mfa_lint.reporters import renderer
-    from mfa_lint.scanning.run import exit_code
+    from mfa_lint.scanning import exit_code
 
     text = renderer(args.format)(result, colour=_colour(args, stream))
     written = _emit(text, args, stream)
@@ -213,12 +171,9 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
     text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
-        from mfa_lint.formats.registry import looks_like_cloudformation_yaml
+        from mfa_lint.formats.registry import stdin_name
 
-        stripped = text.lstrip()
-        name = "stdin.json" if stripped.startswith(("{", "[")) else (
-            "stdin.yaml" if looks_like_cloudformation_yaml(text) else "stdin.tf"
-        )
+        name = stdin_name(text)
     return [name if p == STDIN else p for p in paths], {os.path.normpath(name): text, name: text}
 
 
@@ -233,7 +188,7 @@ def _prepare(args: argparse.Namespace):
     if tf_root is not None and not os.path.isdir(tf_root):
         raise ConfigError(f"--tf-root {tf_root}: no such directory ({config.origin('tf-root')})")
     paths, overrides = _stdin(args, paths)
-    return paths, config, _options(args, config, overrides)
+    return paths, config, config.options(ignore_unknown=args.ignore_unknown, overrides=overrides)
 
 
 def _installation_ok() -> bool:
@@ -247,13 +202,13 @@ def _installation_ok() -> bool:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from mfa_lint.config import show
-    from mfa_lint.scanning.run import scan
+    from mfa_lint.scanning import scan
 
     paths, config, options = _prepare(args)
     if args.show_config:
         sys.stdout.write(show(config))
         return 0
-    return _report(scan(paths, options), args, config["fail-on"], sys.stdout)
+    return _report(scan(paths, options), args, options.fail_on, sys.stdout)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -274,7 +229,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     lines = describe(plan, written=not args.diff)
     if lines:  # stdout stays a clean diff, or a clean json/sarif/github report
         print("\n".join(lines), file=sys.stderr if args.diff or args.format != "text" else sys.stdout)
-    return _report(result, args, config["fail-on"], sys.stderr if args.diff else sys.stdout)
+    return _report(result, args, options.fail_on, sys.stderr if args.diff else sys.stdout)
 
 
 def cmd_rules(_: argparse.Namespace) -> int:

@@ -11,9 +11,10 @@ import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
+from mfa_lint.formats.registry import by_name
 from mfa_lint.reading.lines import line_starts
 from mfa_lint.reporters import relative_path
-from mfa_lint.scanning.run import Edit, Located, ScanOptions, ScanResult, scan, span_text
+from mfa_lint.scanning import Edit, Located, ScanOptions, ScanResult, scan, span_text
 
 _BOM = "\ufeff"
 
@@ -73,8 +74,9 @@ def plan_fixes(result: ScanResult) -> FixPlan:
         f = located.finding
         if not f.fix:
             continue
-        if located.source == "plan":
-            plan.refused.append((located, "plan JSON is never edited: fix the Terraform configuration"))
+        fmt = by_name(located.source)
+        if not fmt.editable:
+            plan.refused.append((located, fmt.not_editable))
         elif located.edit is None:
             why = "the operator is not in its token" if located.exact else "the finding points at the whole property"
             plan.refused.append((located, why))

@@ -21,8 +21,9 @@ from mfa_lint.formats.cloudformation.intrinsics import parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.reading.site import Span
-from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, metadata_skips, names
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
 
 KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 

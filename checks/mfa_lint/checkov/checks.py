@@ -40,8 +40,8 @@ from mfa_lint.checkov.policies import (
 from mfa_lint.checkov.verdict import FAILED, PASSED, SKIPPED, UNKNOWN, Verdict, VerdictCache, judge
 from mfa_lint.core.catalog import POLICY_KINDS, RULES, Rule
 from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.formats.terraform import resources as tf_table
-from mfa_lint.reading.suppressions import metadata_skips
 
 LOG = logging.getLogger(__name__)
 

@@ -1,170 +1,188 @@
-"""Format sniffing: which reader a file goes to (Terraform, plan JSON, CloudFormation/SAM, IAM policy JSON), or none.
+"""The format registry: which format a file is, read through the formats' records (formats.base.Format).
 
-`could_be_iac` is the cheap test on the text (a few regexes) that tells a walked file of none of the formats before
-any parse; `read_sites` decodes the file and hands it to its reader. Readers are imported only when a file of their
-format is read, so a scan of one policy file starts fast (no cfn-lint, hcl2 or checkov import unless needed).
+The walk asks `is_candidate`, the triage `could_be_iac` and `may_hold_mfa` (cheap tests on the text, before any
+parse), the scan and checkov's from-file path `read_sites`, `fix` `by_name(...).editable`. Readers are imported
+only when a file of their format is read, so a scan of one policy file starts fast (no cfn-lint, hcl2 or checkov).
+
+A file's formats are those that list its longest matching suffix (`.tf.json` before `.json`). Files with a JSON
+suffix are decoded once and each JSON format asked in turn whether the document is its (plan, template, policy);
+other files go to their format's reader. A named file with another suffix is tried as JSON, then as a template.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
+from mfa_lint.core.findings import NO_FORMAT, Note
+from mfa_lint.core.keys import MFA_KEYS, may_mention_mfa
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.formats.base import Format, NotOurs, Reading
+from mfa_lint.formats.cloudformation import CLOUDFORMATION, looks_like_cloudformation_yaml
+from mfa_lint.formats.plan import PLAN
+from mfa_lint.formats.policy_json import POLICY, POLICY_TEMPLATE
+from mfa_lint.formats.terraform import TERRAFORM, TERRAFORM_JSON
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import PolicySite, SourceError
-from mfa_lint.scanning.walk import JSON_EXT, POLICY_TEMPLATE_EXT, TEMPLATE_EXT, TERRAFORM_EXT, YAML_EXT
 
-#: Terraform's JSON syntax
-TERRAFORM_JSON_EXT = (".tf.json",)
+#: Every format, in the order JSON documents are offered to them (a plan before a template before a policy).
+FORMATS: tuple[Format, ...] = (TERRAFORM, TERRAFORM_JSON, POLICY_TEMPLATE, PLAN, CLOUDFORMATION, POLICY)
+_BY_NAME = {f.name: f for f in FORMATS}
+#: Every suffix a walk picks up, longest first.
+SUFFIXES: tuple[str, ...] = tuple(sorted({s for f in FORMATS for s in f.extensions + f.json_extensions},
+                                         key=lambda s: (-len(s), s)))
 
 NOT_RECOGNISED = "not a Terraform, Terraform plan JSON, CloudFormation/SAM or IAM policy JSON file"
 
-# Top-level keys that make a YAML file worth handing to the CloudFormation reader (cheap test before decoding).
-_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:"
-                       r"|^resources:\s*\n(?:[ \t]*(?:#.*)?\n)*[ \t]+Resources:", re.MULTILINE)
-# Keys one of the JSON formats must have (policy: Statement; template: Resources or AWSTemplateFormatVersion; plan:
-# format_version or terraform_version with planned_values or resource_changes); `\u` escapes could spell them too.
-_OURS_JSON = re.compile(
-    r"\"(?:Statement|AWSTemplateFormatVersion|Resources|planned_values|resource_changes|format_version"
-    r"|terraform_version)\"|\\u00"
+# A JSON file worth decoding names a key one of the JSON formats must have; `\u` escapes could spell them too.
+_JSON_KEYS = re.compile(
+    r"\"(?:" + "|".join(dict.fromkeys(k for f in FORMATS for k in f.json_keys)) + r")\"|\\u00"
 )
 
 
-class NotOurs(Exception):
-    """The file is none of the formats mfa-lint reads."""
+def by_name(name: str) -> Format:
+    return _BY_NAME[name]
 
 
-def looks_like_cloudformation_yaml(text: str) -> bool:
-    """A cheap test before decoding: a top-level AWSTemplateFormatVersion, Resources or Transform key."""
-    return _CFN_YAML.search(text) is not None
+def _suffix(path: str) -> str | None:
+    lower = path.lower()
+    return next((s for s in SUFFIXES if lower.endswith(s)), None)
 
 
-def _is_json_text(lower: str, text: str) -> bool:
-    return lower.endswith(JSON_EXT) or (lower.endswith(TEMPLATE_EXT) and text.lstrip().startswith("{"))
+def is_candidate(name: str) -> bool:
+    """A file a walk picks up: some format reads its suffix."""
+    return _suffix(name) is not None
+
+
+#: The formats a JSON document is offered to, in order: JSON is told apart by content, whatever its suffix.
+JSON_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if f.claims is not None)
+
+
+def _formats(path: str, text: str) -> tuple[tuple[Format, ...], tuple[Format, ...]]:
+    """(JSON formats, text formats) that may read the file: every JSON format when its suffix is a JSON one (a suffix
+    that some format also reads as text is JSON when the text is `{...}`), else the formats that read the suffix."""
+    suffix = _suffix(path)
+    if suffix is None:
+        return (), ()
+    as_text = tuple(f for f in FORMATS if suffix in f.extensions)
+    if any(suffix in f.json_extensions for f in FORMATS) and (not as_text or text.lstrip().startswith("{")):
+        return JSON_FORMATS, ()
+    return (), as_text
 
 
 def could_be_iac(path: str, text: str) -> bool:
     """False only when the text cannot be any of the formats (checked before any parse, for walked files)."""
-    lower = path.lower()
-    if lower.endswith(TERRAFORM_EXT + TERRAFORM_JSON_EXT):
+    as_json, as_text = _formats(path, text)
+    if as_json:
+        return _JSON_KEYS.search(text) is not None
+    if as_text:
+        return any(f.could_be(text) for f in as_text)
+    return True  # an unusual suffix: only named files get here, and the readers decide
+
+
+def may_hold_mfa(path: str, text: str, context: ReadContext) -> bool:
+    """The fast-path filter: False only when neither the file nor what it takes values from can hold an MFA key."""
+    as_json, as_text = _formats(path, text)
+    if not as_json and not as_text:
+        return True  # not a usual suffix: let the readers decide what it is
+    if may_mention_mfa(text):
         return True
-    if _is_json_text(lower, text):
-        return _OURS_JSON.search(text) is not None
-    if lower.endswith(YAML_EXT + TEMPLATE_EXT):
-        return looks_like_cloudformation_yaml(text)
-    if lower.endswith(POLICY_TEMPLATE_EXT):
-        return text.lstrip().startswith("{") and '"Statement"' in text
-    return True  # an unusual extension: only named files get here, and the readers decide
+    return any(f.may_hold_mfa(path, text, context) for f in as_text if f.may_hold_mfa is not None)
+
+
+def references(path: str, text: str) -> set[str]:
+    """The other files a file reads by a literal path (`file("p.yaml")`): their policies are judged through it."""
+    _, as_text = _formats(path, text)
+    return set().union(*(f.references(path, text) for f in as_text if f.references is not None))
 
 
 def prepare(path: str) -> None:
-    """Import the reader of the file's format before its time budget starts (an import is not the file's fault)."""
-    lower = path.lower()
-    if lower.endswith(TERRAFORM_EXT):
-        from hcl2.parser import Hcl2  # noqa: F401  (builds the Lark parser)
-
-        from mfa_lint.formats.terraform.hcl_reader import read_terraform  # noqa: F401
-    elif lower.endswith(YAML_EXT + TEMPLATE_EXT):
-        from mfa_lint.formats.cloudformation.cfn_lint_import import import_cfn_lint_decoder
-        from mfa_lint.formats.cloudformation.reader import read_cloudformation  # noqa: F401
-
-        import_cfn_lint_decoder()
-
-
-def _looks_like_plan(doc: Any) -> bool:
-    if not (isinstance(doc, dict) and ("format_version" in doc or "terraform_version" in doc)):
-        return False
-    from mfa_lint.formats.plan.reader import is_plan
-
-    return is_plan(doc)
-
-
-def _looks_like_template(doc: Any) -> bool:
-    if not (isinstance(doc, dict) and ("Resources" in doc or "AWSTemplateFormatVersion" in doc)):
-        return False
-    from mfa_lint.formats.cloudformation.reader import looks_like_template
-
-    return looks_like_template(doc)
-
-
-def _json_sites(path: str, text: str, explicit: bool, kind: str, tf_root: str | None) -> tuple[str, list[PolicySite]]:
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:
-        if not explicit and not _OURS_JSON.search(text):
-            raise NotOurs() from None
-        raise SourceError(f"invalid JSON: {exc}") from None
-    if _looks_like_plan(doc):
-        from mfa_lint.formats.plan.reader import read_plan
-
-        return "plan", read_plan(path, doc, tf_root=tf_root)
-    if _looks_like_template(doc):
-        return "cloudformation", _cloudformation_sites(path, text)
-    from mfa_lint.formats.policy_json.reader import is_policy_document, read_policy_json
-
-    if is_policy_document(doc):
-        return "policy", read_policy_json(path, text, kind)
-    raise NotOurs()
-
-
-def _terraform_sites(path: str, text: str, module_texts: dict[str, str]) -> list[PolicySite]:
-    from mfa_lint.formats.terraform.hcl_reader import read_terraform  # imports lark: only when a .tf is read
-
-    return read_terraform(path, text, module_texts=module_texts)
-
-
-def _cloudformation_sites(path: str, text: str) -> list[PolicySite]:
-    from mfa_lint.formats.cloudformation.reader import read_cloudformation  # imports cfn-lint's decoder
-
-    return read_cloudformation(path, text)
+    """Import the readers a file may need before its time budget starts (an import is not the file's fault)."""
+    suffix = _suffix(path)
+    for f in FORMATS:
+        if suffix in f.extensions:
+            f.prepare()
 
 
 def read_sites(
-    path: str, text: str, explicit: bool, kind: str = "identity", tf_root: str | None = None,
-    module_texts: dict[str, str] | None = None,
-) -> tuple[str, list[PolicySite]]:
-    """(source format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file)."""
-    lower = path.lower()
-    if lower.endswith(TERRAFORM_EXT):
+    path: str, text: str, context: ReadContext, *, explicit: bool = False, kind: PolicyKind = PolicyKind.IDENTITY,
+    tf_root: str | None = None,
+) -> tuple[Format, list[PolicySite]]:
+    """(format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file)."""
+    reading = Reading(path, text, context, kind, tf_root)
+    as_json, as_text = _formats(path, text)
+    if as_json:
+        return _read_json(reading, as_json, explicit)
+    for fmt in as_text:
         try:
-            return "terraform", _terraform_sites(path, text, module_texts or {})
+            return fmt, fmt.read(reading)
         except SourceError:
-            if not text.lstrip().startswith("{"):
+            if fmt.fallback is None or not text.lstrip().startswith("{"):
                 raise
-            return "policy", _template_sites(path, text, kind)  # a `.tf` that holds a JSON policy
-    if lower.endswith(POLICY_TEMPLATE_EXT):
-        if not text.lstrip().startswith("{"):
-            raise NotOurs()
-        return "policy", _template_sites(path, text, kind)
-    if lower.endswith(TERRAFORM_JSON_EXT):
-        from mfa_lint.formats.terraform.json_syntax_reader import read_terraform_json
-
-        return "terraform", read_terraform_json(path, text)
-    if _is_json_text(lower, text):
-        return _json_sites(path, text, explicit, kind, tf_root)
-    if lower.endswith(YAML_EXT + TEMPLATE_EXT):
-        if not looks_like_cloudformation_yaml(text):
-            raise NotOurs()
-        return "cloudformation", _cloudformation_sites(path, text)
-    if explicit and text.lstrip().startswith("{"):  # a named policy.txt or template without the usual suffix
+            fallback = by_name(fmt.fallback)
+            return fallback, fallback.read(reading)
+    if explicit and not as_text and text.lstrip().startswith("{"):  # a named policy.txt without the usual suffix
         try:
-            return _json_sites(path, text, explicit, kind, tf_root)
+            return _read_json(reading, JSON_FORMATS, explicit)
         except SourceError:
             if "${" not in text:
                 raise
-            return "policy", _template_sites(path, text, kind)
+            return POLICY_TEMPLATE, POLICY_TEMPLATE.read(reading)
     raise NotOurs()
 
 
-def _template_sites(path: str, text: str, kind: str) -> list[PolicySite]:
-    """A policy written as a Terraform template (`*.json.tpl`): `${...}` are unknown values, one by one."""
-    from mfa_lint.formats.policy_json.reader import read_policy_template
+def _read_json(reading: Reading, formats: tuple[Format, ...], explicit: bool) -> tuple[Format, list[PolicySite]]:
+    """Decode once, then the first JSON format that claims the document reads it."""
+    try:
+        document = json.loads(reading.text)
+    except RecursionError:
+        raise SourceError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        if not explicit and not _JSON_KEYS.search(reading.text):
+            raise NotOurs() from None
+        raise SourceError(f"invalid JSON: {exc}") from None
+    for fmt in formats:
+        assert fmt.claims is not None
+        if fmt.claims(document):
+            return fmt, fmt.read(Reading(reading.path, reading.text, reading.context, reading.kind,
+                                         reading.tf_root, document))
+    raise NotOurs()
 
-    return read_policy_template(path, text, kind)
+
+def comments_in(path: str, text: str) -> bool:
+    """Whether a file's format has comments (where `# mfa-lint:ignore` lines can be), by its suffix and text."""
+    as_json, as_text = _formats(path, text)
+    return any(f.comments(text) for f in as_text or as_json)
 
 
-def has_comments(source: str, text: str) -> bool:
-    """Whether the file's format has comments (where `# mfa-lint:ignore` lines can be)."""
-    return source == "terraform" or (source == "cloudformation" and not text.lstrip().startswith("{"))
+def stdin_name(text: str) -> str:
+    """The file name standard input stands for when none is given: its format sniffed from the text."""
+    if text.lstrip().startswith(("{", "[")):
+        return "stdin.json"
+    return "stdin.yaml" if looks_like_cloudformation_yaml(text) else "stdin.tf"
+
+
+# -- files of none of the formats ---------------------------------------------------------------------------------
+
+#: Syntaxes other tools write policy-like files in (a statement list in another schema): a file of none of the
+#: formats in one of them that names an MFA key gets a note, since silence would read as a clean file.
+DATA_SYNTAX_SUFFIXES = (".json", ".yaml", ".yml")
+
+# A statement's keys as mapping keys, in any schema (`Effect:`, `"effect":`, `condition:`): a file naming an MFA key
+# without them (a key list, a description) is no policy at all, and no note.
+_STATEMENT_KEYS = (re.compile(r"""["']?\beffect["']?\s*:""", re.IGNORECASE),
+                   re.compile(r"""["']?\bconditions?["']?\s*:""", re.IGNORECASE))
+
+
+def unread_mention(path: str, text: str) -> Note | None:
+    """A walked YAML or JSON file with statement keys that names an MFA key (exactly, any case) but is none of the
+    formats: the NO_FORMAT note that says so, else None."""
+    if not path.lower().endswith(DATA_SYNTAX_SUFFIXES) or not all(k.search(text) for k in _STATEMENT_KEYS):
+        return None
+    lowered = text.lower()
+    for key in MFA_KEYS.values():
+        if key.lower() in lowered:
+            return Note(f"mentions {key} but is no format mfa-lint reads", kind=NO_FORMAT)
+    return None
+
+

@@ -11,10 +11,9 @@ import json
 import re
 from typing import Any
 
+from mfa_lint.reading.limits import JSON_NESTING
 from mfa_lint.reading.lines import line_starts, position_of
 from mfa_lint.reading.site import SourceError, Span
-
-MAX_DEPTH = 512
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
@@ -130,8 +129,8 @@ def loads_with_positions(text: str, *, line: int = 1, column: int = 1) -> tuple[
         if frame is not None:
             frame[4] = False
         if ch in "{[":
-            if len(stack) >= MAX_DEPTH:
-                raise _fail(pos, i, f"nested deeper than {MAX_DEPTH} levels")
+            if len(stack) >= JSON_NESTING:
+                raise _fail(pos, i, f"nested deeper than {JSON_NESTING} levels")
             container: Any = {} if ch == "{" else []
             path = _child_path(frame, stack)
             place(container, i, i + 1)

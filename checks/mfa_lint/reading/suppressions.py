@@ -6,23 +6,21 @@
   comment-only line right above the block. JSON has no comments: only HCL and YAML are searched.
 - The hosts' own skips, honoured by the CLI too: `# checkov:skip=MFA001:reason` inside a Terraform block,
   CloudFormation `Metadata: checkov: skip: [{id: MFA001}]` and `Metadata: cfn-lint: config: ignore_checks: [E9001]`.
-  Readers put these on `PolicySite.suppressed` (`block_skips`, `metadata_skips`).
+  Each wing reads its own host skips onto `PolicySite.suppressed` (formats.terraform.suppression.block_skips,
+  formats.cloudformation.suppression.metadata_skips).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-from mfa_lint.core.catalog import RULES
 from mfa_lint.core.findings import Finding
 from mfa_lint.reading.site import PolicySite
 
 _MARKER = re.compile(r"(?:#|//|/\*)\s*mfa-lint:ignore\b(?P<rest>[^\n]*)")
 _RULE_ID = re.compile(r"^(?:MFA\d{3}|[EWI]9\d{3})$", re.IGNORECASE)
 _COMMENT_ONLY = re.compile(r"^\s*(?:#|//|/\*)")
-_CHECKOV_SKIP = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
 
 ALL = "*"
 
@@ -95,37 +93,3 @@ class FileSuppressions:
 
 
 NO_SUPPRESSIONS = FileSuppressions("")
-#: The name this class had before it covered blocks (kept for callers of the old API).
-LineSuppressions = FileSuppressions
-
-
-def site_suppresses(suppressed: Iterable[str], finding: Finding) -> bool:
-    """A site-wide skip names the rule by its mfa-lint id or its cfn-lint id."""
-    return names(suppressed, finding)
-
-
-def block_skips(lines: list[str], start: int, end: int) -> frozenset[str]:
-    """`# checkov:skip=MFA001:reason` comments in a Terraform block's lines (checkov's syntax, honoured by all)."""
-    found: set[str] = set()
-    for line in lines[max(start - 1, 0):end]:
-        found.update(m.group(1).upper() for m in _CHECKOV_SKIP.finditer(line))
-    return frozenset(found)
-
-
-def metadata_skips(resource: Mapping[str, Any]) -> frozenset[str]:
-    """A CloudFormation resource's `Metadata`: cfn-lint `ignore_checks` and checkov `skip` ids (ours only)."""
-    metadata = resource.get("Metadata")
-    if not isinstance(metadata, Mapping):
-        return frozenset()
-    named: set[str] = set()
-    config = metadata.get("cfn-lint")
-    config = config.get("config") if isinstance(config, Mapping) else None
-    ignored = config.get("ignore_checks") if isinstance(config, Mapping) else None
-    named.update(str(x) for x in ([ignored] if isinstance(ignored, str) else ignored or []) if x is not None)
-    checkov = metadata.get("checkov")
-    skips = checkov.get("skip") if isinstance(checkov, Mapping) else None
-    for skip in skips if isinstance(skips, list) else []:
-        if isinstance(skip, Mapping) and skip.get("id") is not None:
-            named.add(str(skip["id"]))
-    upper = {n.upper() for n in named}
-    return frozenset(r.id for r in RULES.values() if r.id in upper or r.cfn_lint_id in upper)

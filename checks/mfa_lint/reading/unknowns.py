@@ -12,16 +12,22 @@ import re
 import reprlib
 from typing import Any
 
+from mfa_lint.core.findings import MISSING_FILE, UNRESOLVED
 from mfa_lint.core.values import Unknown
-
-#: Deeper than this, values are left as they are (hostile input must not exhaust the stack).
-MAX_DEPTH = 256
+from mfa_lint.reading.limits import UNKNOWN_TEXT, VALUE_NESTING
 
 # ${aws:username}, ${aws:PrincipalTag/team}, ${saml:sub}, ${*}, ${?}, ${$}, ${aws:username, 'default'}
 _IAM_VARIABLE = re.compile(r"\$\{(?:[*?$]|[A-Za-z0-9.\-_]+:[^}'\"\s,:]*(?:\s*,\s*'[^']*')?)\}")
 _INTERPOLATION = re.compile(r"[$%]\{\s*~?\s*([^}]*?)\s*~?\s*\}")
 _BARE_REFERENCE = re.compile(r"(?:var|local|data|module)\.[A-Za-z_][\w\-]*(?:\.[\w\-*\[\]\"]+)*")
-_MAX_RAW = 200
+# An expression that reads another file: when it stays unknown, that file could not be read (or its path is not known)
+_READS_FILE = re.compile(r"\b(?:file|templatefile)\s*\(")
+
+
+def terraform_unknown(raw: str) -> Unknown:
+    """An unresolved Terraform expression as an Unknown; one that reads a file (`file(...)`, `templatefile(...)`) is
+    MISSING_FILE: the file could not be read, which a user should hear about even where no MFA text is."""
+    return Unknown(raw, MISSING_FILE if _READS_FILE.search(raw) else UNRESOLVED)
 
 
 def terraform_reference(text: str) -> str | None:
@@ -52,7 +58,7 @@ def is_intrinsic(value: Any) -> bool:
 
 def _short(text: str) -> str:
     compact = " ".join(text.split())
-    return compact if len(compact) <= _MAX_RAW else compact[:_MAX_RAW] + "..."
+    return compact if len(compact) <= UNKNOWN_TEXT else compact[:UNKNOWN_TEXT] + "..."
 
 
 def terraform_unknowns(value: Any) -> Any:
@@ -68,7 +74,7 @@ def cloudformation_unknowns(value: Any) -> Any:
 def _terraform_leaf(value: Any) -> Any:
     if isinstance(value, str):
         reference = terraform_reference(value)
-        return Unknown(reference) if reference is not None else value
+        return terraform_unknown(reference) if reference is not None else value
     return value
 
 
@@ -88,7 +94,7 @@ def _cloudformation_leaf(value: Any) -> Any:
 
 def _mark(value: Any, leaf: Any, depth: int = 0) -> Any:
     marked = leaf(value)
-    if marked is not value or depth > MAX_DEPTH:
+    if marked is not value or depth > VALUE_NESTING:
         return marked
     if isinstance(value, dict):
         return {leaf(k) if isinstance(k, str) else k: _mark(v, leaf, depth + 1) for k, v in value.items()}

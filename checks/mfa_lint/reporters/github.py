@@ -6,7 +6,7 @@ Escaping follows the runner's rules: in the message `%`, CR and LF; in a propert
 from __future__ import annotations
 
 from mfa_lint.reporters import relative_path
-from mfa_lint.scanning.run import ScanResult
+from mfa_lint.scanning import ScanResult
 
 
 def escape_data(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mfa_lint.scanning.run import Located, ScanResult
+from mfa_lint.scanning import Located, ScanResult
 
 
 def finding_dict(located: Located) -> dict:
@@ -42,6 +42,7 @@ def render(result: ScanResult, **_: object) -> str:
                 "column": n.span.column if n.span else None,
                 "resource": n.resource,
                 "message": n.message,
+                "kind": n.kind.value,
             }
             for n in result.notes
         ],

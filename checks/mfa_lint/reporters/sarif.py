@@ -20,7 +20,7 @@ import mfa_lint
 from mfa_lint.core.catalog import RULES
 from mfa_lint.reading.site import Span
 from mfa_lint.reporters import relative_path
-from mfa_lint.scanning.run import Located, ScanResult
+from mfa_lint.scanning import Located, ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"

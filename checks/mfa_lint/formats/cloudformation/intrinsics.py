@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_VARIANTS = 64  # branch combinations judged per policy value; more is pathological
-MAX_DEPTH = 64  # deeper than any real policy; below this a value is passed on unexpanded
+from mfa_lint.reading.limits import FN_IF_VARIANTS, INTRINSIC_NESTING
 
 RefResolver = Callable[[str], "Any | None"]
 Satisfiable = Callable[[Mapping[str, bool]], bool]
@@ -74,8 +73,8 @@ def expand(value: Any, resolve_ref: RefResolver, satisfiable: Satisfiable = _alw
         return [Variant(value, Offset())]
     variants: list[Variant] = []
     pending: list[dict[str, bool]] = [{}]
-    budget = MAX_VARIANTS * 4
-    while pending and len(variants) < MAX_VARIANTS and budget > 0:
+    budget = FN_IF_VARIANTS * 4
+    while pending and len(variants) < FN_IF_VARIANTS and budget > 0:
         budget -= 1
         assignment = pending.pop()
         sources: dict[tuple, tuple] = {}
@@ -145,7 +144,7 @@ def _evaluate(
     depth: int,
 ) -> Any:
     sources[out] = src
-    if depth > MAX_DEPTH:
+    if depth > INTRINSIC_NESTING:
         return value
     if isinstance(value, dict):
         if len(value) == 1:

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mfa_lint.core.findings import MALFORMED, Note
+from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.formats.cloudformation.intrinsics import parameter_value
 from mfa_lint.formats.cloudformation.policies import DocumentView, document_views
 from mfa_lint.formats.cloudformation.resources import PolicyProperty, policy_values, within
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import PolicySite, SourceError, Span
-from mfa_lint.reading.suppressions import metadata_skips
 
 _UNKNOWN = Span(1, 1, 1, 1)
 
@@ -33,8 +36,10 @@ def looks_like_template(doc: Any) -> bool:
     return "AWSTemplateFormatVersion" in doc
 
 
-def read_cloudformation(path: str, text: str) -> list[PolicySite]:
-    """Every policy document in the template, with kind, logical id, exact locations and suppressions."""
+def read_cloudformation(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:
+    """Every policy document in the template, with kind, logical id, exact locations and suppressions. `context`:
+    the scan's read context (its deadline is checked per resource)."""
+    context = context or ReadContext()
     template = _decode(text)
     if not isinstance(template, Mapping):
         raise SourceError("not a CloudFormation template: the top level is not a mapping")
@@ -54,6 +59,7 @@ def read_cloudformation(path: str, text: str) -> list[PolicySite]:
     satisfiable = _condition_solver(template.get("Conditions"))
     sites: list[PolicySite] = []
     for logical_id, resource in resources.items():
+        context.check_time()
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             continue
         properties = resource.get("Properties")
@@ -144,7 +150,7 @@ def _decode(text: str) -> Any:
 def _site(
     file: str,
     logical_id: str,
-    kind: str,
+    kind: PolicyKind,
     prop: PolicyProperty,
     view: DocumentView,
     properties: Mapping[str, Any],
@@ -159,7 +165,7 @@ def _site(
         return _span_of(properties, value_path + target)
 
     span = _span_of(properties, value_path + view.holder) or holder
-    notes = [view.note] if view.note else []
+    notes = [Note(view.note, kind=MALFORMED)] if view.note else []
     return PolicySite(
         document=view.document,
         kind=kind,

@@ -10,7 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KindResolver = Callable[[Mapping[str, Any]], "str | None"]
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.reading.limits import FN_IF_NESTING
+
+K = PolicyKind
+
+KindResolver = Callable[[Mapping[str, Any]], "PolicyKind | None"]
 Satisfiable = Callable[[Mapping[str, bool]], bool]
 
 
@@ -22,28 +27,28 @@ class PolicyProperty:
     """
 
     path: tuple[str, ...]
-    kind: str | KindResolver
+    kind: PolicyKind | KindResolver
     statements_only: bool = False
 
-    def kind_for(self, properties: Mapping[str, Any]) -> str | None:
+    def kind_for(self, properties: Mapping[str, Any]) -> PolicyKind | None:
         return self.kind(properties) if callable(self.kind) else self.kind
 
 
-def attached_policy_kind(properties: Mapping[str, Any]) -> str:
+def attached_policy_kind(properties: Mapping[str, Any]) -> PolicyKind:
     """A policy attached only to roles is a role policy; to users or groups (or unknown), an identity policy."""
     if properties.get("Roles") and not properties.get("Users") and not properties.get("Groups"):
-        return "role"
-    return "identity"
+        return K.ROLE
+    return K.IDENTITY
 
 
-def organizations_policy_kind(properties: Mapping[str, Any]) -> str | None:
+def organizations_policy_kind(properties: Mapping[str, Any]) -> PolicyKind | None:
     policy_type = properties.get("Type")
     if policy_type == "SERVICE_CONTROL_POLICY":
-        return "scp"
+        return K.SCP
     if policy_type == "RESOURCE_CONTROL_POLICY":
-        return "rcp"
+        return K.RCP
     if isinstance(policy_type, Mapping):
-        return "scp"  # an intrinsic: SCP is the likeliest reading
+        return K.SCP  # an intrinsic: SCP is the likeliest reading
     return None
 
 
@@ -52,33 +57,33 @@ _P = PolicyProperty
 RESOURCES: dict[str, tuple[PolicyProperty, ...]] = {
     "AWS::IAM::Policy": (_P(("PolicyDocument",), attached_policy_kind),),
     "AWS::IAM::ManagedPolicy": (_P(("PolicyDocument",), attached_policy_kind),),
-    "AWS::IAM::Role": (_P(("AssumeRolePolicyDocument",), "trust"), _P(("Policies", "*", "PolicyDocument"), "role")),
-    "AWS::IAM::User": (_P(("Policies", "*", "PolicyDocument"), "identity"),),
-    "AWS::IAM::Group": (_P(("Policies", "*", "PolicyDocument"), "identity"),),
-    "AWS::IAM::UserPolicy": (_P(("PolicyDocument",), "identity"),),
-    "AWS::IAM::GroupPolicy": (_P(("PolicyDocument",), "identity"),),
-    "AWS::IAM::RolePolicy": (_P(("PolicyDocument",), "role"),),
+    "AWS::IAM::Role": (_P(("AssumeRolePolicyDocument",), K.TRUST), _P(("Policies", "*", "PolicyDocument"), K.ROLE)),
+    "AWS::IAM::User": (_P(("Policies", "*", "PolicyDocument"), K.IDENTITY),),
+    "AWS::IAM::Group": (_P(("Policies", "*", "PolicyDocument"), K.IDENTITY),),
+    "AWS::IAM::UserPolicy": (_P(("PolicyDocument",), K.IDENTITY),),
+    "AWS::IAM::GroupPolicy": (_P(("PolicyDocument",), K.IDENTITY),),
+    "AWS::IAM::RolePolicy": (_P(("PolicyDocument",), K.ROLE),),
     "AWS::Organizations::Policy": (_P(("Content",), organizations_policy_kind),),
-    "AWS::SSO::PermissionSet": (_P(("InlinePolicy",), "role"),),
+    "AWS::SSO::PermissionSet": (_P(("InlinePolicy",), K.ROLE),),
     # resource policies
-    "AWS::S3::BucketPolicy": (_P(("PolicyDocument",), "resource"),),
-    "AWS::S3::AccessPoint": (_P(("Policy",), "resource"),),
-    "AWS::SNS::TopicPolicy": (_P(("PolicyDocument",), "resource"),),
-    "AWS::SQS::QueuePolicy": (_P(("PolicyDocument",), "resource"),),
-    "AWS::KMS::Key": (_P(("KeyPolicy",), "resource"),),
-    "AWS::KMS::ReplicaKey": (_P(("KeyPolicy",), "resource"),),
-    "AWS::ECR::Repository": (_P(("RepositoryPolicyText",), "resource"),),
-    "AWS::SecretsManager::ResourcePolicy": (_P(("ResourcePolicy",), "resource"),),
-    "AWS::Logs::ResourcePolicy": (_P(("PolicyDocument",), "resource"),),
-    "AWS::OpenSearchService::Domain": (_P(("AccessPolicies",), "resource"),),
-    "AWS::Elasticsearch::Domain": (_P(("AccessPolicies",), "resource"),),
-    "AWS::Backup::BackupVault": (_P(("AccessPolicy",), "resource"),),
-    "AWS::EFS::FileSystem": (_P(("FileSystemPolicy",), "resource"),),
-    "AWS::ApiGateway::RestApi": (_P(("Policy",), "resource"),),
-    "AWS::CodeArtifact::Domain": (_P(("PermissionsPolicyDocument",), "resource"),),
-    "AWS::CodeArtifact::Repository": (_P(("PermissionsPolicyDocument",), "resource"),),
+    "AWS::S3::BucketPolicy": (_P(("PolicyDocument",), K.RESOURCE),),
+    "AWS::S3::AccessPoint": (_P(("Policy",), K.RESOURCE),),
+    "AWS::SNS::TopicPolicy": (_P(("PolicyDocument",), K.RESOURCE),),
+    "AWS::SQS::QueuePolicy": (_P(("PolicyDocument",), K.RESOURCE),),
+    "AWS::KMS::Key": (_P(("KeyPolicy",), K.RESOURCE),),
+    "AWS::KMS::ReplicaKey": (_P(("KeyPolicy",), K.RESOURCE),),
+    "AWS::ECR::Repository": (_P(("RepositoryPolicyText",), K.RESOURCE),),
+    "AWS::SecretsManager::ResourcePolicy": (_P(("ResourcePolicy",), K.RESOURCE),),
+    "AWS::Logs::ResourcePolicy": (_P(("PolicyDocument",), K.RESOURCE),),
+    "AWS::OpenSearchService::Domain": (_P(("AccessPolicies",), K.RESOURCE),),
+    "AWS::Elasticsearch::Domain": (_P(("AccessPolicies",), K.RESOURCE),),
+    "AWS::Backup::BackupVault": (_P(("AccessPolicy",), K.RESOURCE),),
+    "AWS::EFS::FileSystem": (_P(("FileSystemPolicy",), K.RESOURCE),),
+    "AWS::ApiGateway::RestApi": (_P(("Policy",), K.RESOURCE),),
+    "AWS::CodeArtifact::Domain": (_P(("PermissionsPolicyDocument",), K.RESOURCE),),
+    "AWS::CodeArtifact::Repository": (_P(("PermissionsPolicyDocument",), K.RESOURCE),),
     # SAM: a function's Policies is a managed-policy name, a policy template, a document, or a list of these.
-    "AWS::Serverless::Function": (_P(("Policies",), "role", statements_only=True),),
+    "AWS::Serverless::Function": (_P(("Policies",), K.ROLE, statements_only=True),),
 }
 
 
@@ -88,8 +93,6 @@ def policy_properties(resource_type: str) -> tuple[PolicyProperty, ...]:
 
 # ------------------------------------------------------------------------------------ values at these locations
 
-#: Fn::If nested on the way to one policy property (not inside the document) followed at most.
-MAX_IF_DEPTH = 8
 _NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
@@ -102,7 +105,7 @@ class PolicyValue:
     """
 
     prop: PolicyProperty
-    kind: str
+    kind: PolicyKind
     value: Any
     path: tuple
     conditions: Mapping[str, bool] = field(default_factory=dict)
@@ -171,7 +174,7 @@ def _branches(
 ) -> list[tuple[Any, tuple, int, dict[str, bool], int]]:
     """The branches of an Fn::If worth following: a condition already chosen keeps its choice."""
     branches = node["Fn::If"]
-    if not (isinstance(branches, list) and len(branches) == 3 and isinstance(branches[0], str)) or ifs >= MAX_IF_DEPTH:
+    if not (isinstance(branches, list) and len(branches) == 3 and isinstance(branches[0], str)) or ifs >= FN_IF_NESTING:
         return []
     name = branches[0]
     following = []

@@ -17,14 +17,11 @@ from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
 from mfa_lint.formats.terraform.resources import RESOURCES, PolicyAttribute, policy_values
 from mfa_lint.formats.terraform.values import normalise_version
+from mfa_lint.reading.context import ReadContext
+from mfa_lint.reading.limits import PLAN_MODULE_DEPTH, TF_ROOT_FILES
 from mfa_lint.reading.lines import line_starts, position_of
 from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.unknowns import terraform_unknowns
-
-#: Module nesting followed in planned_values (deeper modules are not walked; no real plan comes close).
-MAX_MODULE_DEPTH = 64
-#: .tf files read under tf_root when mapping addresses to lines.
-MAX_TF_FILES = 2000
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 
@@ -37,13 +34,18 @@ def is_plan(doc: Any) -> bool:
     return has_body and ("format_version" in doc or "terraform_version" in doc)
 
 
-def read_plan(path: str, doc: dict, tf_root: str | None = None) -> list[PolicySite]:
-    """The policy documents of every planned resource the location table knows."""
+def read_plan(
+    path: str, doc: dict, tf_root: str | None = None, context: ReadContext | None = None
+) -> list[PolicySite]:
+    """The policy documents of every planned resource the resource table knows (`context`: its deadline is checked
+    per resource)."""
     if not is_plan(doc):
         return []
+    context = context or ReadContext()
     declared = _declarations(tf_root) if tf_root else {}
     sites: list[PolicySite] = []
     for address, resource_type, values in _resources(doc):
+        context.check_time()
         for found in policy_values(resource_type, values):
             if isinstance(found.value, (dict, list)) or (isinstance(found.value, str) and found.value.strip()):
                 sites.append(_site(path, address, resource_type, found.kind, found.value, declared))
@@ -93,7 +95,7 @@ _DOCUMENT_REFERENCE = re.compile(r"data\.(aws_iam_policy_document)\.([\w-]+)\.js
 
 def _with_unknowns(values: Any, unknown: Any, where: str, depth: int = 0) -> Any:
     """The data source's planned values with what the plan marks unknown (`after_unknown`) as Unknown."""
-    if depth > MAX_MODULE_DEPTH:
+    if depth > PLAN_MODULE_DEPTH:
         return values
     if isinstance(values, Mapping):
         out = {k: _with_unknowns(v, unknown.get(k) if isinstance(unknown, Mapping) else None, where, depth + 1)
@@ -143,7 +145,7 @@ def _resources(doc: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, 
             if found and found[0] not in seen:
                 seen.add(found[0])
                 yield found
-        if depth < MAX_MODULE_DEPTH:
+        if depth < PLAN_MODULE_DEPTH:
             stack.extend((child, depth + 1) for child in _list(module.get("child_modules"))
                          if isinstance(child, Mapping))
     for change in _list(doc.get("resource_changes")):
@@ -195,10 +197,10 @@ def _declarations(tf_root: str) -> dict[tuple[str, str], tuple[str, Span]]:
     for directory, subdirs, names in os.walk(tf_root):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         files.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".tf"))
-        if len(files) >= MAX_TF_FILES:
+        if len(files) >= TF_ROOT_FILES:
             break
     files.sort(key=lambda f: (f.count(os.sep), f))
-    for file in files[:MAX_TF_FILES]:
+    for file in files[:TF_ROOT_FILES]:
         try:
             with open(file, encoding="utf-8", errors="replace") as handle:
                 text = handle.read()

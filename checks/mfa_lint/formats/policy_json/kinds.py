@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mfa_lint.scanning.gitignore import parse_line
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.reading.gitignore import parse_line
 
 # A folder or file (without extension) named one of these, after lower-casing and reading "_" and " " as "-".
-_NAMES: dict[str, str] = {}
+_NAMES: dict[str, PolicyKind] = {}
 for _kind, _names in (
     ("scp", ("scp", "scps", "service-control-policy", "service-control-policies", "servicecontrolpolicies")),
     ("rcp", ("rcp", "rcps", "resource-control-policy", "resource-control-policies", "resourcecontrolpolicies")),
@@ -31,7 +32,7 @@ for _kind, _names in (
         ),
     ),
 ):
-    _NAMES.update(dict.fromkeys(_names, _kind))
+    _NAMES.update(dict.fromkeys(_names, PolicyKind(_kind)))
 
 # File names that end with one of these multi-word names (`ec2-trust-policy`, `lambda-assume-role-policy`,
 # `cfn-trust-relationship`).
@@ -67,7 +68,7 @@ def glob_matches(pattern: str, path: str) -> bool:
 class KindChoice:
     """The kind used for a file and why (shown by --show-config style explanations and in reports)."""
 
-    kind: str
+    kind: PolicyKind
     reason: str  # "glob policies/scp/**", "path scps/", "default"
 
 
@@ -83,7 +84,7 @@ def _stem(filename: str) -> str:
     return os.path.splitext(filename)[0]
 
 
-def kind_from_name(filename: str) -> str | None:
+def kind_from_name(filename: str) -> PolicyKind | None:
     """The kind a file's own name states, or None."""
     stem = _normal(_stem(filename))
     if stem in _NAMES:
@@ -92,7 +93,7 @@ def kind_from_name(filename: str) -> str | None:
         if stem.endswith("-" + name):
             return kind
     match = _PREFIX.match(stem)
-    return match.group(1) if match else None
+    return PolicyKind(match.group(1)) if match else None
 
 
 def kind_from_path(path: str) -> KindChoice | None:
@@ -117,11 +118,11 @@ def kind_from_path(path: str) -> KindChoice | None:
 
 
 def choose_kind(
-    path: str, globs: Iterable[tuple[str, str]], default: str, *, infer: bool = True
+    path: str, globs: Iterable[tuple[str, str]], default: PolicyKind | str, *, infer: bool = True
 ) -> KindChoice:
     """`kinds` globs first (first match wins), then the path, then the default kind."""
     for pattern, kind in globs:
         if glob_matches(pattern, path):
-            return KindChoice(kind, f"kinds glob {pattern}")
+            return KindChoice(PolicyKind(kind), f"kinds glob {pattern}")
     inferred = kind_from_path(path) if infer else None
-    return inferred or KindChoice(default, "default kind")
+    return inferred or KindChoice(PolicyKind(default), "default kind")

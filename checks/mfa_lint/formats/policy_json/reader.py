@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 from mfa_lint.reading.unknowns import terraform_unknowns
@@ -19,7 +20,7 @@ def is_policy_document(doc: Any) -> bool:
     return isinstance(doc, Mapping) and "Statement" in doc
 
 
-def read_policy_json(path: str, text: str, kind: str = "identity") -> list[PolicySite]:
+def read_policy_json(path: str, text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[PolicySite]:
     """One PolicySite for the whole file; `locate` answers with the exact key token of any element."""
     document, spans = loads_with_positions(text)
     if not is_policy_document(document):
@@ -35,7 +36,7 @@ def read_policy_json(path: str, text: str, kind: str = "identity") -> list[Polic
                        locate=locate)]
 
 
-def read_policy_template(path: str, text: str, kind: str = "identity") -> list[PolicySite]:
+def read_policy_template(path: str, text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[PolicySite]:
     """A policy document written as a Terraform template (`*.json.tpl`, `*.tftpl`, a `.txt`): `${...}` are
     unknown values (each on its own), `$${aws:username}` is IAM's variable, positions are those of the file."""
     from mfa_lint.formats.terraform.hcl_templates import located_parts

@@ -28,39 +28,48 @@ from mfa_lint.formats.terraform.hcl_syntax import (
     root_body,
     token_span,
 )
-from mfa_lint.formats.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope, read_referenced
+from mfa_lint.formats.terraform.hcl_values import Definition, Evaluated, Evaluator, Scope
+from mfa_lint.formats.terraform.module_context import called_module_texts
 from mfa_lint.formats.terraform.policy_document_blocks import build_policy_document
 from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, policy_values
+from mfa_lint.formats.terraform.suppression import block_skips
 from mfa_lint.formats.terraform.template_json import decode
 from mfa_lint.formats.terraform.values import normalise_version
+from mfa_lint.reading import limits
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.site import PolicySite, SourceError, Span
-from mfa_lint.reading.suppressions import block_skips
 
 
 def read_terraform(
-    path: str, text: str, module_texts: dict[str, str] | None = None, *, arguments: dict[str, Any] | None = None,
-    _calls: tuple[str, ...] = (),
+    path: str, text: str, module_texts: dict[str, str] | None = None, *, context: ReadContext | None = None,
+    arguments: dict[str, Any] | None = None, _calls: tuple[str, ...] = (),
 ) -> list[PolicySite]:
     """The policy documents in one `.tf` file. `module_texts`: the module's other `.tf` files (name -> text), whose
-    variables and locals may be referenced here. `arguments`: when the file belongs to a called module, the values
-    the caller gives its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module
-    `terraform init` fetched into `.terraform/modules`) are read too, each call on its own, as
-    `module.<name>.<address>`. Raises SourceError when `text` is not valid HCL."""
+    variables and locals may be referenced here. `context`: the scan's read context (the files `file()` and module
+    calls read, the time budget). `arguments`: when the file belongs to a called module, the values the caller gives
+    its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module `terraform init`
+    fetched into `.terraform/modules`) are read too, each call on its own, as `module.<name>.<address>`. Raises
+    SourceError when `text` is not valid HCL."""
+    context = context or ReadContext()
     tree = _parsed(text) if _calls else parse_hcl(text)  # a module's files: parsed once for all its calls
     file_key = os.path.basename(path)
     scope = _module_scope(file_key, tree, text, module_texts or {})
-    evaluator = Evaluator(scope, file_key, overrides={f"var.{k}": v for k, v in (arguments or {}).items()})
+    evaluator = Evaluator(scope, file_key, overrides={f"var.{k}": v for k, v in (arguments or {}).items()},
+                          context=context)
     evaluator.directory = os.path.dirname(os.path.abspath(path))
     lines = text.splitlines()
     sites: list[PolicySite] = []
     documents = _policy_document_names([text, *(module_texts or {}).values()])
     uses: dict[str, set[str]] = {}  # data source name -> policy kinds of the attributes that use its json
     for block in blocks(root_body(tree)):
+        context.check_time()
         if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
             suppressed = block_skips(lines, block.line, block.end_line)
             for site in _resource_sites(path, file_key, text, block, evaluator, documents, uses):
                 site.suppressed, site.block = suppressed, (block.line, block.end_line)
+                if site.file != path:  # read with `file()`: the block is in this file, the document in that one
+                    site.block_file = path
                 sites.append(site)
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
@@ -78,8 +87,6 @@ def read_terraform(
 
 # -- local module calls -------------------------------------------------------------------------------------------
 
-#: Module calls followed from one file (a module calling a module ...).
-MAX_MODULE_DEPTH = 4
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
@@ -88,7 +95,7 @@ def _module_call_sites(
 ) -> list[PolicySite]:
     """The policies of every module this file calls whose code is on disk, read with the call's arguments."""
     sites: list[PolicySite] = []
-    if len(calls) >= MAX_MODULE_DEPTH:
+    if len(calls) >= limits.MODULE_CALL_DEPTH:
         return sites
     for block in blocks(root_body(tree)):
         if block.type != "module" or len(block.labels) != 1:
@@ -97,19 +104,21 @@ def _module_call_sites(
         if "source" not in attrs:
             continue
         source = evaluator.evaluate(attrs["source"].expression, file_key, text).value
-        directory = _module_directory(os.path.dirname(os.path.abspath(path)), block.labels[0], source)
+        directory = _module_directory(os.path.dirname(os.path.abspath(path)), block.labels[0], source,
+                                      evaluator.context)
         if directory is None or directory in calls:
             continue
-        texts = _module_texts(directory)
+        texts = called_module_texts(directory, evaluator.context)
         for key, instance in _instances(attrs, evaluator, file_key, text):
             label = f"module.{block.labels[0]}" + ("" if key is None else f"[{json.dumps(key)}]")
             arguments = {name: instance.evaluate(attr.expression, file_key, text).value
                          for name, attr in attrs.items() if name not in _META_ARGUMENTS}
             for module_path, module_text in texts.items():
                 others = {p: t for p, t in texts.items() if p != module_path}
+                evaluator.context.check_time()
                 try:
-                    found = read_terraform(_shown_path(path, module_path), module_text, others, arguments=arguments,
-                                           _calls=calls + (directory,))
+                    found = read_terraform(_shown_path(path, module_path), module_text, others,
+                                           context=evaluator.context, arguments=arguments, _calls=calls + (directory,))
                 except SourceError:
                     continue  # reported when that file itself is scanned
                 for site in found:
@@ -120,16 +129,12 @@ def _module_call_sites(
     return sites
 
 
-#: Instances of a module call with `for_each` judged one by one (a larger or unknown collection: judged once, with
-#: `each` unbound, so what depends on it is unresolved).
-MAX_MODULE_INSTANCES = 32
-
-
 def _instances(
     attrs: dict[str, Any], evaluator: Evaluator, file_key: str, text: str
 ) -> list[tuple[str | None, Evaluator]]:
     """(instance key, evaluator) per instance of the call: `each.key`/`each.value` bound for a known `for_each`
-    collection, named `module.<call>["<key>"]` as terraform and checkov name them; else one, without a key."""
+    collection, named `module.<call>["<key>"]` as terraform and checkov name them; else (a larger or unknown
+    collection) one, with `each` unbound, so what depends on it is unresolved."""
     if "for_each" not in attrs:
         return [(None, evaluator)]
     collection = evaluator.evaluate(attrs["for_each"].expression, file_key, text).value
@@ -139,19 +144,19 @@ def _instances(
         items = [(v, v) for v in collection]  # toset([...]): each.key and each.value are the element
     else:
         return [(None, evaluator)]
-    if not items or len(items) > MAX_MODULE_INSTANCES or not all(isinstance(k, str) for k, _ in items):
+    if not items or len(items) > limits.MODULE_INSTANCES or not all(isinstance(k, str) for k, _ in items):
         return [(None, evaluator)]
     return [(key, evaluator.derive(bindings={"each": {"key": key, "value": value}})) for key, value in items]
 
 
-def _module_directory(caller: str, name: str, source: Any) -> str | None:
+def _module_directory(caller: str, name: str, source: Any, context: ReadContext) -> str | None:
     """A local `source` (`./modules/iam`), else the folder `terraform init` put the module in, when present."""
     if not isinstance(source, str):
         return None
     if source.startswith(("./", "../")):
         directory = os.path.normpath(os.path.join(caller, source))
         return directory if os.path.isdir(directory) else None
-    manifest = read_referenced(os.path.join(caller, ".terraform", "modules", "modules.json"))
+    manifest = context.referenced(os.path.join(caller, ".terraform", "modules", "modules.json"))
     if manifest is None:
         return None
     try:
@@ -163,15 +168,6 @@ def _module_directory(caller: str, name: str, source: Any) -> str | None:
             directory = os.path.normpath(os.path.join(caller, entry["Dir"]))
             return directory if os.path.isdir(directory) else None
     return None
-
-
-def _module_texts(directory: str) -> dict[str, str]:
-    try:
-        names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
-    except OSError:
-        return {}
-    texts = {os.path.join(directory, n): read_referenced(os.path.join(directory, n)) for n in names}
-    return {p: t for p, t in texts.items() if t is not None}
 
 
 def _sibling_uses(

@@ -15,13 +15,8 @@ from dataclasses import dataclass
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from mfa_lint.reading.limits import HCL_NESTING, HCL_TEMPLATE_NESTING
 from mfa_lint.reading.site import SourceError, Span
-
-#: Nesting of `${ ... }` inside strings beyond which the text is rejected (no real file comes close).
-MAX_TEMPLATE_NESTING = 64
-#: Nesting of `{`, `[` and `(` beyond which the text is rejected (real files stay under 20; the reader copes with
-#: thousands, Lark takes seconds for tens of thousands).
-MAX_NESTING = 4096
 
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*\r?\n")
 
@@ -149,15 +144,15 @@ def parse_hcl(text: str) -> Tree:
 
 
 def _prescan(text: str) -> None:
-    """Reject unterminated strings, heredocs and block comments, and brackets nested deeper than MAX_NESTING
+    """Reject unterminated strings, heredocs and block comments, and brackets nested deeper than HCL_NESTING
     (iteratively, in one pass: Lark would take seconds to build a tree nobody can walk)."""
     i, n, line, depth = 0, len(text), 1, 0
     while i < n:
         ch = text[i]
         if ch in "{[(":
             depth += 1
-            if depth > MAX_NESTING:
-                raise SourceError(f"HCL nested too deeply at line {line}: more than {MAX_NESTING} levels of brackets")
+            if depth > HCL_NESTING:
+                raise SourceError(f"HCL nested too deeply at line {line}: more than {HCL_NESTING} levels of brackets")
             i += 1
         elif ch in "}])":
             depth -= 1
@@ -244,7 +239,7 @@ def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
                 j += 3
                 continue
             elif text.startswith("${", j) or text.startswith("%{", j):
-                if len(stack) >= MAX_TEMPLATE_NESTING:
+                if len(stack) >= HCL_TEMPLATE_NESTING:
                     raise SourceError(f"invalid HCL at line {line}: template nested too deeply")
                 stack.append(0)
                 j += 2

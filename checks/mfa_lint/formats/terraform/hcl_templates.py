@@ -32,32 +32,6 @@ def quoted_string_parts(token_text: str) -> list[Part]:
     return _parts(token_text[1:-1], escapes=True)
 
 
-def quoted_string_offsets(token_text: str) -> list[tuple[int, int]] | None:
-    """For a string without interpolations: each decoded character's (start, end) in the raw content, so
-    positions found in the decoded text (JSON in a quoted string) map back to the file; None otherwise."""
-    raw = token_text[1:-1]
-    if "${" in raw.replace("$${", "") or "%{" in raw.replace("%%{", ""):
-        return None
-    offsets: list[tuple[int, int]] = []
-    i, n = 0, len(raw)
-    while i < n:
-        width = 1
-        if raw[i] == "\\" and i + 1 < n:
-            width = {"u": 6, "U": 10}.get(raw[i + 1], 2)
-        elif raw.startswith("$${", i) or raw.startswith("%%{", i):
-            offsets.append((i, i + 2))  # "$$" -> "$"
-            i += 2
-            width = 1
-        offsets.append((i, min(i + width, n)))
-        i += width
-    return offsets
-
-
-def heredoc_parts(content: str) -> list[Part]:
-    """Heredoc content -> parts; heredocs have no backslash escapes."""
-    return _parts(content, escapes=False)
-
-
 def heredoc_content(token_text: str) -> tuple[str, bool]:
     """`<<EOF\\n...\\nEOF` -> (the lines between the markers, with their final newline; whether it is `<<-`)."""
     trim = token_text.startswith("<<-")

@@ -6,7 +6,8 @@ Only what a policy needs is evaluated: literals, objects, tuples, `jsonencode(..
 kept as a Terraform reference string `"${<source text>}"`, which the core treats as an unknown value.
 
 The walk over an expression is iterative (an explicit task stack), so deep nesting cannot exhaust the Python stack;
-following a reference starts a nested walk, bounded by MAX_REFERENCE_DEPTH and a cycle check.
+following a reference starts a nested walk, bounded by limits.REFERENCE_DEPTH and a cycle check. Files a policy reads
+(`file()`, `templatefile()`) come from the read context's cache; long walks check its deadline.
 """
 
 from __future__ import annotations
@@ -40,16 +41,10 @@ from mfa_lint.formats.terraform.hcl_templates import (
     trim_indent,
 )
 from mfa_lint.formats.terraform.template_json import Resolved, Template
+from mfa_lint.reading import limits
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import SourceError, Span
-from mfa_lint.scanning.walk import FILE_SIZE_LIMIT, read_text
-
-MAX_DEPTH = 256
-MAX_REFERENCE_DEPTH = 16
-MAX_REFERENCE_TEXT = 200
-#: Nesting of conditionals and comparisons evaluated (each level is a nested walk).
-MAX_OPERATOR_DEPTH = 32
-#: Expression nodes one `evaluate` call may visit (references can repeat work: `local.a = [local.b, local.b]`).
-MAX_NODES = 100_000
+from mfa_lint.reading.unknowns import terraform_unknown
 
 _SIMPLE_REFERENCE = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
 _IDENTITY_FUNCTIONS = {"jsonencode", "tolist", "toset", "tomap"}
@@ -90,9 +85,9 @@ class Evaluated:
 def reference(source: str) -> Unknown:
     """An unresolved expression, named by its source text on one line."""
     compact = " ".join(source.split())
-    if len(compact) > MAX_REFERENCE_TEXT:
-        compact = compact[:MAX_REFERENCE_TEXT] + "..."
-    return Unknown(compact)
+    if len(compact) > limits.REFERENCE_TEXT:
+        compact = compact[:limits.REFERENCE_TEXT] + "..."
+    return terraform_unknown(compact)
 
 
 class Evaluator:
@@ -100,9 +95,11 @@ class Evaluator:
 
     def __init__(
         self, scope: Scope, site_file: str, *, overrides: dict[str, Any] | None = None,
-        bindings: dict[str, Any] | None = None,
+        bindings: dict[str, Any] | None = None, context: ReadContext | None = None,
     ) -> None:
         self.scope = scope
+        #: the scan's read context: the files `file()` reads, and the time budget the walk checks
+        self.context = context or ReadContext()
         self.site_file = site_file
         #: values one try gives unresolved references (`var.enabled` -> True): the same in every place it is used
         self.overrides = overrides or {}
@@ -110,18 +107,18 @@ class Evaluator:
         self.bindings = bindings or {}
         #: the module's folder on disk, for `path.module` and the files `file()` / `templatefile()` read
         self.directory: str | None = None
-        self._budget = MAX_NODES
+        self._budget = limits.EVALUATION_NODES
         self._operators = 0
 
     def derive(self, *, overrides: dict[str, Any] | None = None, bindings: dict[str, Any] | None = None) -> Evaluator:
         """The same module, with these references fixed (a try) or names bound (an iteration)."""
         derived = Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
-                            bindings={**self.bindings, **(bindings or {})})
+                            bindings={**self.bindings, **(bindings or {})}, context=self.context)
         derived.directory = self.directory
         return derived
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
-        self._budget = MAX_NODES
+        self._budget = limits.EVALUATION_NODES
         result = Evaluated(None)
         result.value = self._walk(node, file, text, (), result, record=file == self.site_file, active=())
         return result
@@ -172,8 +169,11 @@ class Evaluator:
             _, current, path, depth, rec = task
             current = _unwrap(current)
             self._budget -= 1
-            if depth > MAX_DEPTH or self._budget < 0:
-                results.append(reference("nested too deeply" if depth > MAX_DEPTH else "too large to evaluate"))
+            if not self._budget & 0x3FF:
+                self.context.check_time()
+            if depth > limits.VALUE_NESTING or self._budget < 0:
+                too_deep = depth > limits.VALUE_NESTING
+                results.append(reference("nested too deeply" if too_deep else "too large to evaluate"))
                 continue
             if isinstance(current, Token):
                 if current.type == "STRING_LIT":
@@ -220,7 +220,7 @@ class Evaluator:
                 self._function(current, file, text, path, depth, rec, tasks, results, out, active)
             elif kind in ("get_attr_expr_term", "index_expr_term"):
                 results.append(self._reference(current, file, text, path, out, rec, active))
-            elif kind in ("conditional", "unary_op", "binary_op") and self._operators < MAX_OPERATOR_DEPTH:
+            elif kind in ("conditional", "unary_op", "binary_op") and self._operators < limits.OPERATOR_DEPTH:
                 self._operators += 1
                 try:
                     chosen = self._operator(current, file, text, active, depth)
@@ -303,7 +303,7 @@ class Evaluator:
         The text's origin is recorded, so JSON in it is located in that file."""
         location = self._walk(args[0], file, text, (), Evaluated(None), record=False, active=active)
         target = resolve_path(location, self.directory)
-        content = read_referenced(target) if target else None
+        content = self.context.referenced(target) if target else None
         if content is None:
             return reference(source)
         if name == "file":  # the text as it is: no interpolation
@@ -385,7 +385,7 @@ class Evaluator:
         if keep_type and len(parts) == 1 and isinstance(parts[0], Interpolation):
             resolved = values[0]
             assert resolved is not None
-            return (resolved.value if resolved.known else Unknown(parts[0].expression)), values
+            return (resolved.value if resolved.known else terraform_unknown(parts[0].expression)), values
         pieces: list[str] = []
         unknown: list[str] = []
         for part, resolved in zip(parts, values, strict=True):
@@ -407,7 +407,7 @@ class Evaluator:
             known, value = self._lookup(match.group(1), match.group(2), (), None, active)
             return Resolved(known, value)
         parsed = _expression(part.expression)
-        if parsed is None or len(active) >= MAX_REFERENCE_DEPTH:
+        if parsed is None or len(active) >= limits.REFERENCE_DEPTH:
             return Resolved(False)
         node, source = parsed
         value = self._walk(node, "<template>", source, (), Evaluated(None), record=False, active=active + ("<t>",))
@@ -451,7 +451,7 @@ class Evaluator:
             return found, value
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
-        if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
+        if definition is None or marker in active or len(active) >= limits.REFERENCE_DEPTH:
             return False, None
         if target is not None and definition.file == self.site_file:
             path, out = target
@@ -491,7 +491,7 @@ class Evaluator:
 
 def _unwrap(node: Tree | Token) -> Tree | Token:
     """`expr_term` and parentheses around one child -> the child."""
-    for _ in range(MAX_DEPTH):
+    for _ in range(limits.VALUE_NESTING):
         if isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
             node = node.children[0]
         else:
@@ -503,7 +503,7 @@ def _flatten(node: Tree) -> tuple[str | None, list[Any]]:
     """`var.a.b[0]` -> ("var", ["a", "b", 0]); root None when it is not a plain reference."""
     accessors: list[Any] = []
     current: Tree | Token = node
-    for _ in range(MAX_DEPTH):
+    for _ in range(limits.VALUE_NESTING):
         current = _unwrap(current)
         if not isinstance(current, Tree):
             return None, []
@@ -620,7 +620,7 @@ def _navigate(value: Any, accessors: list[Any] | tuple, *, missing_is_null: bool
 
 
 def _has_unknown(value: Any, depth: int = 0) -> bool:
-    if isinstance(value, Unknown) or depth > MAX_DEPTH:
+    if isinstance(value, Unknown) or depth > limits.VALUE_NESTING:
         return True
     if isinstance(value, dict):
         return any(_has_unknown(k, depth + 1) or _has_unknown(v, depth + 1) for k, v in value.items())
@@ -647,20 +647,6 @@ def resolve_path(location: Any, directory: str | None) -> str | None:
     if not isinstance(location, str) or directory is None:
         return None
     return os.path.normpath(location if os.path.isabs(location) else os.path.join(directory, location))
-
-
-def read_referenced(target: str) -> str | None:
-    """The text of a file a policy references, read as a scanned file is (the scan's size limit, encodings, regular
-    files only); None when it cannot be read."""
-    return _read_referenced(target, FILE_SIZE_LIMIT.get())
-
-
-@lru_cache(maxsize=256)
-def _read_referenced(target: str, limit: int) -> str | None:
-    try:
-        return read_text(target, limit)
-    except SourceError:
-        return None
 
 
 def _yaml_decode(value: Any, source: str) -> Any:

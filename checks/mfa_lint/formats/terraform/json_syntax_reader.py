@@ -13,24 +13,26 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from mfa_lint.core.findings import UNRESOLVED, Note
 from mfa_lint.formats.terraform.hcl_templates import Interpolation, located_parts
 from mfa_lint.formats.terraform.hcl_values import Evaluator, Scope
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
 from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES
 from mfa_lint.formats.terraform.template_json import Template, decode
 from mfa_lint.formats.terraform.values import normalise_version
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.lines import line_starts, offset_of, position_of
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 from mfa_lint.reading.unknowns import terraform_unknowns
 
 
-def read_terraform_json(path: str, text: str) -> list[PolicySite]:
+def read_terraform_json(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:
     """The policy documents of one `.tf.json` file. Raises SourceError when it is not JSON."""
     document, spans = loads_with_positions(text)
     if not isinstance(document, dict):
         raise SourceError("not Terraform JSON: the file is not an object")
-    evaluator = Evaluator(Scope(), "")
+    evaluator = Evaluator(Scope(), "", context=context)
     sites: list[PolicySite] = []
     for resource_type, name, body, where in _entries(document.get("resource"), ("resource",)):
         for attribute in RESOURCES.get(resource_type, ()):
@@ -61,19 +63,12 @@ def read_terraform_json(path: str, text: str) -> list[PolicySite]:
                     test_path = base + ("condition",) + ((position,) if many else ()) + ("test",)
                     if test_path in spans:
                         located.setdefault(("Statement", index, "Condition", condition["test"]), spans[test_path])
-        notes = ["unresolved value: source_policy_documents / override_policy_documents are not resolved: "
-                 "statements they contribute are not checked"] if references else []
+        notes = [Note("unresolved value: source_policy_documents / override_policy_documents are not resolved: "
+                      "statements they contribute are not checked", kind=UNRESOLVED)] if references else []
         sites.append(PolicySite(document=terraform_unknowns(built), kind=POLICY_DOCUMENT_DATA_SOURCES[data_type],
                                 file=path, resource=f"data.{data_type}.{name}",
                                 span=spans.get(where, Span(1, 1, 1, 1)), locate=located.get, notes=notes))
     return sites
-
-
-def _objects(value: Any) -> Iterator[tuple[str, Any]]:
-    """`{"a": ...}` and `[{"a": ...}, {"b": ...}]` (both are valid Terraform JSON) -> (key, value) pairs."""
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, dict):
-            yield from item.items()
 
 
 def _entries(section: Any, where: tuple) -> Iterator[tuple[str, str, dict, tuple]]:

@@ -1,46 +1,29 @@
 """Module context: a Terraform module is its whole directory, so a `.tf` file is read with its siblings' texts
-(variables, locals and policy-document data sources defined next to it)."""
+(variables, locals and policy-document data sources defined next to it), and a module it calls with that module's."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
-from mfa_lint.reading.site import SourceError
-from mfa_lint.scanning.walk import TERRAFORM_EXT, read_text
+from mfa_lint.reading.context import ReadContext
+
+#: Terraform's native syntax; `.tf.json` files are read on their own.
+TERRAFORM_EXTENSIONS = (".tf",)
 
 
-class ModuleTexts:
-    """The other `.tf` files of a file's directory, read once per directory.
+def module_texts(path: str, context: ReadContext) -> dict[str, str]:
+    """path -> text of the other `.tf` files of the file's folder (an unreadable one is reported when scanned)."""
+    me = os.path.normpath(path)
+    texts = context.folder_texts(os.path.dirname(path) or ".", TERRAFORM_EXTENSIONS)
+    return {p: t for p, t in texts.items() if p != me}
 
-    Only the current directory is kept: a walk visits a directory's files together, so memory stays flat.
-    """
 
-    def __init__(self, max_file_size: int, overrides: Mapping[str, str] | None = None) -> None:
-        self._max_file_size = max_file_size
-        self._overrides = overrides or {}
-        self._directory: str | None = None
-        self._texts: dict[str, str] = {}
-
-    def siblings(self, path: str) -> dict[str, str]:
-        """path -> text of the module's other `.tf` files (an unreadable one is reported when it is scanned)."""
-        directory = os.path.dirname(path) or "."
-        if directory != self._directory:
-            self._directory, self._texts = directory, self._read(directory)
-        me = os.path.normpath(path)
-        return {p: t for p, t in self._texts.items() if p != me}
-
-    def _read(self, directory: str) -> dict[str, str]:
-        texts: dict[str, str] = {}
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
-            names = []
-        for name in names:
-            if name.lower().endswith(TERRAFORM_EXT):
-                other = os.path.normpath(os.path.join(directory, name))
-                try:
-                    texts[other] = read_text(other, self._max_file_size, self._overrides)
-                except SourceError:
-                    continue
-        return texts
+def called_module_texts(directory: str, context: ReadContext) -> dict[str, str]:
+    """path -> text of every `.tf` file of a called module's folder, through the context's file cache (a module is
+    called from many files)."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(TERRAFORM_EXTENSIONS))
+    except OSError:
+        return {}
+    texts = {os.path.join(directory, n): context.referenced(os.path.join(directory, n)) for n in names}
+    return {p: t for p, t in texts.items() if t is not None}

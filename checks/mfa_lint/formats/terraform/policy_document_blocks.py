@@ -24,19 +24,15 @@ from typing import Any
 
 from lark import Token, Tree
 
+from mfa_lint.core.findings import READER_LIMIT, UNRESOLVED, Note
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
 from mfa_lint.formats.terraform.hcl_values import Evaluator, condition_key
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
+from mfa_lint.reading.limits import DYNAMIC_ITERATIONS, DYNAMIC_REFERENCES, POLICY_DOCUMENT_BLOCK_NESTING
 from mfa_lint.reading.site import Span
-
-#: Nested block levels of the data source: body -> statement -> principals/condition.
-_MAX_BLOCK_DEPTH = 4
-#: Unresolved references a data source's `for_each` conditions may depend on (2**n tries).
-MAX_REFERENCES = 4
-#: Elements one dynamic block is expanded over.
-MAX_ITERATIONS = 256
+from mfa_lint.reading.unknowns import terraform_unknown
 
 _CONDITION_REFERENCE = re.compile(r"\b(?:var|local)\.[A-Za-z_][\w-]*")
 
@@ -45,7 +41,7 @@ _CONDITION_REFERENCE = re.compile(r"\b(?:var|local)\.[A-Za-z_][\w-]*")
 class BuiltDocument:
     document: dict[str, Any]
     spans: dict[tuple, Span] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass
@@ -63,11 +59,11 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     groups = _try_references(block, evaluator, file, text)
     tries: list[dict[str, Any]] = [{}] if not groups else []
     for group in groups:
-        if len(group) > MAX_REFERENCES:
+        if len(group) > DYNAMIC_REFERENCES:
             shown = ", ".join(r.lstrip("?") for r in group)
-            built.notes.append(f"unresolved value: a dynamic block depends on {shown}: too many to try every "
-                               f"combination (more than {MAX_REFERENCES}); the statements it generates are not "
-                               "checked")
+            built.notes.append(Note(f"unresolved value: a dynamic block depends on {shown}: too many to try every "
+                                    f"combination (more than {DYNAMIC_REFERENCES}); the statements it generates are "
+                                    "not checked", kind=UNRESOLVED))
             continue
         for values in itertools.product((True, False), repeat=len(group)):
             chosen = dict(zip(group, values, strict=True))
@@ -76,12 +72,12 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     tries = tries or [{}]
     references = list(dict.fromkeys(r for group in groups for r in group))
     per_try: list[list[_Instance]] = []
-    per_try_notes: list[list[str]] = []
+    per_try_notes: list[list[Note]] = []
     top: dict[str, Any] = {}
     for overrides in tries:
         current = evaluator.derive(overrides=overrides) if overrides else evaluator
         top = {a.name: [current.evaluate(a.expression, file, text).value] for a in attributes(block.body)}
-        notes: list[str] = []
+        notes: list[Note] = []
         per_try.append(list(_statements(block.body, current, file, text, notes)))
         per_try_notes.append(notes)
     # a block left unexpanded in one try may be expanded in another (each dynamic block's own references are tried
@@ -93,8 +89,8 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     raw, merged = split_references(policy_document_from_blocks(data))
     built.document = raw
     if merged:
-        built.notes.append("unresolved value: source_policy_documents / override_policy_documents are not resolved: "
-                           "statements they contribute are not checked")
+        built.notes.append(Note("unresolved value: source_policy_documents / override_policy_documents are not "
+                                "resolved: statements they contribute are not checked", kind=UNRESOLVED))
     for index, instance in enumerate(instances):
         base = ("Statement", index)
         built.spans[base] = instance.header
@@ -146,7 +142,7 @@ def _known(collection: object) -> bool:
 
 def _condition_node(node: Tree | Token) -> Tree | Token | None:
     """The condition of `c ? a : b` (also as the parser reads `x && c ? a : b`: the whole `x && c`)."""
-    for _ in range(_MAX_BLOCK_DEPTH * 4):
+    for _ in range(POLICY_DOCUMENT_BLOCK_NESTING * 4):
         if isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
             node = node.children[0]
             continue
@@ -159,7 +155,7 @@ def _condition_node(node: Tree | Token) -> Tree | Token | None:
 
 
 def _dynamic_blocks(body: Tree, depth: int) -> Iterator[Block]:
-    if depth > _MAX_BLOCK_DEPTH:
+    if depth > POLICY_DOCUMENT_BLOCK_NESTING:
         return
     for child in blocks(body):
         if child.type == "dynamic":
@@ -169,7 +165,7 @@ def _dynamic_blocks(body: Tree, depth: int) -> Iterator[Block]:
 
 
 def _expanded(
-    parent: Tree, name: str, evaluator: Evaluator, file: str, text: str, notes: list[str]
+    parent: Tree, name: str, evaluator: Evaluator, file: str, text: str, notes: list[Note]
 ) -> Iterator[tuple[tuple, Block, Tree, Evaluator, Span]]:
     """The `name` blocks of a body, static and dynamic: (key, block, body, evaluator for its content, header span)."""
     for child in blocks(parent):
@@ -180,7 +176,7 @@ def _expanded(
 
 
 def _iterations(
-    dynamic: Block, name: str, evaluator: Evaluator, file: str, text: str, notes: list[str]
+    dynamic: Block, name: str, evaluator: Evaluator, file: str, text: str, notes: list[Note]
 ) -> Iterator[tuple[tuple, Block, Tree, Evaluator, Span]]:
     attrs = {a.name: a for a in attributes(dynamic.body)}
     content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
@@ -200,12 +196,14 @@ def _iterations(
     else:
         if _could_hold_mfa(content, text):
             shown = collection.raw if isinstance(collection, Unknown) else node_text(for_each.expression, text)
-            notes.append(f"unresolved value: dynamic \"{name}\" iterates over {' '.join(shown.split())[:120]}, "
-                         "which is not known: the blocks it generates are not checked")
+            shown = " ".join(shown.split())[:120]
+            notes.append(Note(f"unresolved value: dynamic \"{name}\" iterates over {shown}, which is not known: the "
+                              "blocks it generates are not checked", kind=terraform_unknown(shown).kind))
         return
-    if len(items) > MAX_ITERATIONS:
-        notes.append(f"dynamic \"{name}\" has more than {MAX_ITERATIONS} elements: only the first are checked")
-        items = items[:MAX_ITERATIONS]
+    if len(items) > DYNAMIC_ITERATIONS:
+        notes.append(Note(f"dynamic \"{name}\" has more than {DYNAMIC_ITERATIONS} elements: only the first are "
+                          "checked", kind=READER_LIMIT))
+        items = items[:DYNAMIC_ITERATIONS]
     header = token_span(dynamic.header)
     for position, (key, value) in enumerate(items):
         bound = evaluator.derive(bindings={iterator: {"key": key, "value": value}})
@@ -219,7 +217,7 @@ def _could_hold_mfa(content: Block, text: str) -> bool:
     if not getattr(meta, "empty", True) and may_mention_mfa(text[meta.start_pos:meta.end_pos]):
         return True
     bodies = [content.body]
-    for _ in range(_MAX_BLOCK_DEPTH):
+    for _ in range(POLICY_DOCUMENT_BLOCK_NESTING):
         following = []
         for body in bodies:
             for attr in attributes(body):
@@ -238,7 +236,7 @@ def _literal(node: Tree | Token) -> bool:
 
 
 def _statements(
-    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[str]
+    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[Note]
 ) -> Iterator[_Instance]:
     for key, _, statement_body, bound, header in _expanded(body, "statement", evaluator, file, text, notes):
         spans: dict[tuple, Span] = {}
@@ -303,13 +301,13 @@ def _record_condition(
 
 
 def _body_to_dict(
-    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[str], depth: int
+    body: Tree, evaluator: Evaluator, file: str, text: str, notes: list[Note], depth: int
 ) -> dict[str, Any]:
     """A block body in hcl2.loads' shape; nested blocks (dynamic ones expanded) to a bounded depth."""
     out: dict[str, Any] = {}
     for attr in attributes(body):
         out[attr.name] = [evaluator.evaluate(attr.expression, file, text).value]
-    if depth >= _MAX_BLOCK_DEPTH:
+    if depth >= POLICY_DOCUMENT_BLOCK_NESTING:
         return out
     names = dict.fromkeys(b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in blocks(body))
     for name in names:
@@ -351,5 +349,5 @@ def _agree(a: Any, b: Any, references: list[str], depth: int = 0) -> Any:
         return {k: _agree(a[k], b[k], references, depth + 1) for k in a}
     if depth < 16 and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [_agree(x, y, references, depth + 1) for x, y in zip(a, b, strict=True)]
-    return Unknown(", ".join(references))
+    return terraform_unknown(", ".join(references))
 

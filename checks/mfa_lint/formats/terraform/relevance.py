@@ -1,10 +1,10 @@
-"""The skip filter: a walked file that cannot hold an MFA test is not parsed (the default fast path).
+"""Terraform's part of the fast-path filter: a `.tf` file without MFA text may still take an MFA test from elsewhere.
 
-Most of a repository holds no MFA condition, and parsing is the costly part. A file is left unparsed when no MFA key
-(nor a key within edit distance 3 of one, see core.keys.may_mention_mfa) occurs in its text, nor in what it may take
-values from: for Terraform, the variables and locals defined in the other files of its module (and a file that
-calls `file()` / `templatefile()` or a module is always parsed, since the policy may be in what it reads). Syntax
-errors in such files are then terraform's and cfn-lint's business; `--check-syntax` parses every file.
+A walked file is left unparsed when no MFA key (nor a key within edit distance 3 of one, see core.keys.may_mention_mfa)
+occurs in its text (formats.registry.may_hold_mfa) nor in what it may take values from. For Terraform that is the
+variables and locals defined in the other files of its module; a file that calls `file()` / `templatefile()` or a
+module is always parsed, since the policy may be in what it reads. Syntax errors in unparsed files are then
+terraform's business; `--check-syntax` parses every file.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import os
 import re
 from functools import lru_cache
 
-from mfa_lint.core.keys import MFA_KEYS, may_mention_mfa
-from mfa_lint.scanning.walk import CANDIDATE_EXT, JSON_EXT, TERRAFORM_EXT, YAML_EXT
+from mfa_lint.core.keys import may_mention_mfa
+from mfa_lint.formats.terraform.module_context import module_texts
+from mfa_lint.reading.context import ReadContext
 
 # A .tf file that refers to variables or locals, and a file that defines them.
 _TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
@@ -30,47 +31,22 @@ _TF_LITERAL_FILE = re.compile(r'\b(?:file|templatefile)\s*\(\s*"(?:\$\{path\.(?:
 
 def literal_file_reads(path: str, text: str) -> set[str]:
     """The files a .tf reads through `file()`/`templatefile()` with a literal path (relative to its folder)."""
-    if not path.lower().endswith(TERRAFORM_EXT):
-        return set()
     folder = os.path.dirname(path)
     return {os.path.normpath(os.path.join(folder, m.group(1))) for m in _TF_LITERAL_FILE.finditer(text)}
 
 
-def may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> bool:
-    """False only when neither the file nor what it references can hold an MFA key."""
-    if not path.lower().endswith(CANDIDATE_EXT):
-        return True  # not a usual extension: let the readers decide what it is
-    if may_mention_mfa(text):
+def may_take_mfa(path: str, text: str, context: ReadContext) -> bool:
+    """For a `.tf` without MFA text: True when it reads other files, or references variables or locals that another
+    file of its module defines with MFA text."""
+    if _TF_READS_OTHER_FILES.search(text):
         return True
-    if path.lower().endswith(TERRAFORM_EXT) and _TF_READS_OTHER_FILES.search(text):
-        return True
-    if not module_texts or not _TF_REFERENCE.search(text):
+    if not _TF_REFERENCE.search(text):
         return False
     # a policy (or a value in it) may come from a variable default or a local defined in another file
-    return any(_defines_mfa_values(other) for other in module_texts.values())
+    return any(_defines_mfa_values(other) for other in module_texts(path, context).values())
 
 
 @lru_cache(maxsize=4096)
 def _defines_mfa_values(text: str) -> bool:
     """A module file that defines variables or locals and mentions MFA (cached: every file of the module asks)."""
     return _TF_DEFINITION.search(text) is not None and may_mention_mfa(text)
-
-
-# A statement's keys as mapping keys, in any schema (`Effect:`, `"effect":`, `condition:`): a file naming an MFA key
-# without them (a key list, a description) is no policy at all, and no note.
-_STATEMENT_KEYS = (re.compile(r"""["']?\beffect["']?\s*:""", re.IGNORECASE),
-                   re.compile(r"""["']?\bconditions?["']?\s*:""", re.IGNORECASE))
-NO_FORMAT = "mentions {key} but is no format mfa-lint reads"
-
-
-def unread_mention(path: str, text: str) -> str | None:
-    """A walked YAML or JSON file with statement keys that names an MFA key (exactly, any case) but is none of the
-    formats (a statement list in another tool's schema): the note that says so, else None. Silence there would read
-    as a clean file."""
-    if not path.lower().endswith(JSON_EXT + YAML_EXT) or not all(k.search(text) for k in _STATEMENT_KEYS):
-        return None
-    lowered = text.lower()
-    for key in MFA_KEYS.values():
-        if key.lower() in lowered:
-            return NO_FORMAT.format(key=key)
-    return None

@@ -10,7 +10,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-KindResolver = Callable[[Mapping[str, Any]], "str | None"]
+from mfa_lint.core.policy_kinds import PolicyKind
+
+K = PolicyKind
+
+KindResolver = Callable[[Mapping[str, Any]], "PolicyKind | None"]
 
 
 @dataclass(frozen=True)
@@ -18,9 +22,9 @@ class PolicyAttribute:
     """A policy-valued attribute: `path` is attribute names, with "*" for each element of a block list."""
 
     path: tuple[str, ...]
-    kind: str | KindResolver
+    kind: PolicyKind | KindResolver
 
-    def kind_for(self, attributes: Mapping[str, Any]) -> str | None:
+    def kind_for(self, attributes: Mapping[str, Any]) -> PolicyKind | None:
         """The policy kind, or None when this resource's document is not one we analyse."""
         return self.kind(attributes) if callable(self.kind) else self.kind
 
@@ -32,58 +36,58 @@ def _first(value: Any) -> Any:
     return value
 
 
-def organizations_policy_kind(attributes: Mapping[str, Any]) -> str | None:
+def organizations_policy_kind(attributes: Mapping[str, Any]) -> PolicyKind | None:
     """`type` defaults to SERVICE_CONTROL_POLICY in the AWS provider; tag and backup policies are not IAM."""
     policy_type = _first(attributes.get("type", "SERVICE_CONTROL_POLICY"))
     if policy_type in (None, "SERVICE_CONTROL_POLICY"):
-        return "scp"
+        return K.SCP
     if policy_type == "RESOURCE_CONTROL_POLICY":
-        return "rcp"
+        return K.RCP
     if isinstance(policy_type, str) and not policy_type.isupper():
-        return "scp"  # an unresolved reference: the provider default is the likeliest reading
+        return K.SCP  # an unresolved reference: the provider default is the likeliest reading
     return None
 
 
 _P = PolicyAttribute
 
 RESOURCES: dict[str, tuple[PolicyAttribute, ...]] = {
-    "aws_iam_policy": (_P(("policy",), "identity"),),
-    "aws_iam_user_policy": (_P(("policy",), "identity"),),
-    "aws_iam_group_policy": (_P(("policy",), "identity"),),
-    "aws_iam_role_policy": (_P(("policy",), "role"),),
-    "aws_iam_role": (_P(("assume_role_policy",), "trust"), _P(("inline_policy", "*", "policy"), "role")),
-    "aws_ssoadmin_permission_set_inline_policy": (_P(("inline_policy",), "role"),),
+    "aws_iam_policy": (_P(("policy",), K.IDENTITY),),
+    "aws_iam_user_policy": (_P(("policy",), K.IDENTITY),),
+    "aws_iam_group_policy": (_P(("policy",), K.IDENTITY),),
+    "aws_iam_role_policy": (_P(("policy",), K.ROLE),),
+    "aws_iam_role": (_P(("assume_role_policy",), K.TRUST), _P(("inline_policy", "*", "policy"), K.ROLE)),
+    "aws_ssoadmin_permission_set_inline_policy": (_P(("inline_policy",), K.ROLE),),
     "aws_organizations_policy": (_P(("content",), organizations_policy_kind),),
     # resource policies
-    "aws_s3_bucket_policy": (_P(("policy",), "resource"),),
-    "aws_s3_bucket": (_P(("policy",), "resource"),),
-    "aws_s3_access_point": (_P(("policy",), "resource"),),
-    "aws_s3control_bucket_policy": (_P(("policy",), "resource"),),
-    "aws_kms_key": (_P(("policy",), "resource"),),
-    "aws_kms_key_policy": (_P(("policy",), "resource"),),
-    "aws_sns_topic_policy": (_P(("policy",), "resource"),),
-    "aws_sns_topic": (_P(("policy",), "resource"),),
-    "aws_sqs_queue_policy": (_P(("policy",), "resource"),),
-    "aws_sqs_queue": (_P(("policy",), "resource"),),
-    "aws_ecr_repository_policy": (_P(("policy",), "resource"),),
-    "aws_ecrpublic_repository_policy": (_P(("policy",), "resource"),),
-    "aws_secretsmanager_secret_policy": (_P(("policy",), "resource"),),
-    "aws_secretsmanager_secret": (_P(("policy",), "resource"),),
-    "aws_glacier_vault": (_P(("access_policy",), "resource"),),
-    "aws_efs_file_system_policy": (_P(("policy",), "resource"),),
-    "aws_backup_vault_policy": (_P(("policy",), "resource"),),
-    "aws_cloudwatch_log_resource_policy": (_P(("policy_document",), "resource"),),
-    "aws_api_gateway_rest_api_policy": (_P(("policy",), "resource"),),
-    "aws_elasticsearch_domain_policy": (_P(("access_policies",), "resource"),),
-    "aws_opensearch_domain_policy": (_P(("access_policies",), "resource"),),
-    "aws_glue_resource_policy": (_P(("policy",), "resource"),),
-    "aws_codeartifact_domain_permissions_policy": (_P(("policy_document",), "resource"),),
-    "aws_codeartifact_repository_permissions_policy": (_P(("policy_document",), "resource"),),
+    "aws_s3_bucket_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_s3_bucket": (_P(("policy",), K.RESOURCE),),
+    "aws_s3_access_point": (_P(("policy",), K.RESOURCE),),
+    "aws_s3control_bucket_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_kms_key": (_P(("policy",), K.RESOURCE),),
+    "aws_kms_key_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_sns_topic_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_sns_topic": (_P(("policy",), K.RESOURCE),),
+    "aws_sqs_queue_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_sqs_queue": (_P(("policy",), K.RESOURCE),),
+    "aws_ecr_repository_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_ecrpublic_repository_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_secretsmanager_secret_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_secretsmanager_secret": (_P(("policy",), K.RESOURCE),),
+    "aws_glacier_vault": (_P(("access_policy",), K.RESOURCE),),
+    "aws_efs_file_system_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_backup_vault_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_cloudwatch_log_resource_policy": (_P(("policy_document",), K.RESOURCE),),
+    "aws_api_gateway_rest_api_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_elasticsearch_domain_policy": (_P(("access_policies",), K.RESOURCE),),
+    "aws_opensearch_domain_policy": (_P(("access_policies",), K.RESOURCE),),
+    "aws_glue_resource_policy": (_P(("policy",), K.RESOURCE),),
+    "aws_codeartifact_domain_permissions_policy": (_P(("policy_document",), K.RESOURCE),),
+    "aws_codeartifact_repository_permissions_policy": (_P(("policy_document",), K.RESOURCE),),
     "aws_lambda_layer_version_permission": (),
 }
 
 #: Data sources that build a policy document from HCL blocks (statement / condition), not from JSON.
-POLICY_DOCUMENT_DATA_SOURCES: dict[str, str] = {"aws_iam_policy_document": "unknown"}
+POLICY_DOCUMENT_DATA_SOURCES: dict[str, str] = {"aws_iam_policy_document": K.UNKNOWN}
 
 
 def policy_attributes(resource_type: str) -> tuple[PolicyAttribute, ...]:
@@ -125,7 +129,7 @@ class PolicyValue:
     """One value at a policy location of a resource; `label` says where, e.g. `inline_policy[1].policy`."""
 
     attribute: PolicyAttribute
-    kind: str
+    kind: PolicyKind
     label: str
     value: Any
 

@@ -13,15 +13,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mfa_lint.core.values import Unknown
-from mfa_lint.formats.terraform.hcl_templates import Interpolation, Offsets, Part
+from mfa_lint.formats.terraform.hcl_templates import Offsets, Part
 from mfa_lint.reading.json_positions import loads_with_positions
+from mfa_lint.reading.limits import TEMPLATE_VALUE_NESTING
 from mfa_lint.reading.lines import line_starts, position_of
 from mfa_lint.reading.site import Span
+from mfa_lint.reading.unknowns import terraform_unknown
 
 _FIRST = 0xE000
 _SLOTS = 0x1800  # private-use characters available as placeholders
-_MAX_DEPTH = 600
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,6 @@ class Template:
     parts: tuple[tuple[Part, Offsets], ...]
     values: tuple[Resolved | None, ...]  # per part: None for literal text
     file: str | None = None  # the file `raw` sits in, when not the file being read (`file()`, `templatefile()`)
-
-    @property
-    def has_interpolations(self) -> bool:
-        return any(isinstance(part, Interpolation) for part, _ in self.parts)
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ def decode(template: Template) -> tuple[Any, dict[tuple, Span]]:
 
 
 def _substitute(value: Any, slots: list[_Slot], depth: int) -> Any:
-    if depth > _MAX_DEPTH:
+    if depth > TEMPLATE_VALUE_NESTING:
         return value
     if isinstance(value, str):
         return _string(value, slots)
@@ -116,7 +112,7 @@ def _string(text: str, slots: list[_Slot]) -> Any:
         slot = _slot(text, slots)
         assert slot is not None
         if not slot.resolved.known:
-            return Unknown(slot.expression)
+            return terraform_unknown(slot.expression)
         return _bare(slot) if not slot.in_string else _text(slot.resolved.value, slot)
     pieces: list[str] = []
     unknown: list[str] = []
@@ -131,7 +127,7 @@ def _string(text: str, slots: list[_Slot]) -> Any:
         else:
             unknown.append(slot.expression)
     if unknown:
-        return Unknown(", ".join(dict.fromkeys(unknown)))
+        return terraform_unknown(", ".join(dict.fromkeys(unknown)))
     return "".join(pieces)
 
 
@@ -141,7 +137,7 @@ def _text(value: Any, slot: _Slot) -> Any:
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):
         return str(value)
-    return Unknown(slot.expression)  # a list or object in a string: Terraform refuses it
+    return terraform_unknown(slot.expression)  # a list or object in a string: Terraform refuses it
 
 
 def _bare(slot: _Slot) -> Any:
@@ -151,7 +147,7 @@ def _bare(slot: _Slot) -> Any:
         try:
             return json.loads(value)
         except (ValueError, RecursionError):
-            return Unknown(slot.expression)
+            return terraform_unknown(slot.expression)
     return value
 
 

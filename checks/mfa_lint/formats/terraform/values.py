@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mfa_lint.reading.limits import CHECKOV_VALUE_NESTING
 from mfa_lint.reading.unknowns import is_terraform_reference
-
-#: Deeper than this, values are left as they are (hostile input must not exhaust the stack).
-MAX_DEPTH = 64
 
 _CHECKOV_BOOLEANS = {"False": False, "True": True}
 
 
 def unwrap(value: Any) -> Any:
     """Strip checkov's one-element list wrapping (`["x"]` -> `"x"`, `[["a", "b"]]` -> `["a", "b"]`)."""
-    for _ in range(MAX_DEPTH):
+    for _ in range(CHECKOV_VALUE_NESTING):
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
         else:
@@ -30,7 +28,7 @@ def unwrap(value: Any) -> Any:
 
 def unwrap_list(value: Any) -> Any:
     """A list-valued attribute: `[["a", "b"]]` (checkov, hcl2) -> `["a", "b"]`; `["a", "b"]` stays; `"a"` stays."""
-    for _ in range(MAX_DEPTH):
+    for _ in range(CHECKOV_VALUE_NESTING):
         if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
             value = value[0]
         else:
@@ -40,7 +38,7 @@ def unwrap_list(value: Any) -> Any:
 
 def restore_booleans(value: Any, _depth: int = 0) -> Any:
     """Turn checkov's "False"/"True" (Python's str() of a jsonencode boolean) back into booleans, recursively."""
-    if _depth > MAX_DEPTH:
+    if _depth > CHECKOV_VALUE_NESTING:
         return value
     if isinstance(value, str):
         return _CHECKOV_BOOLEANS.get(value, value)

@@ -1,14 +1,22 @@
 """A per-file time budget (`--parse-timeout`): a file that takes longer is an error naming the budget.
 
-A parser that backtracks badly on some input must cost one file, never the run (checkov gives HCL 10 s too). The
-budget is a SIGALRM interval timer, so it also interrupts a regular expression (the `re` engine checks signals);
-where there is no SIGALRM (Windows) or the scan does not run in the main thread, files are not timed.
+A parser that backtracks badly on some input must cost one file, never the run (checkov gives HCL 10 s too). Two
+clocks, because neither works everywhere:
+
+- a SIGALRM interval timer (`time_budget`), which also interrupts a parser or a regular expression stuck in one call
+  (the `re` engine checks signals), but exists only on POSIX and in the main thread;
+- a deadline (`Deadline`) that the readers' long loops check (the HCL evaluator, the module and resource loops),
+  which works on every thread and host (checkov's from-file path, where installing a signal handler in checkov's
+  process is not ours to do) but cannot interrupt one long call into a parser.
+
+The read context (reading.context) starts both for each file; `ReadContext.alarm` says whether the alarm is used.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,6 +49,22 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class Deadline:
+    """A point in time after which `check` raises BudgetExceeded (None: no deadline)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.at = time.monotonic() + seconds if seconds and seconds > 0 else None
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() > self.at:
+            raise BudgetExceeded()
+
+
+NO_DEADLINE = Deadline()
 
 
 def budget_message(seconds: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -110,12 +109,6 @@ def test_json_has_no_comment_suppression(tmp_path):
     assert rules(scan(tmp_path, "policy.json", text)) == ["MFA001"]
 
 
-needs_terraform = pytest.mark.skipif(
-    importlib.util.find_spec("mfa_lint.sources.terraform") is None, reason="the Terraform reader has not landed"
-)
-
-
-@needs_terraform
 @pytest.mark.parametrize(
     ("above", "same", "skip", "reported"),
     [

@@ -1,6 +1,6 @@
 """Find the policy documents in one checkov entity conf (Terraform resource/data, plan resource, CloudFormation).
 
-Walks the location tables (mfa_lint.locations: the one walk per language every surface uses), so a new resource
+Walks the resource tables (formats.<language>.resources: the one walk per language all surfaces use), so a new resource
 type is one line there. Imports nothing from checkov: the shapes are plain dicts and lists. Each policy comes back
 as a document for the core, as the reason it cannot be judged, or marked `unrendered` (checkov left expression text
 or intrinsics: the check reads it from the file instead), never silently dropped.

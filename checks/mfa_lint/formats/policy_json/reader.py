@@ -6,7 +6,7 @@ not written anywhere in it and comes from the caller (`mfa-lint scan --kind`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mfa_lint.core.policy_kinds import PolicyKind
@@ -23,17 +23,8 @@ def is_policy_document(doc: Any) -> bool:
 def read_policy_json(path: str, text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[PolicySite]:
     """One PolicySite for the whole file; `locate` answers with the exact key token of any element."""
     document, spans = loads_with_positions(text)
-    if not is_policy_document(document):
-        raise SourceError("not an IAM policy document: no top-level \"Statement\"")
-    root = spans.get(()) or Span(1, 1, 1, 1)
-    anchor = spans.get(("Statement",), root)
-
-    def locate(doc_path: tuple) -> Span | None:
-        return spans.get(tuple(doc_path))
-
     # a policy file is often a Terraform template: its `${...}` (not IAM's `${aws:username}`) are unknown
-    return [PolicySite(document=terraform_unknowns(document), kind=kind, file=path, resource=None, span=anchor,
-                       locate=locate)]
+    return _whole_file(path, document, spans, kind, terraform_unknowns)
 
 
 def read_policy_template(path: str, text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[PolicySite]:
@@ -45,12 +36,19 @@ def read_policy_template(path: str, text: str, kind: PolicyKind = PolicyKind.IDE
     parts = tuple(located_parts(text, escapes=False))
     values = tuple(None if isinstance(part, str) else Resolved(False) for part, _ in parts)
     document, spans = decode(Template(text, 1, 1, parts, values))
+    return _whole_file(path, document, spans, kind)
+
+
+def _whole_file(
+    path: str, document: Any, spans: dict[tuple, Span], kind: PolicyKind, mark: Callable[[Any], Any] = lambda d: d
+) -> list[PolicySite]:
+    """The one site of a file that is a policy document; every document path maps straight to a token of it."""
     if not is_policy_document(document):
         raise SourceError("not an IAM policy document: no top-level \"Statement\"")
     root = spans.get(()) or Span(1, 1, 1, 1)
-    anchor = spans.get(("Statement",), root)
 
     def locate(doc_path: tuple) -> Span | None:
         return spans.get(tuple(doc_path))
 
-    return [PolicySite(document=document, kind=kind, file=path, resource=None, span=anchor, locate=locate)]
+    return [PolicySite(document=mark(document), kind=kind, file=path, resource=None,
+                       span=spans.get(("Statement",), root), locate=locate)]

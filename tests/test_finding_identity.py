@@ -88,3 +88,16 @@ def test_fix_says_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
     lines = outputs[0][1].splitlines()
     assert "fixed module_policy/modules/mfa/main.tf:10:9: MFA001 StringEquals -> StringEqualsIfExists" in lines
     assert not [line for line in lines if line.startswith(("not fixed module_policy", "module_policy/"))]
+
+
+def test_a_comment_in_the_module_file_suppresses_the_finding_reached_through_the_call(tmp_path: Path) -> None:
+    """Suppressions are read in the file that holds the policy, whichever file it was reached from."""
+    root = tmp_path / "repo"
+    shutil.copytree(MODULE_FIXTURE, root)
+    module = root / "modules" / "mfa" / "main.tf"
+    comment = "        # mfa-lint:ignore MFA001 kept on purpose\n"
+    module.write_text(module.read_text().replace("        StringEquals =", comment + "        StringEquals ="))
+    report = json.loads(run("scan", "--format", "json", "--fail-on", "never", ".", cwd=root).stdout)
+    assert report["findings"] == []
+    assert [(f["file"], f["resource"]) for f in report["suppressed"]] == [
+        ("modules/mfa/main.tf", "module.mfa.aws_iam_policy.deny")]

@@ -72,6 +72,13 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE (from the same scan)")
+    parser.add_argument("--sarif-suppressed", choices=("keep", "drop"), default="keep",
+                        help="suppressed findings in SARIF: keep them as results with `suppressions` (default) or "
+                        "drop them (GitHub code scanning ignores `suppressions` and would open alerts for them)")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="append a Markdown summary (totals by rule, every finding, note, unreadable file and "
+                        "suppression) to FILE; with --format github the default is $GITHUB_STEP_SUMMARY when set")
+    parser.add_argument("--no-summary", action="store_true", help="write no Markdown summary")
     parser.add_argument("--fail-on", choices=("error", "warning", "never"),
                         help="lowest finding severity that makes the exit code 1 (default: error)")
     parser.add_argument("--select", action="append", type=_checked(_rules_arg), metavar="IDS",
@@ -193,14 +200,56 @@ def _emit(text: str, args: argparse.Namespace, stream) -> int:
     return 0
 
 
+def _summary_file(args: argparse.Namespace) -> str | None:
+    """Where the Markdown summary goes: --summary, else the job summary of a GitHub step with --format github."""
+    if args.no_summary:
+        return None
+    if args.summary:
+        return args.summary
+    return (os.environ.get("GITHUB_STEP_SUMMARY") or None) if args.format == "github" else None
+
+
+def _append_summary(path: str, result) -> int:
+    """Append the summary within what is left of GitHub's 1 MiB per step; 0, or 2 when it cannot be written."""
+    from mfa_lint.reporters.summary import LIMIT, Links, render
+
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    text = render(result, budget=max(LIMIT - used - 1024, 0), links=Links.from_env(os.environ))
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(("\n" if used else "") + text)
+    except OSError as exc:
+        print(f"mfa-lint: error: cannot write the summary {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _elsewhere(args: argparse.Namespace, summary: str | None) -> list[str]:
+    """The other places this run's results go, for the annotation that says where the ones not shown are."""
+    places = []
+    if summary:
+        places.append("the job summary" if summary == os.environ.get("GITHUB_STEP_SUMMARY") else f"{summary}")
+    if args.sarif:
+        places.append(f"the SARIF file {args.sarif} (code scanning)")
+    return places
+
+
 def _report(result, args: argparse.Namespace, fail_on: str, stream) -> int:
     from mfa_lint.reporters import renderer
     from mfa_lint.scan import exit_code
 
-    text = renderer(args.format)(result, colour=_colour(args, stream))
+    summary = _summary_file(args)
+    text = renderer(args.format)(result, colour=_colour(args, stream), elsewhere=_elsewhere(args, summary),
+                                 suppressed=args.sarif_suppressed)
     written = _emit(text, args, stream)
     if args.sarif:
-        written = _write(args.sarif, text if args.format == "sarif" else renderer("sarif")(result)) or written
+        sarif = text if args.format == "sarif" else renderer("sarif")(result, suppressed=args.sarif_suppressed)
+        written = _write(args.sarif, sarif) or written
+    if summary:
+        written = _append_summary(summary, result) or written
     return written or exit_code(result, fail_on)
 
 

@@ -7,7 +7,7 @@ from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, read_text
 from mfa_lint.scanning.edits import operator_edit
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry
-from mfa_lint.scanning.suppression import is_suppressed
+from mfa_lint.scanning.suppression import suppression_of
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.suppress import LineSuppressions
 
@@ -68,7 +68,8 @@ def site_findings(
         if exact and finding.fix and finding.operator and source != "plan" and site.file == report.path:
             edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
         located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
-        if is_suppressed(site, finding, lines, span.line):
+        located.suppression = suppression_of(site, finding, lines, span.line)
+        if located.suppression is not None:
             report.suppressed.append(located)
         else:
             report.findings.append(located)

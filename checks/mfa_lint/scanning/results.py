@@ -14,6 +14,7 @@ from mfa_lint.core.findings import Finding
 from mfa_lint.files import ScanError
 from mfa_lint.scanning.edits import Edit
 from mfa_lint.sources.site import Span
+from mfa_lint.suppress import Suppression
 
 READ, UNRELATED, NOT_IAC, UNREADABLE = "read", "unrelated", "not_iac", "unreadable"
 
@@ -30,6 +31,7 @@ class Located:
     source: str  # terraform | plan | cloudformation | policy
     exact: bool = True  # the span is the offending token (not the fallback span of the whole property)
     edit: Edit | None = None
+    suppression: Suppression | None = None  # what suppressed it (only on ScanResult.suppressed)
 
 
 @dataclass(frozen=True)

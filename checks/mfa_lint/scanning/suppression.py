@@ -9,7 +9,7 @@ from __future__ import annotations
 from mfa_lint.core.findings import Finding
 from mfa_lint.scanning.formats import has_comments
 from mfa_lint.sources.site import PolicySite
-from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions
+from mfa_lint.suppress import NO_SUPPRESSIONS, LineSuppressions, Suppression
 
 
 def line_suppressions(source: str, text: str) -> LineSuppressions:
@@ -19,3 +19,8 @@ def line_suppressions(source: str, text: str) -> LineSuppressions:
 
 def is_suppressed(site: PolicySite, finding: Finding, lines: LineSuppressions, line: int) -> bool:
     return lines.suppresses_site(site, finding, line)
+
+
+def suppression_of(site: PolicySite, finding: Finding, lines: LineSuppressions, line: int) -> Suppression | None:
+    """What suppresses the finding (marker, reason), or None when it is reported."""
+    return lines.site_suppression(site, finding, line)

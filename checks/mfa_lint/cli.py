@@ -129,6 +129,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_scan_options(scan)
     fix = sub.add_parser("fix", help="apply the mechanical fixes (MFA001, MFA002), then report what is left")
     _add_scan_options(fix)
+    next(a for a in fix._actions if a.dest == "paths").help = (
+        "files or directories (default: .); - reads stdin and writes the fixed text to stdout")
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff instead of writing the files (the report then goes to stderr)")
     rules = sub.add_parser("rules", help="list the rules")
@@ -259,7 +261,8 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
         if args.stdin_filename:
             raise ConfigError("--stdin-filename needs the path - (standard input)")
         return paths, {}
-    text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    args.stdin_bytes = sys.stdin.buffer.read()  # as read: `fix -` gives it back with only the fixes changed
+    text = args.stdin_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
         from mfa_lint.scanning.formats import looks_like_cloudformation_yaml
@@ -314,7 +317,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.write(show(config))
         return 0
     if options.overrides:
-        raise ConfigError("fix cannot edit standard input: use scan -")
+        return _fix_stdin(args, paths, config["fail-on"], options)
     plan, result = fix(paths, options, apply=not args.diff)
     if args.diff:  # bytes: the CRLF and BOM of the files stay in the patch, whatever the terminal's encoding
         sys.stdout.flush()
@@ -324,6 +327,41 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if lines:  # stdout stays a clean diff, or a clean json/sarif/github report
         print("\n".join(lines), file=sys.stderr if args.diff or args.format != "text" else sys.stdout)
     return _report(result, args, config["fail-on"], sys.stderr if args.diff else sys.stdout)
+
+
+def _fix_stdin(args: argparse.Namespace, paths: list[str], fail_on: str, options) -> int:
+    """`fix -`: the fixed text of standard input on stdout (all of it, unchanged where nothing is fixed or it cannot
+    be read, as editors and pipes expect), or with --diff the patch; what was fixed and the report on stderr."""
+    from mfa_lint.fix import describe, fix, unified_diff
+
+    if len(paths) != 1:
+        raise ConfigError("fix -: standard input is fixed on its own (the fixed text goes to stdout): name no other "
+                          "path")
+    data: bytes = args.stdin_bytes
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not args.diff:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        print(f"mfa-lint: error: {paths[0]}: not UTF-8 ({exc.reason} at byte {exc.start}): nothing fixed",
+              file=sys.stderr)
+        return 2
+    bom = raw.startswith("\ufeff")
+    raw = raw[1:] if bom else raw
+    name = paths[0]
+    plan, result = fix(paths, options, apply=False, texts={name: (raw, bom), os.path.normpath(name): (raw, bom)})
+    if args.diff:
+        out = unified_diff(plan)
+    else:
+        out = ("\ufeff" if bom else "") + (plan.files[0].fixed if plan.files else raw)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out.encode("utf-8"))
+    sys.stdout.buffer.flush()
+    lines = describe(plan, written=not args.diff)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+    return _report(result, args, fail_on, sys.stderr)
 
 
 def cmd_rules(_: argparse.Namespace) -> int:

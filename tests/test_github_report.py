@@ -186,6 +186,12 @@ def test_sarif_keeps_suppressed_findings_with_their_justification(tmp_path):
                                "properties": {"marker": "checkov:skip"}}]
     assert kept["c/c.tf"][0]["kind"] == "inSource" and "justification" not in kept["c/c.tf"][0]
     assert proc.returncode == 1  # suppressed results never change the exit code
+    report = json.loads(run("scan", "--format", "json", ".", cwd=tmp_path).stdout)
+    assert sorted((x["file"], x["suppression"]["marker"], x["suppression"]["justification"], x["suppression"]["line"])
+                  for x in report["suppressed"]) == [
+        ("a.tf", "mfa-lint:ignore", "break-glass role, reviewed", 2),
+        ("b/b.tf", "checkov:skip", "owned by the platform team", None),
+        ("c/c.tf", "mfa-lint:ignore", "", 2)]
     dropped = json.loads(run("scan", "--format", "sarif", "--sarif-suppressed", "drop", ".", cwd=tmp_path).stdout)
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in dropped["runs"][0]["results"]] \
         == ["bad.json"]

@@ -69,6 +69,13 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE (from the same scan)")
+    parser.add_argument("--sarif-suppressed", choices=("keep", "drop"), default="keep",
+                        help="suppressed findings in SARIF: keep them as results with `suppressions` (default) or "
+                        "drop them (GitHub code scanning ignores `suppressions` and would open alerts for them)")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="append a Markdown summary (totals by rule, every finding, note, unreadable file and "
+                        "suppression) to FILE; with --format github the default is $GITHUB_STEP_SUMMARY when set")
+    parser.add_argument("--no-summary", action="store_true", help="write no Markdown summary")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
     parser.add_argument("--stdin-filename", metavar="NAME",
@@ -96,6 +103,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_scan_options(scan)
     fix = sub.add_parser("fix", help="apply the mechanical fixes (MFA001, MFA002), then report what is left")
     _add_scan_options(fix)
+    next(a for a in fix._actions if a.dest == "paths").help = (
+        "files or directories (default: .); - reads stdin and writes the fixed text to stdout")
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff instead of writing the files (the report then goes to stderr)")
     rules = sub.add_parser("rules", help="list the rules")
@@ -151,14 +160,56 @@ def _emit(text: str, args: argparse.Namespace, stream) -> int:
     return 0
 
 
+def _summary_file(args: argparse.Namespace) -> str | None:
+    """Where the Markdown summary goes: --summary, else the job summary of a GitHub step with --format github."""
+    if args.no_summary:
+        return None
+    if args.summary:
+        return args.summary
+    return (os.environ.get("GITHUB_STEP_SUMMARY") or None) if args.format == "github" else None
+
+
+def _append_summary(path: str, result) -> int:
+    """Append the summary within what is left of GitHub's 1 MiB per step; 0, or 2 when it cannot be written."""
+    from mfa_lint.reporters.summary import LIMIT, Links, render
+
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    text = render(result, budget=max(LIMIT - used - 1024, 0), links=Links.from_env(os.environ))
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(("\n" if used else "") + text)
+    except OSError as exc:
+        print(f"mfa-lint: error: cannot write the summary {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _elsewhere(args: argparse.Namespace, summary: str | None) -> list[str]:
+    """The other places this run's results go, for the annotation that says where the ones not shown are."""
+    places = []
+    if summary:
+        places.append("the job summary" if summary == os.environ.get("GITHUB_STEP_SUMMARY") else f"{summary}")
+    if args.sarif:
+        places.append(f"the SARIF file {args.sarif} (code scanning)")
+    return places
+
+
 def _report(result, args: argparse.Namespace, fail_on: str, stream) -> int:
     from mfa_lint.reporters import renderer
     from mfa_lint.scanning import exit_code
 
-    text = renderer(args.format)(result, colour=_colour(args, stream))
+    summary = _summary_file(args)
+    text = renderer(args.format)(result, colour=_colour(args, stream), elsewhere=_elsewhere(args, summary),
+                                 suppressed=args.sarif_suppressed)
     written = _emit(text, args, stream)
     if args.sarif:
-        written = _write(args.sarif, text if args.format == "sarif" else renderer("sarif")(result)) or written
+        sarif = text if args.format == "sarif" else renderer("sarif")(result, suppressed=args.sarif_suppressed)
+        written = _write(args.sarif, sarif) or written
+    if summary:
+        written = _append_summary(summary, result) or written
     return written or exit_code(result, fail_on)
 
 
@@ -168,7 +219,8 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
         if args.stdin_filename:
             raise ConfigError("--stdin-filename needs the path - (standard input)")
         return paths, {}
-    text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    args.stdin_bytes = sys.stdin.buffer.read()  # as read: `fix -` gives it back with only the fixes changed
+    text = args.stdin_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
         from mfa_lint.formats.registry import stdin_name
@@ -220,7 +272,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.write(show(config))
         return 0
     if options.overrides:
-        raise ConfigError("fix cannot edit standard input: use scan -")
+        return _fix_stdin(args, paths, options.fail_on, options)
     plan, result = fix(paths, options, apply=not args.diff)
     if args.diff:  # bytes: the CRLF and BOM of the files stay in the patch, whatever the terminal's encoding
         sys.stdout.flush()
@@ -230,6 +282,41 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if lines:  # stdout stays a clean diff, or a clean json/sarif/github report
         print("\n".join(lines), file=sys.stderr if args.diff or args.format != "text" else sys.stdout)
     return _report(result, args, options.fail_on, sys.stderr if args.diff else sys.stdout)
+
+
+def _fix_stdin(args: argparse.Namespace, paths: list[str], fail_on: str, options) -> int:
+    """`fix -`: the fixed text of standard input on stdout (all of it, unchanged where nothing is fixed or it cannot
+    be read, as editors and pipes expect), or with --diff the patch; what was fixed and the report on stderr."""
+    from mfa_lint.fix import describe, fix, unified_diff
+
+    if len(paths) != 1:
+        raise ConfigError("fix -: standard input is fixed on its own (the fixed text goes to stdout): name no other "
+                          "path")
+    data: bytes = args.stdin_bytes
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not args.diff:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        print(f"mfa-lint: error: {paths[0]}: not UTF-8 ({exc.reason} at byte {exc.start}): nothing fixed",
+              file=sys.stderr)
+        return 2
+    bom = raw.startswith("\ufeff")
+    raw = raw[1:] if bom else raw
+    name = paths[0]
+    plan, result = fix(paths, options, apply=False, texts={name: (raw, bom), os.path.normpath(name): (raw, bom)})
+    if args.diff:
+        out = unified_diff(plan)
+    else:
+        out = ("\ufeff" if bom else "") + (plan.files[0].fixed if plan.files else raw)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out.encode("utf-8"))
+    sys.stdout.buffer.flush()
+    lines = describe(plan, written=not args.diff)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+    return _report(result, args, fail_on, sys.stderr)
 
 
 def cmd_rules(_: argparse.Namespace) -> int:

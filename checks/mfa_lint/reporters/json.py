@@ -31,6 +31,12 @@ def finding_dict(located: Located) -> dict:
     }
 
 
+def _suppression(located: Located) -> dict | None:
+    """What suppressed it: the marker, the reason written with it, and the line of an `mfa-lint:ignore` comment."""
+    why = located.suppression
+    return None if why is None else {"marker": why.marker, "justification": why.justification, "line": why.line}
+
+
 def render(result: ScanResult, **_: object) -> str:
     report = {
         "findings": [finding_dict(x) for x in result.findings],
@@ -46,7 +52,7 @@ def render(result: ScanResult, **_: object) -> str:
             }
             for n in result.notes
         ],
-        "suppressed": [finding_dict(x) for x in result.suppressed],
+        "suppressed": [{**finding_dict(x), "suppression": _suppression(x)} for x in result.suppressed],
         "summary": result.summary(),
     }
     return json.dumps(report, indent=2) + "\n"

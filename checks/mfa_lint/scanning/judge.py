@@ -16,7 +16,7 @@ from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.edits import operator_edit
 from mfa_lint.reading.lines import line_starts
 from mfa_lint.reading.site import PolicySite, Span
-from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, Skips, Suppression, names
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry
 
 
@@ -77,16 +77,16 @@ class FileJudge:
         text = self._file(site.file).text
         return text is None or may_mention_mfa(text)
 
-    def _suppressed(self, site: PolicySite, finding: Finding, line: int) -> bool:
-        """The site's host skips, a comment on the finding's line or right above it in the file that holds it, or
-        one in the resource's block (in the file that holds the block)."""
+    def _suppression(self, site: PolicySite, finding: Finding, line: int) -> Suppression | None:
+        """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
+        the file that holds it, or one in the resource's block (in the file that holds the block); None: none."""
         if names(site.suppressed, finding):
-            return True
-        if self._file(site.file).suppressions.suppresses(finding, line):
-            return True
-        if site.block is None:
-            return False
-        return self._file(site.block_file or site.file).suppressions.suppresses(finding, 0, site.block)
+            skips = site.suppressed
+            return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
+        found = self._file(site.file).suppressions.suppression(finding, line)
+        if found is not None or site.block is None:
+            return found
+        return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
 
     def judge(self, site: PolicySite) -> None:
         """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
@@ -112,7 +112,8 @@ class FileJudge:
                     edit = operator_edit(holder.text, exact, finding.operator, finding.fix, holder.starts)
             located = Located(finding, site.file, span, site.resource, site.kind, self.format.name, exact is not None,
                               edit, via)
-            if self._suppressed(site, finding, span.line):
+            located.suppression = self._suppression(site, finding, span.line)
+            if located.suppression is not None:
                 report.suppressed.append(located)
             else:
                 report.findings.append(located)

@@ -14,6 +14,7 @@ from mfa_lint.core.findings import Finding, NoteKind
 from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.reading.edits import Edit
 from mfa_lint.reading.site import Span
+from mfa_lint.reading.suppressions import Suppression
 from mfa_lint.scanning.walk import ScanError
 
 READ, UNRELATED, NOT_IAC, UNREADABLE = "read", "unrelated", "not_iac", "unreadable"
@@ -37,6 +38,7 @@ class Located:
     exact: bool = True  # the span is the offending token (not the fallback span of the whole property)
     edit: Edit | None = None
     via: str | None = None
+    suppression: Suppression | None = None  # what suppressed it (only on ScanResult.suppressed)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 
-_CHECKOV_SKIP = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)")
+from mfa_lint.reading.suppressions import Skips, reason_text
+
+_CHECKOV_SKIP = re.compile(r"(?:#|//)\s*checkov:skip=\s*([A-Za-z0-9_]+)(?::([^\n]*))?")
 
 
-def block_skips(lines: list[str], start: int, end: int) -> frozenset[str]:
+def block_skips(lines: list[str], start: int, end: int) -> Skips:
     """`# checkov:skip=MFA001:reason` comments in a Terraform block's lines (checkov's syntax, honoured by all)."""
-    found: set[str] = set()
+    reasons: dict[str, str] = {}
     for line in lines[max(start - 1, 0):end]:
-        found.update(m.group(1).upper() for m in _CHECKOV_SKIP.finditer(line))
-    return frozenset(found)
+        for match in _CHECKOV_SKIP.finditer(line):
+            rule_id = match.group(1).upper()
+            reasons[rule_id] = reasons.get(rule_id) or reason_text(match.group(2) or "")
+    return Skips(reasons, reasons, "checkov:skip")

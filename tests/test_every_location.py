@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.terraform import resources as tf_table
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = {

@@ -144,6 +144,13 @@ def test_every_row_has_a_known_kind(table: dict[str, tuple[Any, ...]]) -> None:
             assert callable(row.kind) or row.kind in POLICY_KINDS, (resource_type, row)
 
 
+def test_docs_list_the_tables_and_the_numbers() -> None:
+    docs = _generator()
+    current = docs.DOCS.read_text()
+    assert docs.DOCS_START in current and docs.DOCS_END in current
+    assert current == docs.docs_text(current), "run: python scripts/policy_attributes.py docs"
+
+
 # --------------------------------------------------------------------------------------------- the candidate rule
 
 

@@ -311,7 +311,10 @@ _RESOLVED = {
 
 
 def _kind_text(kind: Any) -> str:
-    return _RESOLVED.get(getattr(kind, "__name__", ""), str(kind)) if callable(kind) else kind
+    """A resolver's rule in words, or the kind's name (a plain string or a str-valued enum member)."""
+    if callable(kind):
+        return _RESOLVED.get(getattr(kind, "__name__", ""), "decided by the resource's attributes")
+    return str(getattr(kind, "value", kind))
 
 
 def _data(name: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def _terraform_candidates() -> dict[str, dict[str, Any]]:
 def test_every_terraform_candidate_is_in_the_table_or_skipped() -> None:
     candidates, covered, skipped = _terraform_candidates(), _terraform_covered(), _skipped("terraform")
     unclassified = sorted(set(candidates) - covered - set(skipped))
-    assert not unclassified, f"add to locations/terraform.py or to skipped.json with a reason: {unclassified}"
+    assert not unclassified, f"add a table row or a skipped.json entry with a reason: {unclassified}"
     assert not covered & set(skipped), f"both in the table and skipped: {sorted(covered & set(skipped))}"
 
 
@@ -107,7 +107,7 @@ def test_every_cloudformation_candidate_is_in_the_table_or_skipped() -> None:
     candidates = dict(_cloudformation_candidates())
     rows, skipped = _cloudformation_rows(), _skipped("cloudformation")
     unclassified = sorted(set(candidates) - rows - set(skipped))
-    assert not unclassified, f"add to locations/cloudformation.py or to skipped.json with a reason: {unclassified}"
+    assert not unclassified, f"add a table row or a skipped.json entry with a reason: {unclassified}"
     assert not rows & set(skipped), f"both in the table and skipped: {sorted(rows & set(skipped))}"
 
 

@@ -146,7 +146,7 @@ def parse_floor(corpus: Corpus, runs: int) -> tuple[float, float]:
     tree the evaluator walks) instead of hcl2.loads."""
     import hcl2
     from cfnlint.decode.decode import decode_str
-    from mfa_lint.sources.terraform.hcl_syntax import parse_hcl
+    from mfa_lint.formats.terraform.hcl_syntax import parse_hcl
 
     def run(parse_tf: Callable[[str], object]) -> float:
         start = time.perf_counter()
@@ -193,7 +193,7 @@ def measure_startup(workdir: Path, runs: int = 5) -> dict[str, Timed]:
 
 def profile_scan(corpus: Corpus, top: int = 25) -> str:
     """cProfile of an in-process scan: what dominates the time."""
-    from mfa_lint.scan import ScanOptions, scan
+    from mfa_lint.scanning import ScanOptions, scan
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from hcl_trees import first_difference, lark_tree
-from mfa_lint.sources.site import SourceError
-from mfa_lint.sources.terraform.hcl_syntax import attributes, blocks, parse_hcl, root_body
+from mfa_lint.reading.site import SourceError
+from mfa_lint.formats.terraform.hcl_syntax import attributes, blocks, parse_hcl, root_body
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_TF = sorted(p for p in (ROOT / "fixtures").rglob("*.tf") if p.is_file())
@@ -144,7 +144,7 @@ def test_blocks_and_positions_across_lines() -> None:
 
 def test_the_time_budget_interrupts_the_parser() -> None:
     """tree-sitter parses in C; the budget (a signal) still stops a slow parse, through the progress callback."""
-    from mfa_lint.scanning.budget import BudgetExceeded, can_time, time_budget
+    from mfa_lint.reading.budget import BudgetExceeded, can_time, time_budget
 
     if not can_time():
         pytest.skip("no SIGALRM interval timer here (not the main thread, or not POSIX)")

@@ -17,7 +17,7 @@ from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import Rule
 from mfa_lint.core.findings import Finding
-from mfa_lint.suppress import names
+from mfa_lint.reading.suppressions import names
 
 LOG = logging.getLogger(__name__)
 

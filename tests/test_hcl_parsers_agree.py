@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from hcl_trees import first_difference, lark_tree
-from mfa_lint.reading.site import SourceError
 from mfa_lint.formats.terraform.hcl_syntax import attributes, blocks, parse_hcl, root_body
+from mfa_lint.reading.site import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_TF = sorted(p for p in (ROOT / "fixtures").rglob("*.tf") if p.is_file())

@@ -303,22 +303,27 @@ def measure_size(size: int, work: Path, args: argparse.Namespace, ratios: dict[s
     if not args.no_checkov and size <= args.checkov_max:
         from mfa_lint.checkov import CHECK_IDS
 
-        plugin_runs, builtin_runs = [], []
-        for _ in range(args.checkov_runs if size <= 1000 else 1):  # alternately: load drifts hit both alike
+        plugin_runs, builtin_runs, scan_runs = [], [], []
+        for _ in range(args.checkov_runs if size <= 1000 else 1):  # alternately: load drifts hit all alike
             plugin_runs.append(measure_checkov(corpus, ",".join(CHECK_IDS), external=True))
+            scan_runs.append(measure_scan(corpus, work)[0])  # paired with the run before it: checkov ÷ scan
             builtin_runs.append(measure_checkov(corpus, "CKV_AWS_62", external=False))
         costs = [p.seconds / b.seconds for p, b in zip(plugin_runs, builtin_runs, strict=True)]
         cpu_costs = [p.cpu / b.cpu for p, b in zip(plugin_runs, builtin_runs, strict=True)]
+        speedups = [p.seconds / t.seconds for p, t in zip(plugin_runs, scan_runs, strict=True)]
+        cpu_speedups = [p.cpu / t.cpu for p, t in zip(plugin_runs, scan_runs, strict=True)]
         plugin = statistics.median(t.seconds for t in plugin_runs)
         plugin_cpu = statistics.median(t.cpu for t in plugin_runs)
         row.update({"ckv_plugin": plugin, "ckv_builtin": statistics.median(t.seconds for t in builtin_runs),
                     "ckv_plugin_cpu": plugin_cpu, "ckv_builtin_cpu": statistics.median(t.cpu for t in builtin_runs),
                     "ckv_peak": max((t.peak_mb or 0) for t in plugin_runs) or None, "plugin_costs": costs,
-                    "plugin_cpu_costs": cpu_costs, "ckv/scan": plugin / default.seconds,
-                    "ckv/serial": plugin / serial.seconds, "ckv/scan_cpu": plugin_cpu / default.cpu})
+                    "plugin_cpu_costs": cpu_costs, "ckv/scan": statistics.median(speedups),
+                    "ckv/serial": plugin / serial.seconds, "ckv/scan_cpu": statistics.median(cpu_speedups),
+                    "speedups": speedups, "cpu_speedups": cpu_speedups})
         ratios["plugin_cpu_cost"].extend(cpu_costs)
         ratios["plugin_cost"].extend(costs)
         ratios["scan_vs_checkov"].append(row["ckv/scan"])
+        ratios["scan_vs_checkov_cpu"].append(row["ckv/scan_cpu"])
     if size <= args.cfn_lint_max:
         cfn = corpus.cloudformation
         without, with_rules, n_without, n_with = measure_cfn_lint(cfn, 3 if size <= 100 else 2)
@@ -356,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# mfa-lint benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"# machine: {machine()}")
     print(f"# versions: {versions()}", flush=True)
-    rows, ratios = [], {key: [] for key in [*TARGETS, "jobs", "jobs_full", "capacity", "plugin_cpu_cost"]}
+    rows, ratios = [], {key: [] for key in [*TARGETS, "jobs", "jobs_full", "capacity", "plugin_cpu_cost",
+                                                     "scan_vs_checkov_cpu"]}
     print(f"# load average at start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}", flush=True)
     try:
         startup = measure_startup(work)
@@ -388,7 +394,7 @@ def table(rows: list[dict]) -> str:
     head = ["files (+ skipped)", "MB", "findings", "scan s (CPU s)", "files/s", "peak MB", "--jobs 1 s",
             "--check-syntax s (--jobs 1)",
             "parse floor s (hcl2 / mfa-lint)", "checkov + plugin s (CPU s)", "checkov CKV_AWS_62 s (CPU s)",
-            "plugin ÷ built-in: wall; CPU", "checkov ÷ scan: wall; CPU", "checkov ÷ --jobs 1",
+            "plugin ÷ built-in: wall; CPU", "checkov ÷ scan (run pairs): wall; CPU", "checkov ÷ --jobs 1",
             "cfn-lint CPU s (files; without / with rules)", "rules cost"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -401,7 +407,7 @@ def table(rows: list[dict]) -> str:
             f"{r['ckv_plugin']:.2f} ({r['ckv_plugin_cpu']:.2f})" if "ckv_plugin" in r else "–",
             f"{r['ckv_builtin']:.2f} ({r['ckv_builtin_cpu']:.2f})" if "ckv_builtin" in r else "–",
             f"{spread(r['plugin_costs'])}; {spread(r['plugin_cpu_costs'])}" if "plugin_costs" in r else "–",
-            f"{r['ckv/scan']:.1f}×; {r['ckv/scan_cpu']:.1f}×" if "ckv/scan" in r else "–",
+            f"{spread(r['speedups'])}; {spread(r['cpu_speedups'])}" if "speedups" in r else "–",
             _fmt(r.get("ckv/serial"), ".1f", "×"),
             (f"{r['cfn_files']}; {r['cfn_without']:.2f} / {r['cfn_with']:.2f}" if "cfn_with" in r else "–"),
             (f"{(r['cfn_rules'] - 1) * 100:+.1f}%" if "cfn_rules" in r else "–"),
@@ -417,8 +423,9 @@ def targets(ratios: dict[str, list[float]]) -> str:
 
     lines = ["| target | goal | measured | verdict |", "|---|---|---|---|"]
     specs = [
-        ("default scan vs checkov with only the plugin's checks (worst size)", "scan_vs_checkov", "≥ 10× faster",
-         False),
+        ("default scan vs checkov with only the plugin's checks (median of run pairs, worst size)", "scan_vs_checkov",
+         "≥ 10× faster", False),
+        ("the same in CPU time", "scan_vs_checkov_cpu", "≥ 10× faster", False),
         ("plugin cost inside checkov (plugin only ÷ CKV_AWS_62 only, wall, worst run)", "plugin_cost", "≤ 1.15×",
          True),
         ("the same in CPU time (what the load does not drift), worst run", "plugin_cpu_cost", "≤ 1.15×", True),
@@ -428,7 +435,7 @@ def targets(ratios: dict[str, list[float]]) -> str:
     for label, key, goal, at_most in specs:
         value = worst(key, at_most)
         unit, spec = (" s", ".3f") if key == "startup" else ("×", ".2f")
-        target = TARGETS.get(key, TARGETS["plugin_cost"])
+        target = TARGETS.get(key.removesuffix("_cpu"), TARGETS["plugin_cost"])
         lines.append(f"| {label} | {goal} | {_fmt(value, spec, unit)} | {_verdict(value, target, at_most=at_most)} |")
     if ratios["plugin_cost"]:
         lines.append(f"\nPlugin cost over every checkov run pair: wall {spread(ratios['plugin_cost'])}, CPU "

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mfa_lint.core.arns import arn_contains, arn_overlap, partition
+from mfa_lint.core.availability import is_availability_test
 from mfa_lint.core.globs import contains, matches, matches_all, overlap
 from mfa_lint.core.model import Statement
 from mfa_lint.core.values import Unknown
@@ -148,11 +149,12 @@ def principals_cover(t: Statement, s: Statement) -> bool:
 
 
 def conditions_cover(t: Statement, s: Statement) -> bool:
-    """T's non-MFA tests are a subset of S's: T applies wherever S does (as far as other keys go)."""
+    """T's non-MFA tests are a subset of S's: T applies wherever S does (as far as other keys go). T's tests on keys
+    with the MFA key's availability are left out: the companion search only uses T where they surely hold."""
     if t.condition_opaque:
         return False
     mine = {x.signature() for x in s.other_tests}
-    return all(x.signature() in mine for x in t.other_tests)
+    return all(x.signature() in mine for x in t.other_tests if not is_availability_test(x))
 
 
 def statement_covers(t: Statement, s: Statement) -> bool:

@@ -155,6 +155,8 @@ class Caller:
         if not self.names:
             return base
         shown = ", ".join(self.names[:_MAX_NAMES]) + (", …" if len(self.names) > _MAX_NAMES else "")
+        if base.endswith(")"):  # "federated users (SAML)" -> "federated users (SAML: Okta)"
+            return f"{base[:-1]}: {shown})"
         return f"{base} ({shown})"
 
     def phrase(self, context: Context) -> str:

@@ -26,7 +26,7 @@ from mfa_lint.core.globs import contains, matches_all
 from mfa_lint.core.model import Statement
 
 #: statement_covers calls per analysed document; a 20,000-statement policy of companion pairs needs about 20,000.
-COMPANION_BUDGET = 200_000
+COMPANION_BUDGET = 100_000
 
 
 def _service(pattern: str) -> str | None:

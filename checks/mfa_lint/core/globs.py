@@ -63,7 +63,7 @@ def matches_all(pattern: str) -> bool:
 
 def contains(outer: str, inner: str, ignore_case: bool = True) -> bool:
     """Every string matched by `inner` is matched by `outer`."""
-    if matches_all(outer):
+    if outer == inner or matches_all(outer):
         return True
     if len(outer) > MAX_PATTERN or len(inner) > MAX_PATTERN:
         return _norm(outer, ignore_case) == _norm(inner, ignore_case)

@@ -11,7 +11,7 @@ from mfa_lint.core.contexts import CONTEXTS, LT, NM, Context, contexts_for
 from mfa_lint.core.coverage import admits_everyone
 from mfa_lint.core.findings import Note
 from mfa_lint.core.model import Statement
-from mfa_lint.core.samples import narrow
+from mfa_lint.core.samples import is_principal_test, narrow
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Policy:
         else:
             self.base_callers = PUBLIC if public else default_callers(self.kind)
         self._callers: dict[tuple, Callers] = {}
+        self._narrowed: dict[tuple, Callers] = {}
 
     @property
     def companions(self) -> CompanionIndex:
@@ -55,7 +56,15 @@ class Policy:
         found = self._callers.get(key)
         if found is None:
             admitted = callers_from_principal(statement.principal, statement.not_principal, self.kind)
-            found = narrow(admitted if admitted is not None else self.base_callers, statement.other_tests)
+            base = admitted if admitted is not None else self.base_callers
+            tests = [t for t in statement.other_tests if is_principal_test(t)]
+            if not tests:
+                found = base
+            else:  # statements often share their principal tests: judge each combination once
+                shape = (base, tuple(t.signature() for t in tests))
+                found = self._narrowed.get(shape)
+                if found is None:
+                    found = self._narrowed[shape] = narrow(base, tests)
             self._callers[key] = found
         return found
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from mfa_lint.core.callers import PRINCIPAL_MEMBERS, Caller, CallerClass, Callers, classify_arn
 from mfa_lint.core.contexts import evaluate
@@ -34,6 +35,8 @@ KEYS = (ARN, TYPE, USERID, USERNAME, ACCOUNT, ORG, IS_SERVICE, SERVICE_NAME, ASS
 MAX_SAMPLES = 256
 _FILLERS = "qzxjvkwyfgbmphucdrtlnosiea"
 _DIGITS = "9876543210"
+#: longer literals fall back to literal comparison in core/globs.py anyway (MAX_PATTERN)
+_MAX_TEXT = 1024
 
 
 def is_principal_test(test: Test) -> bool:
@@ -67,7 +70,7 @@ class Unnamed:
         literals = [str(v) for t in tests for v in t.values if not isinstance(v, Unknown)]
         used = set("".join(literals).lower())
         char = next((c for c in _FILLERS if c not in used), "q")
-        length = max((len(v) for v in literals), default=0) + 3
+        length = min(max((len(v) for v in literals), default=0) + 3, _MAX_TEXT)
         digit = next((d for d in _DIGITS if d not in used), None)
         if digit is None:  # every digit occurs somewhere: take the one that occurs least
             joined = "".join(literals)
@@ -75,13 +78,14 @@ class Unnamed:
         return cls(char * max(length, 8), digit * 12)
 
 
-def base_samples(unnamed: Unnamed) -> list[Sample]:
+@lru_cache(maxsize=256)
+def base_samples(unnamed: Unnamed) -> tuple[Sample, ...]:
     """One sample per kind of principal (two for IAM users: a user and the root user)."""
     t, a = unnamed.text, unnamed.account
     signed = {ACCOUNT: a, IS_SERVICE: "false"}
     unknown_signed = frozenset({ORG})
     role_arn = f"arn:aws:iam::{a}:role/{t}"
-    return [
+    return (
         Sample("IAM users", CallerClass.IAM_USERS, {
             ARN: f"arn:aws:iam::{a}:user/{t}", TYPE: "User", USERID: f"AIDA{t.upper()}", USERNAME: t, **signed,
         }, unknown_signed),
@@ -117,7 +121,7 @@ def base_samples(unnamed: Unnamed) -> list[Sample]:
         Sample("anonymous (unsigned) requests", CallerClass.ANONYMOUS, {
             TYPE: "Anonymous", USERID: "anonymous", ACCOUNT: "anonymous",
         }),
-    ]
+    )
 
 
 def _instantiate(pattern: str, unnamed: Unnamed) -> str:
@@ -173,13 +177,16 @@ def _variants(tests: list[Test], unnamed: Unnamed) -> dict[str, list[tuple[str, 
     return out
 
 
-def samples_for(tests: list[Test], unnamed: Unnamed | None = None) -> list[Sample] | None:
-    """Every sample principal worth trying for these tests (unnamed ones and ones carrying the tests' literals);
-    None when there are too many combinations to try."""
+def samples_for(tests: list[Test], unnamed: Unnamed | None = None,
+                classes: frozenset[CallerClass] | None = None) -> list[Sample] | None:
+    """Every sample principal worth trying for these tests (unnamed ones and ones carrying the tests' literals), of
+    the given classes (None: all); None when there are too many combinations to try."""
     unnamed = unnamed or Unnamed.for_tests(tests)
     variants = _variants(tests, unnamed)
     out: list[Sample] = []
     for base in base_samples(unnamed):
+        if classes is not None and base.cls not in classes:
+            continue
         choices = []
         for key, values in variants.items():
             if key in base.unknown:
@@ -201,7 +208,20 @@ def samples_for(tests: list[Test], unnamed: Unnamed | None = None) -> list[Sampl
     return out
 
 
-def verdict(test: Test, sample: Sample, *, tags_absent: bool = False) -> bool | None:
+Prepared = list[tuple[Test, "list[str] | None"]]
+
+
+def prepare(tests: list[Test]) -> Prepared:
+    """Each test with its literal values (None when an unresolved value or an IAM policy variable decides it)."""
+    out: Prepared = []
+    for test in tests:
+        values = test.values
+        unknown = any(isinstance(v, Unknown) or "${" in v for v in values)
+        out.append((test, None if unknown else [str(v) for v in values]))
+    return out
+
+
+def verdict(test: Test, sample: Sample, *, tags_absent: bool = False, values: list[str] | None = None) -> bool | None:
     """Whether the test holds for the sample's requests; None when an unknown key or value decides it.
 
     `tags_absent`: principal tags evaluate as absent (MFA004: a deny scoped by a tag is scoped), else unknown.
@@ -215,17 +235,19 @@ def verdict(test: Test, sample: Sample, *, tags_absent: bool = False) -> bool | 
         return None
     else:
         request = sample.values.get(key)
-    values = test.values
-    if any(isinstance(v, Unknown) or "${" in v for v in values):
-        return None
-    return evaluate(test.operator, request, [str(v) for v in values])
+    if values is None:
+        (_, values), = prepare([test])
+        if values is None:
+            return None
+    return evaluate(test.operator, request, values)
 
 
-def applies(tests: list[Test], sample: Sample, *, tags_absent: bool = False) -> bool | None:
+def applies(tests: list[Test] | Prepared, sample: Sample, *, tags_absent: bool = False) -> bool | None:
     """The AND of the tests for this sample: False as soon as one is false, None when one cannot be decided."""
+    prepared = tests if tests and isinstance(tests[0], tuple) else prepare(tests)  # type: ignore[arg-type]
     outcome: bool | None = True
-    for test in tests:
-        v = verdict(test, sample, tags_absent=tags_absent)
+    for test, values in prepared:
+        v = None if values is None else verdict(test, sample, tags_absent=tags_absent, values=values)
         if v is False:
             return False
         if v is None:
@@ -233,12 +255,18 @@ def applies(tests: list[Test], sample: Sample, *, tags_absent: bool = False) -> 
     return outcome
 
 
-def passing_classes(tests: list[Test]) -> set[CallerClass] | None:
-    """The classes some sample of which may pass the tests (True or undecided); None when too many to try."""
-    samples = samples_for(tests)
+def passing_classes(tests: list[Test], classes: frozenset[CallerClass] | None = None) -> set[CallerClass] | None:
+    """The classes (of `classes`, None: all) some sample of which may pass the tests (True or undecided); None when
+    there are too many samples to try."""
+    samples = samples_for(tests, classes=classes)
     if samples is None:
         return None
-    return {s.cls for s in samples if applies(tests, s) is not False}
+    prepared = prepare(tests)
+    passing: set[CallerClass] = set()
+    for sample in samples:
+        if sample.cls not in passing and applies(prepared, sample) is not False:
+            passing.add(sample.cls)
+    return passing
 
 
 def narrow(callers: Callers, tests: list[Test]) -> Callers:
@@ -249,7 +277,8 @@ def narrow(callers: Callers, tests: list[Test]) -> Callers:
     principal_tests = [t for t in tests if is_principal_test(t)]
     if not principal_tests or not callers:
         return callers
-    passing = passing_classes(principal_tests)
+    wanted = frozenset(c for m in callers for c in (PRINCIPAL_MEMBERS if m.cls == CallerClass.PRINCIPALS else (m.cls,)))
+    passing = passing_classes(principal_tests, wanted)
     if passing is None:
         return callers
     kept: list[Caller] = []

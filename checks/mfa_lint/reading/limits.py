@@ -44,8 +44,6 @@ POLICY_DOCUMENT_BLOCK_NESTING = 4
 REFERENCE_DEPTH = 16
 #: Characters of an unresolved expression shown in a note.
 REFERENCE_TEXT = 200
-#: Nesting of conditionals and comparisons evaluated.
-OPERATOR_DEPTH = 32
 #: Expression nodes one evaluation may visit (references can repeat work: `local.a = [local.b, local.b]`).
 EVALUATION_NODES = 100_000
 #: Elements one `for` expression, splat or template `%{ for }` iterates over.

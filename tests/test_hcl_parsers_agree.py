@@ -24,6 +24,7 @@ SNIPPETS = {
     "conditionals": "x = a ? b : c ? d : e\ny = a && b ? c : d\nz = (a ? b : c) + 1\nw = a == 1 ? [] : [2]\n",
     "multi-line conditional": "x = (\n  var.enabled\n  ? \"a\"\n  : \"b\"\n)\n",
     "accessors": "x = -a.b[0].c\ny = a[*].b[0]\nz = a.*.b\nw = a.0.b\nv = var.m[\"k\"].id\n",
+    "accessors on literals": 'x = "x"[*]\ny = [1, 2][0]\nz = { a = 1 }.a\nw = f(1).b[*].c\n',
     "calls": "x = f(a, [1, 2], { k = v })\ny = f(a...)\nz = g()\nw = provider::aws::arn_parse(\"x\")\n",
     "for": "x = { for k, v in m : k => v if v }\ny = [for v in l : v]\nz = { for k, v in m : k => v... }\n",
     "for over lines": "x = [\n  for v in l :\n  upper(v)\n  if v != \"\"\n]\ny = {\n  for k, v in m : k => v\n}\n",

@@ -198,8 +198,9 @@ def _term(pieces: list) -> _Flat:
         if isinstance(base, _Flat):  # an operation followed by accessors: only as Lark would read the tokens
             *head, base = base
             return _Flat([*head, *_term([base, *rest])])
-        if rest and base.children[0].data in ("int_lit", "float_lit") and rest[0].data == "index" \
-                and isinstance(rest[0].children[0], Token):  # `10.0.0.1`: one number to Terraform, and invalid
+        literal = base.children[0]
+        if rest and isinstance(literal, Tree) and literal.data in ("int_lit", "float_lit") \
+                and rest[0].data == "index" and isinstance(rest[0].children[0], Token):  # `10.0.0.1`: invalid
             raise _error(_pos_of(base), "invalid number (more than one '.')")
     for accessor in rest:
         kind = accessor.data

@@ -30,7 +30,8 @@ Each expected item gets one outcome per surface:
 
 Which mfa-lint is measured: the executables of a virtualenv (`--venv DIR`), or each one named (`--mfa-lint`,
 `--checkov`, `--cfn-lint`); `--checkov-dir` replaces the folder `mfa-lint checkov-dir` prints (e.g. an exported
-self-contained folder).
+self-contained folder); `--tree DIR` puts a `checks/` folder first on PYTHONPATH (a snapshot of a branch at one commit,
+so that a branch moving during a long run does not mix two versions).
 
 Usage: python benchmarks/heldout.py SET_DIR --venv .venv [--only NAME ...] [--surfaces cli,checkov,cfnlint]
            [--jobs N] [--out report.md] [--details details.json]
@@ -105,12 +106,15 @@ class Tools:
     cfn_lint: str
     checkov_dir: str | None
     check_ids: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # environment of every run (PYTHONPATH with --tree)
 
 
-def _run(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess | None, float, str | None]:
+def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess | None, float,
+                                                                  str | None]:
     start = time.perf_counter()
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+                              env=env or None)
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - start, f"timeout after {TIMEOUT} s"
     except OSError as exc:
@@ -141,7 +145,7 @@ def _rel(root: Path, file: str | None) -> str | None:
 def run_cli(tools: Tools, root: Path) -> Report:
     report = Report("cli")
     argv = [tools.mfa_lint, "scan", ".", "--format", "json", "--fail-on", "never", "--exclude", "expected.json"]
-    proc, report.seconds, failure = _run(argv, root)
+    proc, report.seconds, failure = _run(argv, root, tools.env)
     if failure:
         report.errors.append(failure)
     if proc is None:
@@ -180,7 +184,7 @@ def run_checkov(tools: Tools, root: Path) -> Report:
         return report
     argv = [tools.checkov, "-d", ".", "--external-checks-dir", tools.checkov_dir, "--skip-download", "-o", "json",
             "--check", ",".join(tools.check_ids), "--framework", *CHECKOV_FRAMEWORKS]
-    proc, report.seconds, failure = _run(argv, root)
+    proc, report.seconds, failure = _run(argv, root, tools.env)
     if failure:
         report.errors.append(failure)
     if proc is None:
@@ -234,7 +238,7 @@ def run_cfnlint(tools: Tools, root: Path) -> Report:
     if not templates:
         return report
     argv = [tools.cfn_lint, "--format", "json", "-a", "mfa_lint.cfnlint", "--", *templates]
-    proc, report.seconds, failure = _run(argv, root)
+    proc, report.seconds, failure = _run(argv, root, tools.env)
     if failure:
         report.errors.append(failure)
     if proc is None:
@@ -518,15 +522,19 @@ def resolve_tools(args: argparse.Namespace) -> Tools:
             return str(Path(args.venv) / "bin" / name)
         return name
 
+    env = dict(os.environ)
+    if args.tree:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(args.tree).resolve()), env.get("PYTHONPATH")) if p)
     tools = Tools(exe(args.mfa_lint, "mfa-lint"), exe(args.checkov, "checkov"), exe(args.cfn_lint, "cfn-lint"),
-                  args.checkov_dir, [])
+                  args.checkov_dir, [], env)
     ids = set(ALWAYS_CHECK_IDS)
     try:
-        listing = subprocess.run([tools.mfa_lint, "rules"], capture_output=True, text=True, timeout=60).stdout
+        listing = subprocess.run([tools.mfa_lint, "rules"], capture_output=True, text=True, timeout=60,
+                                 env=env).stdout
         ids |= set(re.findall(r"^(MFA\d{3})\b", listing, re.MULTILINE))
         if tools.checkov_dir is None:
             tools.checkov_dir = subprocess.run([tools.mfa_lint, "checkov-dir"], capture_output=True, text=True,
-                                               timeout=60, check=True).stdout.strip() or None
+                                               timeout=60, check=True, env=env).stdout.strip() or None
     except (OSError, subprocess.SubprocessError) as exc:
         print(f"warning: {tools.mfa_lint}: {exc}", file=sys.stderr)
     tools.check_ids = sorted(ids)
@@ -676,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov", help="checkov executable (overrides --venv)")
     parser.add_argument("--cfn-lint", help="cfn-lint executable (overrides --venv)")
     parser.add_argument("--checkov-dir", help="external-checks folder (default: what `mfa-lint checkov-dir` prints)")
+    parser.add_argument("--tree", help="a checks/ folder to measure instead of the installed mfa_lint (put first on "
+                        "PYTHONPATH of every run: e.g. a snapshot of main at one commit)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these projects (folder names or prefixes)")
     parser.add_argument("--surfaces", default=",".join(SURFACES), help="comma-separated subset of cli,checkov,cfnlint")
     parser.add_argument("--jobs", type=int, default=1, help="projects measured at once (default 1)")

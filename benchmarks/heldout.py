@@ -725,7 +725,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(report)
     if args.details:
-        Path(args.details).write_text(json.dumps({"tools": asdict(tools), "results": results}, indent=1))
+        described = {k: v for k, v in asdict(tools).items() if k != "env"}  # no environment dump in the file
+        described["tree"] = args.tree
+        Path(args.details).write_text(json.dumps({"tools": described, "results": results}, indent=1))
     return 0
 
 

@@ -61,6 +61,18 @@ def _jobs_arg(value: str) -> int:
     return KEYS["jobs"].parse(number)
 
 
+def _var_file_arg(value: str) -> str:
+    from mfa_lint.config import var_file
+
+    return os.path.abspath(var_file(value))
+
+
+def _var_arg(value: str) -> str:
+    from mfa_lint.config import var_assignment
+
+    return var_assignment(value)
+
+
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
     parser.add_argument("--kind", action="append", type=_checked(_kind_arg), metavar="[GLOB=]KIND",
@@ -69,6 +81,13 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-infer-kind", dest="infer_kind", action="store_const", const=False,
                         help="do not infer the kind of plain policy JSON from its path (scps/, trust-policy.json)")
     parser.add_argument("--tf-root", metavar="DIR", help="Terraform configuration a plan JSON was made from")
+    parser.add_argument("--var-file", action="append", type=_checked(_var_file_arg), metavar="FILE",
+                        help="a .tfvars file whose values root module variables take, after the folder's own "
+                             "terraform.tfvars and *.auto.tfvars (repeatable; later files win), as terraform's "
+                             "-var-file")
+    parser.add_argument("--var", action="append", type=_checked(_var_arg), metavar="NAME=VALUE",
+                        help="the value of a root module variable, as terraform's -var (repeatable; wins over "
+                             "every tfvars and var file)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE (from the same scan)")
@@ -150,6 +169,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "check-syntax": args.check_syntax,
         "max-file-size": args.max_file_size,
         "tf-root": args.tf_root,
+        "var-files": tuple(args.var_file) if args.var_file else None,
+        "vars": tuple(args.var) if args.var else None,
     }
 
 
@@ -162,6 +183,7 @@ def _options(args: argparse.Namespace, config, overrides: dict[str, str]):
         exclude_in=config["exclude"], respect_gitignore=config["respect-gitignore"], jobs=config["jobs"],
         check_syntax=config["check-syntax"], parse_timeout=config["parse-timeout"] or None, kinds=config["kinds"],
         infer_kind=config["infer-kind"], select=config["select"], ignore=config["ignore"],
+        tf_vars=tuple(("file", p) for p in config["var-files"]) + tuple(("var", v) for v in config["vars"]),
     )
 
 

@@ -7,6 +7,7 @@ file (exit 2): a typo in `exlude` must not silently scan vendored code.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -103,6 +104,37 @@ def parse_seconds(value: Any) -> float:
     return seconds
 
 
+def var_file(value: Any) -> str:
+    """A Terraform variable definitions file (`.tfvars` or `.tfvars.json`) that must exist."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected the path of a .tfvars file, not {value!r}")
+    if not os.path.isfile(value):
+        raise ValueError(f"no such file: {value}")
+    return value
+
+
+def _var_files(value: Any) -> tuple[str, ...]:
+    return _strings(value)  # checked once anchored at the configuration file's folder (_anchored)
+
+
+def var_assignment(value: Any) -> str:
+    """`NAME=VALUE`, as terraform's `-var` takes it."""
+    if not isinstance(value, str) or "=" not in value or not value.partition("=")[0].strip():
+        raise ValueError(f"expected NAME=VALUE, not {value!r}")
+    return value
+
+
+def _vars(value: Any) -> tuple[str, ...]:
+    """A table `name = value` (a TOML string is taken as `-var name=string`, anything else as its HCL/JSON text)."""
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of name = value, e.g. { mfa_operator = "Bool" }')
+    out = []
+    for name, raw in value.items():
+        text = raw if isinstance(raw, str) else json.dumps(raw)
+        out.append(var_assignment(f"{name}={text}"))
+    return tuple(out)
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, not {value!r}")
@@ -151,6 +183,10 @@ KEYS: dict[str, Key] = {
     "check-syntax": Key(_bool, False, "parse every file in a walk so that syntax errors are reported"),
     "max-file-size": Key(parse_size, DEFAULT_MAX_FILE_SIZE, "files larger than this are errors"),
     "tf-root": Key(str, None, "Terraform configuration a plan JSON was made from"),
+    "var-files": Key(_var_files, (), "tfvars files whose values root module variables take (after the folder's own "
+                     "terraform.tfvars and *.auto.tfvars; later files win), as terraform's -var-file"),
+    "vars": Key(_vars, (), "values of root module variables (name = value), as terraform's -var; they win over "
+                "every tfvars and var file"),
 }
 
 
@@ -223,9 +259,9 @@ def load_file(path: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(KEYS)})")
         try:
             value = spec.parse(raw)
+            out[key] = _anchored(key, value, os.path.dirname(os.path.abspath(path)))
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{where}: {key}: {exc}") from None
-        out[key] = _anchored(key, value, os.path.dirname(os.path.abspath(path)))
     return out
 
 
@@ -237,6 +273,8 @@ def _anchored(key: str, value: Any, directory: str) -> Any:
         return tuple((anchor(p, directory), k) for p, k in value)
     if key == "tf-root":
         return os.path.join(directory, value)
+    if key == "var-files":
+        return tuple(var_file(os.path.join(directory, p)) for p in value)
     return value
 
 
@@ -268,6 +306,11 @@ def resolve(flags: Mapping[str, Any], paths: list[str], config_path: str | None 
             # flags add to the file's globs, and come first (first match wins)
             value = tuple(value) + tuple(config[key])
             config.settings[key] = Setting(value, f"command line + {config.origin(key)}")
+            continue
+        if key in ("var-files", "vars") and config.settings[key].origin != "default":
+            # flags add to the file's, and come after them (a later value wins, as on terraform's command line)
+            value = tuple(config[key]) + tuple(value)
+            config.settings[key] = Setting(value, f"{config.origin(key)} + command line")
             continue
         config.settings[key] = Setting(value, "command line")
     return config

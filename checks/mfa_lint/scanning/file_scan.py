@@ -71,7 +71,8 @@ def parse(item: ToParse, options: ScanOptions) -> FileReport:
         prepare(path)
         with time_budget(options.parse_timeout):
             kind = choose_kind(path, options.kinds, options.kind, infer=options.infer_kind).kind
-            source, sites = read_sites(path, text, explicit, kind, options.tf_root, item.module_texts)
+            source, sites = read_sites(path, text, explicit, kind, options.tf_root, item.module_texts,
+                                       options.tf_vars)
             lines = line_suppressions(source, text)
             starts = line_starts(text)
             report.referenced = sorted({s.file for s in sites if s.file != path} | literal_file_reads(path, text))

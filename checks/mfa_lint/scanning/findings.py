@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, read_text
 from mfa_lint.scanning.edits import operator_edit
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry
+from mfa_lint.scanning.site_analysis import Locate, analyze_site
 from mfa_lint.scanning.suppression import is_suppressed
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.suppress import LineSuppressions
 
 
-def _locate(site: PolicySite, path: tuple) -> Span | None:
+def _locate(locate: Locate, path: tuple) -> Span | None:
     try:
-        return site.locate(tuple(path))
+        return locate(tuple(path))
     except Exception:  # a reader's locate must never take the scan down
         return None
 
@@ -49,26 +49,37 @@ def _may_hide_mfa(site: PolicySite, text: str, path: str) -> bool:
 def site_findings(
     site: PolicySite, source: str, text: str, lines: LineSuppressions, starts: list[int], report: FileReport
 ) -> None:
-    """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
-    analysis = analyze_document(site.document, site.kind)
+    """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report.
+
+    A part that sits in another file than the site (Span.file: a statement merged in from a module's data source)
+    is reported in that file."""
+    analysis = analyze_site(site)
     noted = _may_hide_mfa(site, text, report.path)
     for message in site.notes:
         if noted or not _unresolved(str(message)):
             report.notes.append(NoteEntry(site.file, site.span, site.resource, str(message)))
-    for note in analysis.notes:
+    for note, locate in analysis.notes:
         if _empty(site.document) or (not noted and _unresolved(note.message)):
             continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
-        span = _locate(site, note.path) or site.span
-        report.notes.append(NoteEntry(site.file, span, site.resource, note.message))
-    for finding in analysis.findings:
-        exact = _locate(site, finding.path)
+        span = _locate(locate, note.path) or site.span
+        report.notes.append(NoteEntry(span.file or site.file, _plain(span), site.resource, note.message))
+    for finding, locate in analysis.findings:
+        exact = _locate(locate, finding.path)
         span = exact or site.span
+        file = span.file or site.file
         edit = None
         # a policy read from another file (`file()`, a module): its edit would need that file's text
-        if exact and finding.fix and finding.operator and source != "plan" and site.file == report.path:
+        if exact and finding.fix and finding.operator and source != "plan" and file == report.path:
             edit = operator_edit(text, exact, finding.operator, finding.fix, starts)
-        located = Located(finding, site.file, span, site.resource, site.kind, source, exact is not None, edit)
-        if is_suppressed(site, finding, lines, span.line):
+        located = Located(finding, file, _plain(span), site.resource, site.kind, source, exact is not None, edit)
+        # comments in the scanned file: at the operator when it sits here, else at the attribute that uses it
+        if is_suppressed(site, finding, lines, span.line if span.file is None or file == report.path
+                         else site.span.line):
             report.suppressed.append(located)
         else:
             report.findings.append(located)
+
+
+def _plain(span: Span) -> Span:
+    """The span without its file (reports carry the file beside it): one place, one key, however it was reached."""
+    return Span(span.line, span.column, span.end_line, span.end_column) if span.file is not None else span

@@ -109,10 +109,13 @@ def _json_sites(path: str, text: str, explicit: bool, kind: str, tf_root: str | 
     raise NotOurs()
 
 
-def _terraform_sites(path: str, text: str, module_texts: dict[str, str]) -> list[PolicySite]:
+def _terraform_sites(
+    path: str, text: str, module_texts: dict[str, str], tf_vars: tuple[tuple[str, str], ...]
+) -> list[PolicySite]:
     from mfa_lint.sources.terraform.hcl_reader import read_terraform  # imports lark: only when a .tf is read
+    from mfa_lint.sources.terraform.variables import VariableInputs
 
-    return read_terraform(path, text, module_texts=module_texts)
+    return read_terraform(path, text, module_texts=module_texts, inputs=VariableInputs(tf_vars))
 
 
 def _cloudformation_sites(path: str, text: str) -> list[PolicySite]:
@@ -123,13 +126,14 @@ def _cloudformation_sites(path: str, text: str) -> list[PolicySite]:
 
 def read_sites(
     path: str, text: str, explicit: bool, kind: str = "identity", tf_root: str | None = None,
-    module_texts: dict[str, str] | None = None,
+    module_texts: dict[str, str] | None = None, tf_vars: tuple[tuple[str, str], ...] = (),
 ) -> tuple[str, list[PolicySite]]:
-    """(source format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file)."""
+    """(source format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file).
+    `tf_vars`: values for a Terraform root module's variables beyond its tfvars files (ScanOptions.tf_vars)."""
     lower = path.lower()
     if lower.endswith(TERRAFORM_EXT):
         try:
-            return "terraform", _terraform_sites(path, text, module_texts or {})
+            return "terraform", _terraform_sites(path, text, module_texts or {}, tf_vars)
         except SourceError:
             if not text.lstrip().startswith("{"):
                 raise

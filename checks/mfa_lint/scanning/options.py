@@ -37,4 +37,7 @@ class ScanOptions:
     infer_kind: bool = True
     select: frozenset[str] | None = None  # report only these rule ids (None: every rule)
     ignore: frozenset[str] = frozenset()  # never report these
+    #: values for root module variables, later ones winning: ("file", var file path) and ("var", "name=value"),
+    #: applied after the folder's own terraform.tfvars / *.auto.tfvars (`--var-file`, `--var`, `var-files`, `vars`)
+    tf_vars: tuple[tuple[str, str], ...] = ()
 

@@ -18,12 +18,15 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Span:
-    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style)."""
+    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: set when the
+    part sits in another file than the site's (a statement an `aws_iam_policy_document` merged in from a module
+    output or another file of the module); None means the site's own file."""
 
     line: int
     column: int
     end_line: int
     end_column: int
+    file: str | None = None
 
 
 @dataclass
@@ -41,6 +44,9 @@ class PolicySite:
     - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
     - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
       resource (mfa_lint.suppress); None when the format has no such block (plan JSON, policy JSON).
+    - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
+      `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
+      document (then `document` and `locate` are the policy).
     """
 
     document: Any
@@ -52,3 +58,13 @@ class PolicySite:
     notes: list[str] = field(default_factory=list)
     suppressed: frozenset[str] = frozenset()
     block: tuple[int, int] | None = None
+    variants: list[Variant] = field(default_factory=list)
+
+
+@dataclass
+class Variant:
+    """One document a policy can be: `label` says which values it was built with (`var.op = "Bool"`)."""
+
+    label: str
+    document: Any
+    locate: Callable[[tuple], Span | None] = field(default=lambda path: None)

@@ -5,7 +5,8 @@ must turn them into the JSON the AWS provider would render before the core can j
 shape (every attribute wrapped in a one-element list) and `hcl2.loads` (blocks as lists of dicts) are accepted.
 
 `source_policy_documents` / `override_policy_documents` are kept as they are, under the keys in `REFERENCE_KEYS`:
-their statements are not visible here, so a caller treats them as unresolved.
+their statements are not visible here, so a caller treats them as unresolved (mfa-lint's HCL reader resolves and
+merges them itself: sources.terraform.policy_merge).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mfa_lint.core.values import Unknown
 from mfa_lint.sources.terraform_values import unwrap, unwrap_list
 
 #: Document keys holding the data source's unresolved input documents (not IAM keys: callers pop them).
 REFERENCE_KEYS = {"source_policy_documents": "SourcePolicyDocuments",
-                  "override_policy_documents": "OverridePolicyDocuments"}
+                  "override_policy_documents": "OverridePolicyDocuments",
+                  "source_json": "SourceJson", "override_json": "OverrideJson"}
+#: The data source's attributes that hold input documents merged into its own statements.
+INPUT_DOCUMENT_FIELDS = frozenset(REFERENCE_KEYS)
 
 _LIST_FIELDS = (("actions", "Action"), ("not_actions", "NotAction"),
                 ("resources", "Resource"), ("not_resources", "NotResource"))
@@ -78,7 +83,10 @@ def _conditions(blocks: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         test = unwrap(block.get("test"))
         variable = unwrap(block.get("variable"))
         values = [_string_value(v) for v in _as_list(block.get("values", []))]
-        condition.setdefault(str(test), {}).setdefault(str(variable), []).extend(values)
+        # an unresolved `test = var.op` stays unknown (never an operator name nobody knows, which would pass)
+        key_test = test if isinstance(test, Unknown) else str(test)
+        key_variable = variable if isinstance(variable, Unknown) else str(variable)
+        condition.setdefault(key_test, {}).setdefault(key_variable, []).extend(values)
     return {t: {k: _single_or_list(v) for k, v in keys.items()} for t, keys in condition.items()}
 
 
@@ -113,7 +121,7 @@ def policy_document_from_blocks(attributes: Mapping[str, Any]) -> dict[str, Any]
     document["Statement"] = [statement_from_block(b) for b in _blocks(attributes.get("statement"))]
     for field, key in REFERENCE_KEYS.items():
         references = attributes.get(field)
-        if references not in (None, [], [[]]):
+        if references not in (None, [], [[]], "", [""]):
             document[key] = _as_list(references)
     return document
 

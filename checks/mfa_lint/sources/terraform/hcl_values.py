@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -58,11 +59,17 @@ _LITERAL_IDENTIFIERS = {"true": True, "false": False, "null": None}
 
 @dataclass(frozen=True)
 class Definition:
-    """A `variable` default or a `local` value: its expression and the file (name, text) it sits in."""
+    """A `variable` default or a `local` value: its expression and the file (name, text) it sits in; `convert`
+    turns a variable's value into its declared type (optional() defaults filled in)."""
 
     node: Tree | Token
     file: str
     text: str
+    convert: Callable[[Any], Any] | None = field(default=None, compare=False)
+
+
+#: `module.<call>.<output>` -> (resolved, value): how a module's caller reads its outputs (None: not resolved).
+ModuleOutputs = Callable[[str, str], tuple[bool, Any]]
 
 
 @dataclass
@@ -72,6 +79,8 @@ class Scope:
     variables: dict[str, Definition] = field(default_factory=dict)
     locals: dict[str, Definition] = field(default_factory=dict)
     template_files: dict[str, Definition] = field(default_factory=dict)  # data "template_file": its body
+    #: the module's calls: `module.<call>.<output>` read from the called module (hcl_reader.module_calls)
+    module_outputs: ModuleOutputs | None = None
 
 
 #: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
@@ -110,6 +119,9 @@ class Evaluator:
         self.bindings = bindings or {}
         #: the module's folder on disk, for `path.module` and the files `file()` / `templatefile()` read
         self.directory: str | None = None
+        #: `var.x` references met that nothing sets (no default, argument or tfvars value): shared by derived
+        #: evaluators, so a reader can try the values a validation allows for them
+        self.unset: set[str] = set()
         self._budget = MAX_NODES
         self._operators = 0
 
@@ -118,6 +130,7 @@ class Evaluator:
         derived = Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
                             bindings={**self.bindings, **(bindings or {})})
         derived.directory = self.directory
+        derived.unset = self.unset
         return derived
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
@@ -431,6 +444,13 @@ class Evaluator:
             found, value = _navigate(self.bindings[root], accessors, missing_is_null=True)
             if found:
                 return value
+        if root == "module" and len(accessors) >= 2 and self.scope.module_outputs is not None \
+                and isinstance(accessors[0], str) and isinstance(accessors[1], str):
+            found, value = self.scope.module_outputs(accessors[0], accessors[1])
+            if found:
+                found, value = _navigate(value, accessors[2:])
+            if found and not isinstance(value, Unknown):
+                return value
         if root in ("var", "local") and accessors and isinstance(accessors[0], str):
             rest = tuple(accessors[1:])
             target = (path, out) if rec and not rest else None
@@ -451,6 +471,8 @@ class Evaluator:
             return found, value
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
+        if definition is None and root == "var":
+            self.unset.add(marker)
         if definition is None or marker in active or len(active) >= MAX_REFERENCE_DEPTH:
             return False, None
         if target is not None and definition.file == self.site_file:
@@ -460,6 +482,8 @@ class Evaluator:
         else:
             value = self._walk(definition.node, definition.file, definition.text, (), Evaluated(None), record=False,
                                active=active + (marker,))
+        if definition.convert is not None:
+            value = definition.convert(value)
         for accessor in rest:
             if isinstance(value, dict) and isinstance(accessor, str) and accessor in value:
                 value = value[accessor]

@@ -7,20 +7,25 @@ one-element list, nested blocks as lists of dicts, like `hcl2.loads`) and record
 
 `dynamic "statement"` and `dynamic "condition"` blocks are expanded over their `for_each` (literal lists, maps,
 locals, variable defaults, `iterator`). A `for_each` that depends on an unresolved reference in a condition
-(`var.enabled ? [1] : []`) is tried with each value of that reference, and one reference takes the same value
-everywhere in one try: a statement that exists only when `var.enabled` is true is judged with `var.enabled` true in
-its own `values = [var.enabled]`. A statement the same in every try where it exists is judged once; parts that differ
-between tries become unknown. More references than MAX_TRIES allows, or a `for_each` over an unknown collection,
-give a note when the generated blocks could hold an MFA test.
+(`var.enabled ? [1] : []`, also through locals: `for_each = local.statements` with `local.statements =
+var.enabled ? [""] : []` or a `concat` of such) is tried with each value of that reference, and one reference takes
+the same value everywhere in one try: a statement that exists only when `var.enabled` is true is judged with
+`var.enabled` true in its own `values = [var.enabled]`. A statement the same in every try where it exists is judged
+once; parts that differ between tries become unknown. More references than MAX_REFERENCES allows, or a `for_each`
+over an unknown collection, give a note when the generated blocks could hold an MFA test.
+
+The input documents (`source_policy_documents`, `override_policy_documents`, and provider 3.x's `source_json` /
+`override_json`) are resolved by the module instance and merged as the provider merges them (policy_merge).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lark import Token, Tree
 
@@ -29,7 +34,15 @@ from mfa_lint.core.values import Unknown
 from mfa_lint.sources.site import Span
 from mfa_lint.sources.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
 from mfa_lint.sources.terraform.hcl_values import Evaluator, condition_key
-from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
+from mfa_lint.sources.terraform.policy_merge import Inputs, LocatedDocument, merge
+from mfa_lint.sources.terraform_policy_document import (
+    INPUT_DOCUMENT_FIELDS,
+    policy_document_from_blocks,
+    split_references,
+)
+
+if TYPE_CHECKING:
+    from mfa_lint.sources.terraform.module_instance import ModuleInstance
 
 #: Nested block levels of the data source: body -> statement -> principals/condition.
 _MAX_BLOCK_DEPTH = 4
@@ -37,6 +50,8 @@ _MAX_BLOCK_DEPTH = 4
 MAX_REFERENCES = 4
 #: Elements one dynamic block is expanded over.
 MAX_ITERATIONS = 256
+#: Levels of locals followed to find what a dynamic block's `for_each` depends on.
+MAX_LOCAL_DEPTH = 8
 
 _CONDITION_REFERENCE = re.compile(r"\b(?:var|local)\.[A-Za-z_][\w-]*")
 
@@ -58,7 +73,11 @@ class _Instance:
     header: Span
 
 
-def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: str) -> BuiltDocument:
+def build_policy_document(
+    block: Block, evaluator: Evaluator, file: str, text: str, instance: ModuleInstance | None = None
+) -> BuiltDocument:
+    """The document the data source renders; `instance` resolves its input documents (without one they are noted
+    as unresolved)."""
     built = BuiltDocument({})
     groups = _try_references(block, evaluator, file, text)
     tries: list[dict[str, Any]] = [{}] if not groups else []
@@ -88,44 +107,117 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     # together, the others left as they are): only what no try could expand is noted
     built.notes.extend(n for n in dict.fromkeys(per_try_notes[0]) if all(n in other for other in per_try_notes))
     instances = _merge(per_try, references)
-    data = dict(top)
+    data = {k: v for k, v in top.items() if k not in INPUT_DOCUMENT_FIELDS}
     data["statement"] = [i.block for i in instances]
-    raw, merged = split_references(policy_document_from_blocks(data))
+    raw, _ = split_references(policy_document_from_blocks(data))
     built.document = raw
-    if merged:
+    for index, statement in enumerate(instances):
+        base = ("Statement", index)
+        built.spans[base] = statement.header
+        for path, span in statement.spans.items():
+            built.spans[base + path] = span
+    inputs = [a for a in attributes(block.body) if a.name in INPUT_DOCUMENT_FIELDS]
+    if not inputs:
+        return built
+    if instance is None:
         built.notes.append("unresolved value: source_policy_documents / override_policy_documents are not resolved: "
                            "statements they contribute are not checked")
-    for index, instance in enumerate(instances):
-        base = ("Statement", index)
-        built.spans[base] = instance.header
-        for path, span in instance.spans.items():
-            built.spans[base + path] = span
-    return built
+        return built
+    merged = merge(LocatedDocument(built.document, built.spans), _inputs(inputs, evaluator, file, text, instance))
+    return BuiltDocument(merged.document, merged.spans, built.notes + merged.notes)
+
+
+def _inputs(
+    fields: list[Any], evaluator: Evaluator, file: str, text: str, instance: ModuleInstance
+) -> Inputs:
+    """Each input document of the data source, resolved where it is written: a literal list's entries one by one
+    (so each keeps its place), else the list's value as a whole."""
+    found = Inputs()
+    for attr in fields:
+        if attr.name in ("source_json", "override_json"):
+            value = evaluator.evaluate(attr.expression, file, text).value
+            if value in ("", None):
+                continue  # provider 4.0+: allowed only empty
+            located = instance.resolve_document(attr.expression, file, text)
+            if attr.name == "source_json":
+                found.source_json = located
+            else:
+                found.override_json = located
+            continue
+        entries: list[tuple[str, LocatedDocument | None]] = []
+        node = attr.expression
+        while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+        if isinstance(node, Tree) and node.data == "tuple":
+            for item in (c for c in node.children if isinstance(c, (Tree, Token))):
+                shown = " ".join(node_text(item, text).split())[:80]
+                located = instance.resolve_document(item, file, text)
+                entries.append((shown, None if located.document is None else located))
+        else:
+            shown = " ".join(node_text(attr.expression, text).split())[:80]
+            value = evaluator.evaluate(attr.expression, file, text).value
+            if isinstance(value, list):
+                entries.extend((f"{shown}[{i}]", None if v is None else LocatedDocument(_json_value(v)))
+                               for i, v in enumerate(value))
+            elif value is not None:
+                entries.append((shown, LocatedDocument(Unknown(shown))))
+        if attr.name == "source_policy_documents":
+            found.sources.extend(entries)
+        else:
+            found.overrides.extend(entries)
+    return found
+
+
+def _json_value(value: Any) -> Any:
+    """An input document given as a JSON string (as `jsonencode` or a heredoc gives it), decoded."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
 
 
 def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[list[str]]:
-    """What the tries fix, per dynamic block, for the conditions of the data source's `for_each` expressions: the
-    references in a condition built of them (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses),
-    else the condition as a whole (`length(var.x) > 0`)."""
+    """What the tries fix, per dynamic block, for the data source's `for_each` expressions: the references its
+    conditions are built of (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses), followed through
+    locals (`for_each = local.statements`, `local.statements = var.a ? [""] : []`), else the condition as a whole
+    (`length(var.x) > 0`)."""
     found: list[list[str]] = []
     for dynamic in _dynamic_blocks(block.body, 0):
         for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
-        condition = _condition_node(for_each.expression) if for_each is not None else None
         content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
-        if condition is None or content is None or not _could_hold_mfa(content, text):
+        if for_each is None or content is None or not _could_hold_mfa(content, text):
             continue  # only blocks that could hold an MFA test are worth a try
-        if _known(evaluator.evaluate(for_each.expression, file, text).value) and not any(
-                _tryable(n, evaluator) for n in _CONDITION_REFERENCE.findall(node_text(condition, text))):
-            continue
-        names = [n for n in dict.fromkeys(_CONDITION_REFERENCE.findall(node_text(condition, text)))
-                 if _tryable(n, evaluator)]
+        condition = _condition_node(for_each.expression)
+        looked_at = condition if condition is not None else for_each.expression
+        names = [n for n in dict.fromkeys(_leaf_references(looked_at, text, evaluator, 0)) if _tryable(n, evaluator)]
         if not names:
-            continue  # decided per iteration (`statement.value.x != null`), not per try
+            continue  # known, or decided per iteration (`statement.value.x != null`), not per try
         probe = evaluator.derive(overrides=dict.fromkeys(names, True))
-        group = names if names and _known(probe.evaluate(for_each.expression, file, text).value) \
-            else [condition_key(node_text(condition, text))]
+        if _known(probe.evaluate(for_each.expression, file, text).value):
+            group = names
+        elif condition is not None:
+            group = [condition_key(node_text(condition, text))]
+        else:
+            continue
         if group not in found:
             found.append(group)
+    return found
+
+
+def _leaf_references(node: Tree | Token, text: str, evaluator: Evaluator, depth: int) -> list[str]:
+    """The `var.x` / `local.x` references an expression depends on, locals replaced by what their definitions
+    reference (a local that references nothing, or is too deep, stays itself)."""
+    found: list[str] = []
+    for name in _CONDITION_REFERENCE.findall(node_text(node, text)):
+        definition = evaluator.scope.locals.get(name[len("local."):]) if name.startswith("local.") else None
+        if definition is not None and depth < MAX_LOCAL_DEPTH:
+            inner = _leaf_references(definition.node, definition.text, evaluator, depth + 1)
+            if inner:
+                found.extend(inner)
+                continue
+        found.append(name)
     return found
 
 

@@ -1,0 +1,457 @@
+"""One module instance as Terraform evaluates it: its files, the values its variables get, its local module calls
+(each called module an instance of its own, any number of levels down) and what its callers read of it.
+
+- The root module (a folder read on its own) takes its variables' values from tfvars files and the scan's var files
+  (variables.root_values); a called module takes its caller's arguments, evaluated in the caller.
+- `module.<call>.<output>` (also `module.<call>["key"].<output>` and `module.<call>[0].<output>`) is the called
+  module's `output` block evaluated in that instance; a called module's own calls are followed the same way, up to
+  MAX_MODULE_NESTING levels, never into a folder already on the call chain (a cycle), and at most
+  MAX_MODULE_READS called files per scanned file.
+- An `aws_iam_policy_document` is built with its input documents merged as the provider does (policy_merge), each
+  input resolved here: another data source of the module, a module output, or any expression.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lark import Token, Tree
+
+from mfa_lint.core.values import Unknown
+from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES
+from mfa_lint.sources.site import SourceError
+from mfa_lint.sources.terraform.hcl_syntax import Attribute, Block, attributes, blocks, node_text, root_body
+from mfa_lint.sources.terraform.hcl_values import Evaluated, Evaluator, read_referenced
+from mfa_lint.sources.terraform.module_scope import module_scope, parsed
+from mfa_lint.sources.terraform.policy_merge import LocatedDocument, with_file
+from mfa_lint.sources.terraform.variables import VariableInputs, module_inputs, root_values
+
+#: Levels of local module calls followed below the module being read (terraform has no limit; real configurations
+#: stay under 5).
+MAX_MODULE_NESTING = 16
+#: Instances of a module call with `for_each` judged one by one (a larger or unknown collection: judged once, with
+#: `each` unbound, so what depends on it is unresolved).
+MAX_MODULE_INSTANCES = 32
+#: Called modules' files read for one scanned file, over every level (a wide tree of calls costs no more).
+MAX_MODULE_READS = 256
+#: Data sources merged into one another (`source_policy_documents` of `source_policy_documents` ...).
+MAX_DOCUMENT_NESTING = 16
+
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
+DOCUMENT_REFERENCE = re.compile(rf"data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json")
+OUTPUT_REFERENCE = re.compile(r"module\.([\w-]+)(?:\[\s*(\"[^\"]*\"|\d+)\s*\])?\.([\w-]+)")
+_MODULE_BLOCK = re.compile(r"^\s*module\s+\"", re.MULTILINE)
+
+
+@dataclass
+class CallChain:
+    """How an instance was reached: the folders of the calls above it (the cycle check) and the shared budget."""
+
+    directories: tuple[str, ...] = ()
+    reads: list[int] = field(default_factory=lambda: [MAX_MODULE_READS])
+
+    def below(self, directory: str) -> CallChain | None:
+        """The chain one call further down, or None when the call would loop or go too deep."""
+        if directory in self.directories or len(self.directories) >= MAX_MODULE_NESTING:
+            return None
+        return CallChain(self.directories + (directory,), self.reads)
+
+    def take(self, count: int) -> bool:
+        """Spend `count` file reads; False when the budget cannot cover them."""
+        if self.reads[0] < count:
+            return False
+        self.reads[0] -= count
+        return True
+
+
+@dataclass(frozen=True)
+class CallBlock:
+    """A `module "name" { ... }` block of the module, and the file it sits in."""
+
+    name: str
+    file: str  # key of the file (its base name)
+    text: str
+    block: Block
+    attrs: dict[str, Attribute]
+
+
+class ModuleInstance:
+    """One module instance: scope, values, calls, data sources and outputs, each computed once when first asked."""
+
+    def __init__(
+        self, directory: str, shown_directory: str, texts: dict[str, str], *, label: str = "",
+        arguments: dict[str, Any] | None = None, inputs: VariableInputs | None = None,
+        chain: CallChain | None = None, this: tuple[str, Tree, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.shown_directory = shown_directory
+        self.texts = texts  # key (base name or path) -> text; `this` file may be left out
+        self.label = label  # "" for the module read on its own, "module.a", "module.a.module.b[\"k\"]" ...
+        self.chain = chain or CallChain((directory,))
+        self.inputs = inputs
+        self.notes: list[str] = []
+        self.scope, self.declared = module_scope(texts, this)
+        if arguments is None:  # the root module: tfvars files and the scan's var files
+            root = root_values(directory, inputs)
+            given = module_inputs(self.declared, root.values, from_outside=True)
+            self.notes.extend(f"unresolved value: {error}: its variable values are not used" for error in root.errors)
+        else:
+            given = module_inputs(self.declared, arguments, from_outside=False)
+        self.overrides = {f"var.{name}": value for name, value in given.items()}
+        self.scope.module_outputs = self._module_output
+        self._this = this
+        self._evaluators: dict[str, Evaluator] = {}
+        self._calls: dict[str, CallBlock] | None = None
+        self._children: dict[str, list[tuple[str | None, ModuleInstance]]] = {}
+        self._documents: dict[str, LocatedDocument] = {}
+        self._building: set[str] = set()
+        self._outputs: dict[str, tuple[bool, Any]] = {}
+        #: (call name, output name) -> policy kinds of the caller's attributes that use that output
+        self.output_uses: dict[str, set[str]] = {}
+
+    # -- files and evaluation -------------------------------------------------------------------------------------
+
+    def files(self) -> dict[str, str]:
+        """key -> text of every file of the module, the file being read included."""
+        found = {os.path.basename(k): t for k, t in self.texts.items() if k.endswith(".tf")}
+        if self._this is not None:
+            found[self._this[0]] = self._this[2]
+        return found
+
+    def tree(self, key: str) -> Tree | None:
+        if self._this is not None and key == self._this[0]:
+            return self._this[1]
+        text = self.files().get(key)
+        if text is None:
+            return None
+        try:
+            return parsed(text)
+        except SourceError:
+            return None
+
+    def shown(self, key: str) -> str:
+        """A file of the module as findings name it (relative when the scanned path was)."""
+        return os.path.join(self.shown_directory, os.path.basename(key)) if self.shown_directory else key
+
+    def evaluator(self, key: str) -> Evaluator:
+        """The evaluator recording positions in file `key` (one per file; they share scope and values)."""
+        found = self._evaluators.get(key)
+        if found is None:
+            found = Evaluator(self.scope, key, overrides=dict(self.overrides))
+            found.directory = self.directory
+            self._evaluators[key] = found
+        return found
+
+    # -- module calls ---------------------------------------------------------------------------------------------
+
+    def calls(self) -> dict[str, CallBlock]:
+        """Every `module` block of the module (only files with one are parsed)."""
+        if self._calls is None:
+            self._calls = {}
+            for key, text in sorted(self.files().items()):
+                if not _MODULE_BLOCK.search(text):
+                    continue
+                tree = self.tree(key)
+                if tree is None:
+                    continue
+                for block in blocks(root_body(tree)):
+                    if block.type == "module" and len(block.labels) == 1:
+                        attrs = {a.name: a for a in attributes(block.body)}
+                        self._calls.setdefault(block.labels[0], CallBlock(block.labels[0], key, text, block, attrs))
+        return self._calls
+
+    def children(self, name: str) -> list[tuple[str | None, ModuleInstance]]:
+        """The instances of call `name` whose code is on disk: (instance key, instance), each with its arguments."""
+        if name in self._children:
+            return self._children[name]
+        found: list[tuple[str | None, ModuleInstance]] = []
+        self._children[name] = found
+        call = self.calls().get(name)
+        if call is None or "source" not in call.attrs:
+            return found
+        evaluator = self.evaluator(call.file)
+        source = evaluator.evaluate(call.attrs["source"].expression, call.file, call.text).value
+        directory = module_directory(self.directory, name, source)
+        chain = self.chain.below(directory) if directory else None
+        if directory is None or chain is None:
+            return found
+        texts = module_texts(directory)
+        shown_directory = _shown_path(self.shown_directory or ".", directory) if self.shown_directory \
+            else directory
+        for key, instance in _instances(call.attrs, evaluator, call.file, call.text):
+            arguments = {arg: instance.evaluate(attr.expression, call.file, call.text).value
+                         for arg, attr in call.attrs.items() if arg not in _META_ARGUMENTS}
+            label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
+            child = ModuleInstance(directory, shown_directory, texts, label=_join(self.label, label),
+                                   arguments=arguments, inputs=self.inputs, chain=chain)
+            child.output_uses = self.call_output_uses(name)
+            found.append((key, child))
+        return found
+
+    def call_output_uses(self, name: str) -> dict[str, set[str]]:
+        """The kinds with which this module's policy attributes (and its own callers, through its outputs) use the
+        outputs of call `name`: output name -> kinds."""
+        uses: dict[str, set[str]] = {}
+        for (call, output), kinds in self.attribute_uses()[1].items():
+            if call == name:
+                uses.setdefault(output, set()).update(kinds)
+        for output, kinds in self.output_uses.items():
+            for call, inner in self.output_references(output)[1]:
+                if call == name:
+                    uses.setdefault(inner, set()).update(kinds)
+        return uses
+
+    def _module_output(self, accessors: tuple) -> tuple[bool, Any]:
+        """Scope hook for `module.<call>[<key>].<output>`: the output's value in that instance."""
+        instance, output = self._output_target(accessors)
+        if instance is None or output is None:
+            return False, None
+        found, value = instance.output(output)
+        return found, value
+
+    def _output_target(self, accessors: tuple) -> tuple[ModuleInstance | None, str | None]:
+        if len(accessors) < 2 or not isinstance(accessors[0], str):
+            return None, None
+        children = self.children(accessors[0])
+        if not children:
+            return None, None
+        if len(accessors) >= 3 and isinstance(accessors[1], (str, int)) and isinstance(accessors[2], str):
+            wanted = accessors[1] if isinstance(accessors[1], str) else None
+            keyed = [c for k, c in children if k == wanted] if wanted is not None else children[:1]
+            return (keyed[0] if keyed else None), accessors[2]
+        if len(children) != 1 or not isinstance(accessors[1], str):
+            return None, None
+        return children[0][1], accessors[1]
+
+    # -- outputs --------------------------------------------------------------------------------------------------
+
+    def output_block(self, name: str) -> tuple[str, str, Attribute] | None:
+        """(file key, text, `value` attribute) of `output "name"`."""
+        for key, text in sorted(self.files().items()):
+            if f'"{name}"' not in text:
+                continue
+            tree = self.tree(key)
+            if tree is None:
+                continue
+            for block in blocks(root_body(tree)):
+                if block.type == "output" and block.labels[:1] == (name,):
+                    value = next((a for a in attributes(block.body) if a.name == "value"), None)
+                    if value is not None:
+                        return key, text, value
+        return None
+
+    def output_references(self, name: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """What output `name` is made of: the data sources (`data.aws_iam_policy_document.x.json`) and module outputs
+        (`module.c.out`) its value expression names, directly or in a conditional's branches."""
+        found = self.output_block(name)
+        if found is None:
+            return [], []
+        key, text, attr = found
+        return references(attr.expression, text)
+
+    def output(self, name: str) -> tuple[bool, Any]:
+        """The value of output `name` (a policy data source's document as the document itself)."""
+        if name not in self._outputs:
+            self._outputs[name] = (False, None)  # a cycle reads as unresolved
+            located = self.located_output(name)
+            if located is None or isinstance(located.document, Unknown):
+                self._outputs[name] = (False, None)
+            else:
+                self._outputs[name] = (True, located.document)
+        return self._outputs[name]
+
+    def located_output(self, name: str) -> LocatedDocument | None:
+        """Output `name` with where its parts sit (in this module's files): a data source of the module is built
+        (and names itself in `judged_at`), a module output of a call is followed, anything else evaluated."""
+        found = self.output_block(name)
+        if found is None:
+            return None
+        key, text, attr = found
+        return self.resolve_document(attr.expression, key, text)
+
+    # -- policy documents -----------------------------------------------------------------------------------------
+
+    def resolve_document(self, node: Tree | Token, key: str, text: str) -> LocatedDocument:
+        """A policy document an expression gives, where its parts sit (spans marked with their file)."""
+        source = " ".join(node_text(node, text).split())
+        match = DOCUMENT_REFERENCE.fullmatch(source)
+        if match and match.group(1) in self.data_blocks():
+            name = match.group(1)
+            data_type = self.data_blocks()[name][2].labels[0]
+            return replace(self.document(name), judged_at=_join(self.label, f"data.{data_type}.{name}"))
+        match = OUTPUT_REFERENCE.fullmatch(source)
+        if match:
+            instance, output = self._output_target(_output_accessors(match))
+            if instance is not None and output is not None:
+                located = instance.located_output(output)
+                if located is not None:
+                    return located
+        evaluated = self.evaluator(key).evaluate(node, key, text)
+        value, spans = decoded(evaluated)
+        origin = evaluated.origins.get(())
+        if origin is not None and origin.file is not None:  # `file()` / `templatefile()`: spans in that file
+            file = _shown_path(self.shown_directory or ".", origin.file)
+        else:
+            file = self.shown(key)
+        return LocatedDocument(value, with_file(spans, file))
+
+    def data_blocks(self) -> dict[str, tuple[str, str, Block]]:
+        """name -> (file key, text, block) of the module's policy document data sources."""
+        found: dict[str, tuple[str, str, Block]] = {}
+        for key, text in sorted(self.files().items()):
+            if not any(f'"{t}"' in text for t in POLICY_DOCUMENT_DATA_SOURCES):
+                continue
+            tree = self.tree(key)
+            if tree is None:
+                continue
+            for block in blocks(root_body(tree)):
+                if block.type == "data" and len(block.labels) >= 2 and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
+                    found.setdefault(block.labels[1], (key, text, block))
+        return found
+
+    def document(self, name: str, builder: Callable[..., Any] | None = None) -> LocatedDocument:
+        """Data source `name` built and merged, spans marked with its file (built once per instance)."""
+        if name in self._documents:
+            return self._documents[name]
+        if name in self._building or len(self._building) >= MAX_DOCUMENT_NESTING:
+            return LocatedDocument(Unknown(f"data.aws_iam_policy_document.{name}.json"),
+                                   notes=[f"unresolved value: data.aws_iam_policy_document.{name} merges itself"])
+        from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
+
+        key, text, block = self.data_blocks()[name]
+        self._building.add(name)
+        try:
+            built = build_policy_document(block, self.evaluator(key), key, text, self)
+        finally:
+            self._building.discard(name)
+        located = LocatedDocument(built.document, with_file(built.spans, self.shown(key)), list(built.notes))
+        self._documents[name] = located
+        return located
+
+    # -- uses of data sources and outputs -------------------------------------------------------------------------
+
+    def attribute_uses(self) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+        """The kinds with which the module's policy attributes use its data sources and its calls' outputs."""
+        cached = getattr(self, "_attribute_uses", None)
+        if cached is not None:
+            return cached
+        from mfa_lint.sources.terraform.resource_uses import attribute_uses
+
+        result = attribute_uses(self)
+        self._attribute_uses = result
+        return result
+
+    def document_kinds(self) -> dict[str, set[str]]:
+        """data source name -> the kinds of every use: the module's attributes and its callers through outputs."""
+        kinds = {name: set(found) for name, found in self.attribute_uses()[0].items()}
+        for output, used in self.output_uses.items():
+            for name in self.output_references(output)[0]:
+                kinds.setdefault(name, set()).update(used)
+        return kinds
+
+
+def references(node: Tree | Token, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The data sources and module outputs an expression is (a reference, or a conditional of references)."""
+    documents: list[str] = []
+    outputs: list[tuple[str, str]] = []
+    pending = [node]
+    for _ in range(64):
+        if not pending:
+            break
+        current = pending.pop()
+        while isinstance(current, Tree) and current.data == "expr_term" and len(current.children) == 1:
+            current = current.children[0]
+        if isinstance(current, Tree) and current.data == "conditional" and len(current.children) == 3:
+            pending.extend(current.children[1:])
+            continue
+        source = " ".join(node_text(current, text).split())
+        document = DOCUMENT_REFERENCE.fullmatch(source)
+        output = OUTPUT_REFERENCE.fullmatch(source)
+        if document:
+            documents.append(document.group(1))
+        elif output:
+            outputs.append((output.group(1), output.group(3)))
+    return documents, outputs
+
+
+def _output_accessors(match: re.Match[str]) -> tuple:
+    key = match.group(2)
+    if key is None:
+        return (match.group(1), match.group(3))
+    index: Any = json.loads(key) if key.startswith('"') else int(key)
+    return (match.group(1), index, match.group(3))
+
+
+def decoded(evaluated: Evaluated) -> tuple[Any, dict[tuple, Any]]:
+    """An expression's value as a policy document: JSON held in a string decoded with positions."""
+    from mfa_lint.sources.terraform.hcl_reader import decoded_document
+
+    return decoded_document(evaluated)
+
+
+def _join(prefix: str, label: str) -> str:
+    return f"{prefix}.{label}" if prefix else label
+
+
+def _shown_path(shown_directory: str, target: str) -> str:
+    """A file or folder reached from the scanned file, written the way the scanned path was (relative stays
+    relative)."""
+    if os.path.isabs(shown_directory):
+        return target
+    return os.path.relpath(target)
+
+
+def module_directory(caller: str, name: str, source: Any) -> str | None:
+    """A local `source` (`./modules/iam`), else the folder `terraform init` put the module in, when present."""
+    if not isinstance(source, str):
+        return None
+    if source.startswith(("./", "../")):
+        directory = os.path.normpath(os.path.join(caller, source))
+        return directory if os.path.isdir(directory) else None
+    manifest = read_referenced(os.path.join(caller, ".terraform", "modules", "modules.json"))
+    if manifest is None:
+        return None
+    try:
+        entries = json.loads(manifest).get("Modules", [])
+    except (ValueError, AttributeError):
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("Key") == name and isinstance(entry.get("Dir"), str):
+            directory = os.path.normpath(os.path.join(caller, entry["Dir"]))
+            return directory if os.path.isdir(directory) else None
+    return None
+
+
+def module_texts(directory: str) -> dict[str, str]:
+    """path -> text of a called module's `.tf` files."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
+    except OSError:
+        return {}
+    texts = {os.path.join(directory, n): read_referenced(os.path.join(directory, n)) for n in names}
+    return {p: t for p, t in texts.items() if t is not None}
+
+
+def _instances(
+    attrs: dict[str, Attribute], evaluator: Evaluator, file_key: str, text: str
+) -> list[tuple[str | None, Evaluator]]:
+    """(instance key, evaluator) per instance of the call: `each.key`/`each.value` bound for a known `for_each`
+    collection, named `module.<call>["<key>"]` as terraform and checkov name them; else one, without a key."""
+    if "for_each" not in attrs:
+        return [(None, evaluator)]
+    collection = evaluator.evaluate(attrs["for_each"].expression, file_key, text).value
+    if isinstance(collection, dict):
+        items = list(collection.items())
+    elif isinstance(collection, list) and all(isinstance(v, str) for v in collection):
+        items = [(v, v) for v in collection]  # toset([...]): each.key and each.value are the element
+    else:
+        return [(None, evaluator)]
+    if not items or len(items) > MAX_MODULE_INSTANCES or not all(isinstance(k, str) for k, _ in items):
+        return [(None, evaluator)]
+    return [(key, evaluator.derive(bindings={"each": {"key": key, "value": value}})) for key, value in items]

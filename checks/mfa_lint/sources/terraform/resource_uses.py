@@ -1,0 +1,73 @@
+"""Which policy attributes of a module use its `aws_iam_policy_document` data sources and its calls' outputs, and as
+what kind of policy: a data source used by an SCP's `content` is judged as an SCP, by a user policy as an identity
+policy, and so is a data source of a called module that reaches the attribute through an output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from lark import Tree
+
+from mfa_lint.core.values import Unknown
+from mfa_lint.locations.terraform import RESOURCES, policy_values
+from mfa_lint.sources.terraform.hcl_syntax import attributes, blocks, node_text, root_body
+
+if TYPE_CHECKING:
+    from mfa_lint.sources.terraform.module_instance import ModuleInstance
+
+_MENTIONS = re.compile(r"\bdata\.aws_iam_policy_document\.|\bmodule\.|\blocal\.")
+
+
+class _HclNavigator:
+    """Steps of a location-table path through HCL syntax: an attribute, or the bodies of the blocks so named."""
+
+    def child(self, body: Any, name: str) -> list[Any]:
+        if not isinstance(body, Tree):
+            return []  # an attribute where the table expects blocks (`inline_policy = [...]`)
+        found = [a for a in attributes(body) if a.name == name]
+        if found:
+            return found
+        bodies = [b.body for b in blocks(body) if b.type == name]
+        return [bodies] if bodies else []
+
+    def elements(self, node: Any) -> list[Any]:
+        return list(node) if isinstance(node, list) else [node]
+
+
+HCL_NAVIGATOR = _HclNavigator()
+
+
+def attribute_uses(instance: ModuleInstance) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """(data source name -> kinds, (call, output) -> kinds) over every policy attribute of the module's resources."""
+    from mfa_lint.sources.terraform.module_instance import DOCUMENT_REFERENCE, references
+
+    documents: dict[str, set[str]] = {}
+    outputs: dict[tuple[str, str], set[str]] = {}
+    for key, text in sorted(instance.files().items()):
+        if not _MENTIONS.search(text):
+            continue
+        tree = instance.tree(key)
+        if tree is None:
+            continue
+        for block in blocks(root_body(tree)):
+            if block.type != "resource" or len(block.labels) < 2 or block.labels[0] not in RESOURCES:
+                continue
+            evaluator = instance.evaluator(key)
+
+            def top_level(body: Tree = block.body, ev: Any = evaluator, key: str = key, text: str = text) -> Any:
+                return {a.name: ev.evaluate(a.expression, key, text).value for a in attributes(body)}
+
+            for found in policy_values(block.labels[0], block.body, top_level, HCL_NAVIGATOR):
+                expression = found.value.expression
+                names, calls = references(expression, text)
+                if not names and not calls and "local." in node_text(expression, text):
+                    value = evaluator.evaluate(expression, key, text).value
+                    match = DOCUMENT_REFERENCE.fullmatch(value.raw.strip()) if isinstance(value, Unknown) else None
+                    names = [match.group(1)] if match else []
+                for name in names:
+                    documents.setdefault(name, set()).add(found.kind)
+                for call in calls:
+                    outputs.setdefault(call, set()).add(found.kind)
+    return documents, outputs

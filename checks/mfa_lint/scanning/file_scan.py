@@ -55,8 +55,10 @@ def triage(path: str, named: bool, options: ScanOptions, modules: ModuleTexts) -
         return _failed(path, str(exc))
     if not explicit and not could_be_iac(path, text):
         return _not_iac(path, text)
-    module_texts = modules.siblings(path) if path.lower().endswith(TERRAFORM_EXT) else None
-    if not named and not options.check_syntax and not may_hold_mfa(path, text, module_texts):
+    terraform = path.lower().endswith(TERRAFORM_EXT)
+    module_texts = modules.siblings(path) if terraform else None
+    variable_texts = modules.variable_texts(path) if terraform else []
+    if not named and not options.check_syntax and not may_hold_mfa(path, text, module_texts, variable_texts):
         return FileReport(path, UNRELATED)  # nothing in it (or in what it references) can be an MFA test
     return ToParse(path, named, text, module_texts)
 

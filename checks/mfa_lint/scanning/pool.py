@@ -50,7 +50,7 @@ def worker_count(jobs: int | None, files: int) -> int:
 def _init(options: ScanOptions) -> None:
     global _worker_options, _worker_modules
     _worker_options = options
-    _worker_modules = ModuleTexts(options.max_file_size, options.overrides)
+    _worker_modules = ModuleTexts(options.max_file_size, options.overrides, options.tf_vars)
 
 
 def _parse_one(task: tuple[str, bool]) -> FileReport:
@@ -101,7 +101,7 @@ def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Itera
     Serial (`--jobs 1`, one CPU): each file triaged and parsed in turn. Otherwise the triage (reading, sniffing, the
     skip filter) runs here first, keeping only the final reports and the names of the files to parse (memory stays
     flat); those are parsed by the workers when there are enough of them, else here."""
-    modules = ModuleTexts(options.max_file_size, options.overrides)
+    modules = ModuleTexts(options.max_file_size, options.overrides, options.tf_vars)
     if (options.jobs or available_cpus()) == 1:
         for path, named in tasks:
             yield scan_file(path, named, options, modules)

@@ -2,15 +2,17 @@
 
 Most of a repository holds no MFA condition, and parsing is the costly part. A file is left unparsed when no MFA key
 (nor a key within edit distance 3 of one, see core.keys.may_mention_mfa) occurs in its text, nor in what it may take
-values from: for Terraform, the variables and locals defined in the other files of its module (and a file that
-calls `file()` / `templatefile()` or a module is always parsed, since the policy may be in what it reads). Syntax
-errors in such files are then terraform's and cfn-lint's business; `--check-syntax` parses every file.
+values from: for Terraform, the variables and locals defined in the other files of its module, the tfvars files of
+its folder and the var files given to the scan (and a file that calls `file()` / `templatefile()`, calls a module or
+reads a module's output is always parsed, since the policy may be in what it reads). Syntax errors in such files are
+then terraform's and cfn-lint's business; `--check-syntax` parses every file.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from mfa_lint.core.keys import MFA_KEYS, may_mention_mfa
@@ -19,9 +21,11 @@ from mfa_lint.files import CANDIDATE_EXT, JSON_EXT, TERRAFORM_EXT, YAML_EXT
 # A .tf file that refers to variables or locals, and a file that defines them.
 _TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
 _TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
-# A .tf file whose policies may come from other files: file() / templatefile(), or a module call (the reader reads
-# the called module's files with the caller's arguments).
-_TF_READS_OTHER_FILES = re.compile(r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"|\"template_file\"", re.MULTILINE)
+# A .tf file whose policies may come from other files: file() / templatefile(), a module call (the reader reads
+# the called module's files with the caller's arguments), or a module's output (`module.x.policy_json`).
+_TF_READS_OTHER_FILES = re.compile(
+    r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"|\"template_file\"|\bmodule\.[A-Za-z_][\w-]*", re.MULTILINE
+)
 
 # `file("${path.module}/p.yaml")` with a literal path (the common case: yamldecode(file(...)) leaves no position in
 # the file it reads, so only the call says which file was read)
@@ -36,15 +40,22 @@ def literal_file_reads(path: str, text: str) -> set[str]:
     return {os.path.normpath(os.path.join(folder, m.group(1))) for m in _TF_LITERAL_FILE.finditer(text)}
 
 
-def may_hold_mfa(path: str, text: str, module_texts: dict[str, str] | None) -> bool:
-    """False only when neither the file nor what it references can hold an MFA key."""
+def may_hold_mfa(
+    path: str, text: str, module_texts: dict[str, str] | None, variable_texts: Iterable[str] = ()
+) -> bool:
+    """False only when neither the file nor what it references can hold an MFA key. `variable_texts`: what may set
+    the module's variables from outside (its folder's tfvars files, the scan's var files and `-var` values)."""
     if not path.lower().endswith(CANDIDATE_EXT):
         return True  # not a usual extension: let the readers decide what it is
     if may_mention_mfa(text):
         return True
     if path.lower().endswith(TERRAFORM_EXT) and _TF_READS_OTHER_FILES.search(text):
         return True
-    if not module_texts or not _TF_REFERENCE.search(text):
+    if not _TF_REFERENCE.search(text):
+        return False
+    if path.lower().endswith(TERRAFORM_EXT) and any(may_mention_mfa(other) for other in variable_texts):
+        return True  # a variable's value (tfvars, a var file) may be the MFA key or the operator
+    if not module_texts:
         return False
     # a policy (or a value in it) may come from a variable default or a local defined in another file
     return any(_defines_mfa_values(other) for other in module_texts.values())

@@ -26,11 +26,11 @@ def src_dir(case: FixtureCase) -> Path:
 
 
 def findings(sites: list[PolicySite]) -> Counter:
-    got: Counter = Counter()
-    for s in sites:
-        for finding in analyze_document(s.document, s.kind).findings:
-            got[(finding.rule_id, s.resource, None)] += 1
-    return got
+    """(rule, resource, None) per finding, one per rule, resource and message, as the CLI reports them (a plan has
+    no lines: two statements of one resource failing alike are one report)."""
+    seen = {(finding.rule_id, s.resource, finding.message)
+            for s in sites for finding in analyze_document(s.document, s.kind).findings}
+    return Counter((rule, resource, None) for rule, resource, _ in seen)
 
 
 def plan(*resources: dict, **extra: object) -> dict:

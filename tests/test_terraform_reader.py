@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fixture_cases import FixtureCase, cases
 from mfa_lint import RULES, Unknown, analyze_document
+from mfa_lint.scanning.site_analysis import analyze_site
 from mfa_lint.sources.site import PolicySite, SourceError, Span
 from mfa_lint.sources.terraform.hcl_reader import read_terraform
 from mfa_lint.suppress import FileSuppressions
@@ -51,9 +52,11 @@ def test_fixture_findings(case: FixtureCase) -> None:
     with_notes = set()
     seen = set()  # one finding per rule, place and message, as the scan reports (dynamic iterations share a place)
     for s in sites:
-        analysis = analyze_document(s.document, s.kind)
-        for finding in analysis.findings:
-            key = (finding.rule_id, s.resource, (s.locate(finding.path) or s.span).line)
+        if s.merged_into is not None:
+            continue  # no policy on its own: judged in the documents that merge it
+        analysis = analyze_site(s)
+        for finding, locate in analysis.findings:
+            key = (finding.rule_id, s.resource, (locate(finding.path) or s.span).line)
             if not suppressions.suppresses_site(s, finding) and (key, finding.message) not in seen:
                 seen.add((key, finding.message))
                 got[key] += 1

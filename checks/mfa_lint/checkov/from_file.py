@@ -108,6 +108,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     sites = [site for site in read.sites if site.resource == resource]
     if not sites:
         return None
+    if all(site.merged_into is not None for site in sites):
+        return Verdict()  # no policy on its own (merged into others, judged there): no rule applies here
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"

@@ -53,6 +53,8 @@ def site_findings(
 
     A part that sits in another file than the site (Span.file: a statement merged in from a module's data source)
     is reported in that file."""
+    if site.merged_into is not None:
+        return  # no policy on its own: judged in the documents that merge it
     analysis = analyze_site(site)
     noted = _may_hide_mfa(site, text, report.path)
     for message in site.notes:

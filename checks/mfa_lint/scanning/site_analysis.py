@@ -3,8 +3,8 @@ from-file verdict): the same findings and notes whichever surface asks.
 
 A site with variants (a variable a `validation` pins to a set, each allowed value built into its own document) is a
 bounded unknown, judged as the core judges an unknown value: a rule is reported for a statement only when every
-variant gives it there (each variant's findings, at its own operator); where some variants give it and others do
-not, a note says the verdict depends on those variables.
+variant gives it there (once, as the first variant words it); where some variants give it and others do not, a note
+says the verdict depends on those variables.
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ def analyze_site(site: PolicySite) -> SiteAnalysis:
     common = set.intersection(*keys)
     result = SiteAnalysis()
     seen: set[tuple] = set()
+    first_variant, first = runs[0]
+    result.findings = [(f, first_variant.locate) for f in first.findings if (f.rule_id, f.statement_index) in common]
     for variant, analysis in runs:
-        for finding in analysis.findings:
-            if (finding.rule_id, finding.statement_index) in common:
-                result.findings.append((finding, variant.locate))
         for note in analysis.notes:
             if (note.message, note.path) not in seen:
                 seen.add((note.message, note.path))

@@ -47,6 +47,8 @@ class PolicySite:
     - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
       `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
       document (then `document` and `locate` are the policy).
+    - `merged_into`: set for a document that is no policy on its own (an `aws_iam_policy_document` used only as an
+      input document of others): nothing is judged here, its statements are judged in the documents named.
     """
 
     document: Any
@@ -59,6 +61,7 @@ class PolicySite:
     suppressed: frozenset[str] = frozenset()
     block: tuple[int, int] | None = None
     variants: list[Variant] = field(default_factory=list)
+    merged_into: str | None = None
 
 
 @dataclass

@@ -86,7 +86,14 @@ def read_terraform(
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
     kinds = instance.document_kinds() if data_blocks else {}
+    inputs_only = instance.inputs_only() if data_blocks else set()
     for block in data_blocks:
+        if block.labels[1] in inputs_only and block.labels[1] not in kinds:
+            # merged into other documents of the module: judged there, with their kinds
+            sites.append(PolicySite(document=None, kind=POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]], file=path,
+                                    resource=f"data.{block.labels[0]}.{block.labels[1]}",
+                                    span=token_span(block.header), merged_into="the documents that merge it"))
+            continue
         for kind in sorted(kinds.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
 
             def document(ev: Evaluator, block: Block = block, kind: str = kind) -> list[PolicySite]:

@@ -68,8 +68,9 @@ class Definition:
     convert: Callable[[Any], Any] | None = field(default=None, compare=False)
 
 
-#: `module.<call>.<output>` -> (resolved, value): how a module's caller reads its outputs (None: not resolved).
-ModuleOutputs = Callable[[str, str], tuple[bool, Any]]
+#: `module.<call>[<key>].<output>...` accessors -> (resolved, value, accessors used): how a module's caller reads
+#: the outputs of its calls.
+ModuleOutputs = Callable[[tuple], tuple[bool, Any, int]]
 
 
 @dataclass
@@ -79,8 +80,10 @@ class Scope:
     variables: dict[str, Definition] = field(default_factory=dict)
     locals: dict[str, Definition] = field(default_factory=dict)
     template_files: dict[str, Definition] = field(default_factory=dict)  # data "template_file": its body
-    #: the module's calls: `module.<call>.<output>` read from the called module (hcl_reader.module_calls)
+    #: the module's calls: `module.<call>.<output>` read from the called module (module_instance)
     module_outputs: ModuleOutputs | None = None
+    #: a called module: its call decides every variable (an argument, else the default); nothing may be tried
+    called: bool = False
 
 
 #: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
@@ -444,12 +447,11 @@ class Evaluator:
             found, value = _navigate(self.bindings[root], accessors, missing_is_null=True)
             if found:
                 return value
-        if root == "module" and len(accessors) >= 2 and self.scope.module_outputs is not None \
-                and isinstance(accessors[0], str) and isinstance(accessors[1], str):
-            found, value = self.scope.module_outputs(accessors[0], accessors[1])
+        if root == "module" and len(accessors) >= 2 and self.scope.module_outputs is not None:
+            found, value, used = self.scope.module_outputs(tuple(accessors))
             if found:
-                found, value = _navigate(value, accessors[2:])
-            if found and not isinstance(value, Unknown):
+                found, value = _navigate(value, accessors[used:])
+            if found and not _has_unknown(value):
                 return value
         if root in ("var", "local") and accessors and isinstance(accessors[0], str):
             rest = tuple(accessors[1:])

@@ -47,6 +47,7 @@ _DOCUMENT_TYPES = "|".join(map(re.escape, POLICY_DOCUMENT_DATA_SOURCES))
 DOCUMENT_REFERENCE = re.compile(rf"data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\]]*\])?\.json")
 OUTPUT_REFERENCE = re.compile(r"module\.([\w-]+)(?:\[\s*(\"[^\"]*\"|\d+)\s*\])?\.([\w-]+)")
 _MODULE_BLOCK = re.compile(r"^\s*module\s+\"", re.MULTILINE)
+_DOCUMENT_MENTION = re.compile(rf"\bdata\.(?:{_DOCUMENT_TYPES})\.([\w-]+)")
 
 
 @dataclass
@@ -103,6 +104,7 @@ class ModuleInstance:
             self.notes.extend(f"unresolved value: {error}: its variable values are not used" for error in root.errors)
         else:
             given = module_inputs(self.declared, arguments, from_outside=False)
+            self.scope.called = True
         self.overrides = {f"var.{name}": value for name, value in given.items()}
         self.scope.module_outputs = self._module_output
         self._this = this
@@ -112,8 +114,10 @@ class ModuleInstance:
         self._documents: dict[str, LocatedDocument] = {}
         self._building: set[str] = set()
         self._outputs: dict[str, tuple[bool, Any]] = {}
-        #: (call name, output name) -> policy kinds of the caller's attributes that use that output
+        #: output name -> policy kinds of the caller's attributes that use that output
         self.output_uses: dict[str, set[str]] = {}
+        #: outputs the caller uses only as input documents of its own data sources
+        self.input_outputs: set[str] = set()
 
     # -- files and evaluation -------------------------------------------------------------------------------------
 
@@ -191,8 +195,26 @@ class ModuleInstance:
             child = ModuleInstance(directory, shown_directory, texts, label=_join(self.label, label),
                                    arguments=arguments, inputs=self.inputs, chain=chain)
             child.output_uses = self.call_output_uses(name)
+            child.input_outputs = self.call_input_outputs(name)
             found.append((key, child))
         return found
+
+    def call_input_outputs(self, name: str) -> set[str]:
+        """The outputs of call `name` that this module mentions only in the input documents of its data sources."""
+        from mfa_lint.sources.terraform_policy_document import INPUT_DOCUMENT_FIELDS
+
+        mention = re.compile(rf"\bmodule\.{re.escape(name)}(?:\[[^\]]*\])?\.([\w-]+)")
+        mentions: dict[str, int] = {}
+        as_input: dict[str, int] = {}
+        for text in self.files().values():
+            for output in mention.findall(text):
+                mentions[output] = mentions.get(output, 0) + 1
+        for _, text, block in self.data_blocks().values():
+            for attr in attributes(block.body):
+                if attr.name in INPUT_DOCUMENT_FIELDS:
+                    for output in mention.findall(node_text(attr.expression, text)):
+                        as_input[output] = as_input.get(output, 0) + 1
+        return {output for output, count in as_input.items() if mentions.get(output) == count}
 
     def call_output_uses(self, name: str) -> dict[str, set[str]]:
         """The kinds with which this module's policy attributes (and its own callers, through its outputs) use the
@@ -207,27 +229,37 @@ class ModuleInstance:
                     uses.setdefault(inner, set()).update(kinds)
         return uses
 
-    def _module_output(self, accessors: tuple) -> tuple[bool, Any]:
-        """Scope hook for `module.<call>[<key>].<output>`: the output's value in that instance."""
-        instance, output = self._output_target(accessors)
+    def _module_output(self, accessors: tuple) -> tuple[bool, Any, int]:
+        """Scope hook for `module.<call>[<key>].<output>`: the output's value in that instance, and how many
+        accessors that took (the rest index into the value)."""
+        instance, output, used = self._output_target(accessors)
         if instance is None or output is None:
-            return False, None
+            return False, None, used
         found, value = instance.output(output)
-        return found, value
+        return found, value, used
 
-    def _output_target(self, accessors: tuple) -> tuple[ModuleInstance | None, str | None]:
-        if len(accessors) < 2 or not isinstance(accessors[0], str):
-            return None, None
+    def _output_target(self, accessors: tuple) -> tuple[ModuleInstance | None, str | None, int]:
+        """(instance, output name, accessors used) for `<call>.<output>`, `<call>["key"].<output>` (for_each) or
+        `<call>[0].<output>` (count)."""
+        if len(accessors) < 2 or not isinstance(accessors[0], str) or accessors[0] not in self.calls():
+            return None, None, 0
+        call = self.calls()[accessors[0]]
         children = self.children(accessors[0])
         if not children:
-            return None, None
-        if len(accessors) >= 3 and isinstance(accessors[1], (str, int)) and isinstance(accessors[2], str):
-            wanted = accessors[1] if isinstance(accessors[1], str) else None
-            keyed = [c for k, c in children if k == wanted] if wanted is not None else children[:1]
-            return (keyed[0] if keyed else None), accessors[2]
+            return None, None, 0
+        if "for_each" in call.attrs or "count" in call.attrs:
+            if len(accessors) < 3 or not isinstance(accessors[2], str):
+                return None, None, 0
+            wanted = accessors[1]
+            if isinstance(wanted, str):
+                keyed = [c for k, c in children if k == wanted]
+                return (keyed[0] if keyed else None), accessors[2], 3
+            if isinstance(wanted, int) and "count" in call.attrs:
+                return children[0][1], accessors[2], 3  # every count instance has the same arguments here
+            return None, None, 0
         if len(children) != 1 or not isinstance(accessors[1], str):
-            return None, None
-        return children[0][1], accessors[1]
+            return None, None, 0
+        return children[0][1], accessors[1], 2
 
     # -- outputs --------------------------------------------------------------------------------------------------
 
@@ -287,7 +319,7 @@ class ModuleInstance:
             return replace(self.document(name), judged_at=_join(self.label, f"data.{data_type}.{name}"))
         match = OUTPUT_REFERENCE.fullmatch(source)
         if match:
-            instance, output = self._output_target(_output_accessors(match))
+            instance, output, _ = self._output_target(_output_accessors(match))
             if instance is not None and output is not None:
                 located = instance.located_output(output)
                 if located is not None:
@@ -346,6 +378,33 @@ class ModuleInstance:
         result = attribute_uses(self)
         self._attribute_uses = result
         return result
+
+    def inputs_only(self) -> set[str]:
+        """Data sources the module uses only as input documents of its other data sources (`source_policy_documents`
+        and the like): never a policy on their own, their statements are judged in the documents that merge them."""
+        cached = getattr(self, "_inputs_only", None)
+        if cached is not None:
+            return cached
+        from mfa_lint.sources.terraform_policy_document import INPUT_DOCUMENT_FIELDS
+
+        mentions: dict[str, int] = {}
+        as_input: dict[str, int] = {}
+        for text in self.files().values():
+            for name in _DOCUMENT_MENTION.findall(text):
+                mentions[name] = mentions.get(name, 0) + 1
+        for _, text, block in self.data_blocks().values():
+            for attr in attributes(block.body):
+                if attr.name in INPUT_DOCUMENT_FIELDS:
+                    for name in _DOCUMENT_MENTION.findall(node_text(attr.expression, text)):
+                        as_input[name] = as_input.get(name, 0) + 1
+        for output in self.input_outputs:  # outputs the caller only merges into its own documents
+            found_output = self.output_block(output)
+            if found_output is not None:
+                for name in _DOCUMENT_MENTION.findall(node_text(found_output[2].expression, found_output[1])):
+                    as_input[name] = as_input.get(name, 0) + 1
+        found = {name for name, count in as_input.items() if mentions.get(name) == count}
+        self._inputs_only: set[str] = found
+        return found
 
     def document_kinds(self) -> dict[str, set[str]]:
         """data source name -> the kinds of every use: the module's attributes and its callers through outputs."""

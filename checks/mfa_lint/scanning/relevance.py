@@ -18,9 +18,10 @@ from functools import lru_cache
 from mfa_lint.core.keys import MFA_KEYS, may_mention_mfa
 from mfa_lint.files import CANDIDATE_EXT, JSON_EXT, TERRAFORM_EXT, YAML_EXT
 
-# A .tf file that refers to variables or locals, and a file that defines them.
-_TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
-_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+# A .tf file that refers to variables, locals or policy documents (one may merge another's statements), and a file
+# that defines them.
+_TF_REFERENCE = re.compile(r"\b(?:var|local|data\.aws_iam_policy_document)\.")
+_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals|data\s+\"aws_iam_policy_document\")\b", re.MULTILINE)
 # A .tf file whose policies may come from other files: file() / templatefile(), a module call (the reader reads
 # the called module's files with the caller's arguments), or a module's output (`module.x.policy_json`).
 _TF_READS_OTHER_FILES = re.compile(

@@ -59,7 +59,7 @@ class CallChain:
 
     def below(self, directory: str) -> CallChain | None:
         """The chain one call further down, or None when the call would loop or go too deep."""
-        if directory in self.directories or len(self.directories) >= MAX_MODULE_NESTING:
+        if directory in self.directories or len(self.directories) > MAX_MODULE_NESTING:  # the first is the root
             return None
         return CallChain(self.directories + (directory,), self.reads)
 

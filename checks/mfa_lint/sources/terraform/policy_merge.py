@@ -96,7 +96,14 @@ def merge(own: LocatedDocument, inputs: Inputs) -> LocatedDocument:
                      "(each is checked)")
     own_header = {k: v for k, v in own.document.items() if k != "Statement"} if isinstance(own.document, dict) \
         else {}
-    _merge_into(merged, header, own_statements, notes, document_header=own_header)
+    _merge_into(merged, header, [], notes, document_header=own_header)
+    own_sids: set[str] = set()
+    for statement in own_statements:
+        if statement.sid in own_sids:
+            merged.append(statement)  # a duplicate the provider rejects: kept as written, not merged over the other
+            continue
+        own_sids.add(statement.sid)
+        _merge_into(merged, header, [statement], notes)
     for index, (shown, document) in enumerate(inputs.overrides):
         if document is None:
             continue

@@ -17,15 +17,21 @@ from functools import lru_cache
 
 from mfa_lint.core.keys import MFA_KEYS, may_mention_mfa
 from mfa_lint.files import CANDIDATE_EXT, JSON_EXT, TERRAFORM_EXT, YAML_EXT
+from mfa_lint.locations.terraform import RESOURCES
 
-# A .tf file that refers to variables, locals or policy documents (one may merge another's statements), and a file
-# that defines them.
-_TF_REFERENCE = re.compile(r"\b(?:var|local|data\.aws_iam_policy_document)\.")
-_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals|data\s+\"aws_iam_policy_document\")\b", re.MULTILINE)
-# A .tf file whose policies may come from other files: file() / templatefile(), a module call (the reader reads
-# the called module's files with the caller's arguments), or a module's output (`module.x.policy_json`).
-_TF_READS_OTHER_FILES = re.compile(
-    r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"|\"template_file\"|\bmodule\.[A-Za-z_][\w-]*", re.MULTILINE
+# A .tf file that refers to variables or locals, and a file that defines them.
+_TF_REFERENCE = re.compile(r"\b(?:var|local)\.")
+_TF_DEFINITION = re.compile(r"^\s*(?:variable|locals)\b", re.MULTILINE)
+# A .tf file whose policies may come from other files: file() / templatefile(), or a module call (the reader reads
+# the called module's files with the caller's arguments).
+_TF_READS_OTHER_FILES = re.compile(r"\b(?:file|templatefile)\s*\(|^\s*module\s+\"|\"template_file\"", re.MULTILINE)
+# A policy document merging others (their statements may sit in the module's other files or in a module), and a
+# policy that may be a module's output (`policy = module.x.policy_json`): a file holding a policy resource.
+_TF_MERGES = re.compile(r"^\s*(?:source_policy_documents|override_policy_documents|source_json|override_json)\s*=",
+                        re.MULTILINE)
+_TF_MODULE_OUTPUT = re.compile(r"\bmodule\.[A-Za-z_][\w-]*\.")
+_TF_POLICY_RESOURCE = re.compile(
+    r"^\s*resource\s+\"(?:" + "|".join(map(re.escape, sorted(RESOURCES))) + r")\"", re.MULTILINE
 )
 
 # `file("${path.module}/p.yaml")` with a literal path (the common case: yamldecode(file(...)) leaves no position in
@@ -50,7 +56,7 @@ def may_hold_mfa(
         return True  # not a usual extension: let the readers decide what it is
     if may_mention_mfa(text):
         return True
-    if path.lower().endswith(TERRAFORM_EXT) and _TF_READS_OTHER_FILES.search(text):
+    if path.lower().endswith(TERRAFORM_EXT) and _reads_other_files(text, module_texts):
         return True
     if not _TF_REFERENCE.search(text):
         return False
@@ -60,6 +66,17 @@ def may_hold_mfa(
         return False
     # a policy (or a value in it) may come from a variable default or a local defined in another file
     return any(_defines_mfa_values(other) for other in module_texts.values())
+
+
+def _reads_other_files(text: str, module_texts: dict[str, str] | None) -> bool:
+    """The file's policies may be in other files: it reads files, calls a module, merges policy documents that its
+    module's other files (or a module) hold, or holds a policy resource that reads a module's output."""
+    if _TF_READS_OTHER_FILES.search(text):
+        return True
+    if _TF_MERGES.search(text) and (_TF_MODULE_OUTPUT.search(text) or any(
+            may_mention_mfa(other) for other in (module_texts or {}).values())):
+        return True
+    return bool(_TF_MODULE_OUTPUT.search(text) and _TF_POLICY_RESOURCE.search(text))
 
 
 @lru_cache(maxsize=4096)

@@ -26,7 +26,6 @@ from mfa_lint.sources.terraform.hcl_syntax import (
     Block,
     attributes,
     blocks,
-    parse_hcl,
     root_body,
     token_span,
 )
@@ -65,7 +64,7 @@ def read_terraform(
         tree = parsed(text)
         instance = _instance
     else:
-        tree = parse_hcl(text)
+        tree = parsed(text)  # cached: the module's other files may read it as their sibling
         instance = ModuleInstance(os.path.dirname(os.path.abspath(path)), os.path.dirname(path), module_texts or {},
                                   arguments=arguments, inputs=inputs, this=(file_key, tree, text))
     evaluator = instance.evaluator(file_key)
@@ -85,7 +84,7 @@ def read_terraform(
                 sites.append(site)
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
-    kinds = instance.document_kinds() if data_blocks else {}
+    kinds = instance.document_kinds(frozenset(b.labels[1] for b in data_blocks)) if data_blocks else {}
     inputs_only = instance.inputs_only() if data_blocks else set()
     for block in data_blocks:
         if block.labels[1] in inputs_only and block.labels[1] not in kinds:
@@ -184,7 +183,7 @@ def _resource_sites(
     def top_level() -> dict[str, Any]:
         return {a.name: evaluator.evaluate(a.expression, file_key, text).value for a in attributes(block.body)}
 
-    documents = instance.data_blocks()
+    documents = instance.data_names()
     for found in policy_values(resource_type, block.body, top_level, HCL_NAVIGATOR):
         kind, attr = found.kind, found.value
         names, outputs = references(attr.expression, text)

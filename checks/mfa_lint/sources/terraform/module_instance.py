@@ -48,6 +48,9 @@ DOCUMENT_REFERENCE = re.compile(rf"data\.(?:{_DOCUMENT_TYPES})\.([\w-]+)(?:\[[^\
 OUTPUT_REFERENCE = re.compile(r"module\.([\w-]+)(?:\[\s*(\"[^\"]*\"|\d+)\s*\])?\.([\w-]+)")
 _MODULE_BLOCK = re.compile(r"^\s*module\s+\"", re.MULTILINE)
 _DOCUMENT_MENTION = re.compile(rf"\bdata\.(?:{_DOCUMENT_TYPES})\.([\w-]+)")
+_DOCUMENT_BLOCK = re.compile(rf"^\s*data\s+\"(?:{_DOCUMENT_TYPES})\"\s+\"([\w-]+)\"", re.MULTILINE)
+_INPUT_FIELD = re.compile(r"^\s*(?:source_policy_documents|override_policy_documents|source_json|override_json)\s*=",
+                          re.MULTILINE)
 
 
 @dataclass
@@ -108,6 +111,10 @@ class ModuleInstance:
         self.overrides = {f"var.{name}": value for name, value in given.items()}
         self.scope.module_outputs = self._module_output
         self._this = this
+        self._files: dict[str, str] | None = None
+        self._data_names: dict[str, str] | None = None
+        self._data_blocks: dict[str, tuple[str, str, Block]] = {}
+        self._inputs_only: set[str] | None = None
         self._evaluators: dict[str, Evaluator] = {}
         self._calls: dict[str, CallBlock] | None = None
         self._children: dict[str, list[tuple[str | None, ModuleInstance]]] = {}
@@ -121,12 +128,19 @@ class ModuleInstance:
 
     # -- files and evaluation -------------------------------------------------------------------------------------
 
+    @property
+    def this_key(self) -> str | None:
+        """The file being read, when the instance was made for one."""
+        return self._this[0] if self._this is not None else None
+
     def files(self) -> dict[str, str]:
         """key -> text of every file of the module, the file being read included."""
-        found = {os.path.basename(k): t for k, t in self.texts.items() if k.endswith(".tf")}
-        if self._this is not None:
-            found[self._this[0]] = self._this[2]
-        return found
+        if self._files is None:
+            found = {os.path.basename(k): t for k, t in self.texts.items() if k.endswith(".tf")}
+            if self._this is not None:
+                found[self._this[0]] = self._this[2]
+            self._files = found
+        return self._files
 
     def tree(self, key: str) -> Tree | None:
         if self._this is not None and key == self._this[0]:
@@ -209,7 +223,10 @@ class ModuleInstance:
         for text in self.files().values():
             for output in mention.findall(text):
                 mentions[output] = mentions.get(output, 0) + 1
-        for _, text, block in self.data_blocks().values():
+        if not mentions:
+            return set()
+        merging = [self.data_block(n) for n, key in self.data_names().items() if _INPUT_FIELD.search(self.files()[key])]
+        for _, text, block in (found for found in merging if found is not None):
             for attr in attributes(block.body):
                 if attr.name in INPUT_DOCUMENT_FIELDS:
                     for output in mention.findall(node_text(attr.expression, text)):
@@ -219,8 +236,10 @@ class ModuleInstance:
     def call_output_uses(self, name: str) -> dict[str, set[str]]:
         """The kinds with which this module's policy attributes (and its own callers, through its outputs) use the
         outputs of call `name`: output name -> kinds."""
+        from mfa_lint.sources.terraform.resource_uses import attribute_uses
+
         uses: dict[str, set[str]] = {}
-        for (call, output), kinds in self.attribute_uses()[1].items():
+        for (call, output), kinds in attribute_uses(self, frozenset(), frozenset({name}))[1].items():
             if call == name:
                 uses.setdefault(output, set()).update(kinds)
         for output, kinds in self.output_uses.items():
@@ -313,10 +332,10 @@ class ModuleInstance:
         """A policy document an expression gives, where its parts sit (spans marked with their file)."""
         source = " ".join(node_text(node, text).split())
         match = DOCUMENT_REFERENCE.fullmatch(source)
-        if match and match.group(1) in self.data_blocks():
+        found = self.data_block(match.group(1)) if match else None
+        if match and found is not None:
             name = match.group(1)
-            data_type = self.data_blocks()[name][2].labels[0]
-            return replace(self.document(name), judged_at=_join(self.label, f"data.{data_type}.{name}"))
+            return replace(self.document(name), judged_at=_join(self.label, f"data.{found[2].labels[0]}.{name}"))
         match = OUTPUT_REFERENCE.fullmatch(source)
         if match:
             instance, output, _ = self._output_target(_output_accessors(match))
@@ -333,19 +352,27 @@ class ModuleInstance:
             file = self.shown(key)
         return LocatedDocument(value, with_file(spans, file))
 
-    def data_blocks(self) -> dict[str, tuple[str, str, Block]]:
-        """name -> (file key, text, block) of the module's policy document data sources."""
-        found: dict[str, tuple[str, str, Block]] = {}
-        for key, text in sorted(self.files().items()):
-            if not any(f'"{t}"' in text for t in POLICY_DOCUMENT_DATA_SOURCES):
-                continue
-            tree = self.tree(key)
-            if tree is None:
-                continue
-            for block in blocks(root_body(tree)):
-                if block.type == "data" and len(block.labels) >= 2 and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
-                    found.setdefault(block.labels[1], (key, text, block))
-        return found
+    def data_names(self) -> dict[str, str]:
+        """name -> file key of the module's policy document data sources (found in the text: nothing is parsed)."""
+        if self._data_names is None:
+            self._data_names = {}
+            for key, text in sorted(self.files().items()):
+                for name in _DOCUMENT_BLOCK.findall(text):
+                    self._data_names.setdefault(name, key)
+        return self._data_names
+
+    def data_block(self, name: str) -> tuple[str, str, Block] | None:
+        """(file key, text, block) of policy document data source `name` (its file parsed once)."""
+        if name in self._data_blocks:
+            return self._data_blocks[name]
+        key = self.data_names().get(name)
+        tree = self.tree(key) if key is not None else None
+        if key is None or tree is None:
+            return None
+        for block in blocks(root_body(tree)):
+            if block.type == "data" and len(block.labels) >= 2 and block.labels[0] in POLICY_DOCUMENT_DATA_SOURCES:
+                self._data_blocks.setdefault(block.labels[1], (key, self.files()[key], block))
+        return self._data_blocks.get(name)
 
     def document(self, name: str, builder: Callable[..., Any] | None = None) -> LocatedDocument:
         """Data source `name` built and merged, spans marked with its file (built once per instance)."""
@@ -356,7 +383,10 @@ class ModuleInstance:
                                    notes=[f"unresolved value: data.aws_iam_policy_document.{name} merges itself"])
         from mfa_lint.sources.terraform.policy_document_blocks import build_policy_document
 
-        key, text, block = self.data_blocks()[name]
+        found = self.data_block(name)
+        if found is None:
+            return LocatedDocument(Unknown(f"data.aws_iam_policy_document.{name}.json"))
+        key, text, block = found
         self._building.add(name)
         try:
             built = build_policy_document(block, self.evaluator(key), key, text, self)
@@ -368,31 +398,24 @@ class ModuleInstance:
 
     # -- uses of data sources and outputs -------------------------------------------------------------------------
 
-    def attribute_uses(self) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
-        """The kinds with which the module's policy attributes use its data sources and its calls' outputs."""
-        cached = getattr(self, "_attribute_uses", None)
-        if cached is not None:
-            return cached
-        from mfa_lint.sources.terraform.resource_uses import attribute_uses
-
-        result = attribute_uses(self)
-        self._attribute_uses = result
-        return result
-
     def inputs_only(self) -> set[str]:
         """Data sources the module uses only as input documents of its other data sources (`source_policy_documents`
         and the like): never a policy on their own, their statements are judged in the documents that merge them."""
-        cached = getattr(self, "_inputs_only", None)
-        if cached is not None:
-            return cached
+        if self._inputs_only is not None:
+            return self._inputs_only
         from mfa_lint.sources.terraform_policy_document import INPUT_DOCUMENT_FIELDS
 
+        self._inputs_only = set()
+        if not self.input_outputs and not any(_INPUT_FIELD.search(text) for text in self.files().values()):
+            return self._inputs_only  # nothing in the module merges documents
         mentions: dict[str, int] = {}
         as_input: dict[str, int] = {}
         for text in self.files().values():
             for name in _DOCUMENT_MENTION.findall(text):
                 mentions[name] = mentions.get(name, 0) + 1
-        for _, text, block in self.data_blocks().values():
+        merging = [self.data_block(name) for name, key in self.data_names().items()
+                   if _INPUT_FIELD.search(self.files()[key])]
+        for _, text, block in (found for found in merging if found is not None):
             for attr in attributes(block.body):
                 if attr.name in INPUT_DOCUMENT_FIELDS:
                     for name in _DOCUMENT_MENTION.findall(node_text(attr.expression, text)):
@@ -402,16 +425,19 @@ class ModuleInstance:
             if found_output is not None:
                 for name in _DOCUMENT_MENTION.findall(node_text(found_output[2].expression, found_output[1])):
                     as_input[name] = as_input.get(name, 0) + 1
-        found = {name for name, count in as_input.items() if mentions.get(name) == count}
-        self._inputs_only: set[str] = found
-        return found
+        self._inputs_only = {name for name, count in as_input.items() if mentions.get(name) == count}
+        return self._inputs_only
 
-    def document_kinds(self) -> dict[str, set[str]]:
-        """data source name -> the kinds of every use: the module's attributes and its callers through outputs."""
-        kinds = {name: set(found) for name, found in self.attribute_uses()[0].items()}
+    def document_kinds(self, names: frozenset[str]) -> dict[str, set[str]]:
+        """data source name -> the kinds of every use of data sources `names`: the module's policy attributes and
+        its callers through its outputs."""
+        from mfa_lint.sources.terraform.resource_uses import attribute_uses
+
+        kinds = {name: set(found) for name, found in attribute_uses(self, names, frozenset())[0].items()}
         for output, used in self.output_uses.items():
             for name in self.output_references(output)[0]:
-                kinds.setdefault(name, set()).update(used)
+                if name in names:
+                    kinds.setdefault(name, set()).update(used)
         return kinds
 
 

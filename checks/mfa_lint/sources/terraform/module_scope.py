@@ -34,7 +34,7 @@ class Definitions:
 _NONE = Definitions()
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def parsed(text: str) -> Tree:
     """A module file's parse tree, shared by every reading of it (a module's files are read once per call)."""
     return parse_hcl(text)
@@ -66,7 +66,7 @@ def sibling_definitions(name: str, text: str) -> Definitions:
     if not _DEFINES.search(text):
         return _NONE
     try:
-        return definitions(name, parse_hcl(text), text)
+        return definitions(name, parsed(text), text)
     except SourceError:
         return _NONE
 

@@ -6,6 +6,7 @@ policy, and so is a data source of a called module that reaches the attribute th
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from lark import Tree
@@ -16,8 +17,6 @@ from mfa_lint.sources.terraform.hcl_syntax import attributes, blocks, node_text,
 
 if TYPE_CHECKING:
     from mfa_lint.sources.terraform.module_instance import ModuleInstance
-
-_MENTIONS = re.compile(r"\bdata\.aws_iam_policy_document\.|\bmodule\.|\blocal\.")
 
 
 class _HclNavigator:
@@ -38,16 +37,33 @@ class _HclNavigator:
 
 HCL_NAVIGATOR = _HclNavigator()
 
+_CACHE_SIZE = 16
+_CACHE: OrderedDict[tuple, tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]] = OrderedDict()
 
-def attribute_uses(instance: ModuleInstance) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
-    """(data source name -> kinds, (call, output) -> kinds) over every policy attribute of the module's resources."""
+
+def attribute_uses(
+    instance: ModuleInstance, names: frozenset[str], calls: frozenset[str]
+) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """(data source name -> kinds, (call, output) -> kinds) over the policy attributes of the module's resources that
+    use data sources `names` or the outputs of calls `calls` (only the files that name one are parsed)."""
     from mfa_lint.sources.terraform.module_instance import DOCUMENT_REFERENCE, references
 
     documents: dict[str, set[str]] = {}
     outputs: dict[tuple[str, str], set[str]] = {}
+    if not names and not calls:
+        return documents, outputs
+    mentions = re.compile("|".join(
+        [rf"\bdata\.aws_iam_policy_document\.(?:{'|'.join(map(re.escape, sorted(names)))})\b"] * bool(names)
+        + [rf"\bmodule\.(?:{'|'.join(map(re.escape, sorted(calls)))})\b"] * bool(calls)))
+    cache_key = (tuple(sorted(instance.files().items())), repr(sorted(instance.overrides.items())), instance.directory,
+                 names, calls)
+    cached = _CACHE.get(cache_key)
+    if cached is not None:  # the module's files and its calls' instances ask the same
+        _CACHE.move_to_end(cache_key)
+        return cached
     for key, text in sorted(instance.files().items()):
-        if not _MENTIONS.search(text):
-            continue
+        if not mentions.search(text):
+            continue  # only files naming those data sources or calls are parsed
         tree = instance.tree(key)
         if tree is None:
             continue
@@ -61,13 +77,16 @@ def attribute_uses(instance: ModuleInstance) -> tuple[dict[str, set[str]], dict[
 
             for found in policy_values(block.labels[0], block.body, top_level, HCL_NAVIGATOR):
                 expression = found.value.expression
-                names, calls = references(expression, text)
-                if not names and not calls and "local." in node_text(expression, text):
+                used, called = references(expression, text)
+                if not used and not called and "local." in node_text(expression, text):
                     value = evaluator.evaluate(expression, key, text).value
                     match = DOCUMENT_REFERENCE.fullmatch(value.raw.strip()) if isinstance(value, Unknown) else None
-                    names = [match.group(1)] if match else []
-                for name in names:
+                    used = [match.group(1)] if match else []
+                for name in used:
                     documents.setdefault(name, set()).add(found.kind)
-                for call in calls:
+                for call in called:
                     outputs.setdefault(call, set()).add(found.kind)
+    _CACHE[cache_key] = (documents, outputs)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return documents, outputs

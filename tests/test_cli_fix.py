@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from mfa_lint.scan import operator_edit
-from mfa_lint.sources.site import Span
+from mfa_lint.reading.site import Span
+from mfa_lint.scanning import operator_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -287,3 +287,49 @@ def test_every_fixture_and_hostile_diff_applies(tmp_path):
         (written / name).write_bytes(data)
     run("fix", ".", cwd=written)
     assert _snapshot(root) == _snapshot(written)
+
+
+def _fix_stdin(data: bytes, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mfa_lint.cli", "fix", *args], input=data, cwd=cwd,
+                          capture_output=True, timeout=300)
+
+
+def test_fix_stdin_writes_the_fixed_text_to_stdout(tmp_path):
+    """`fix -` in an editor or a pipe: every byte back, only the operators changed; the report on stderr."""
+    data = b"\xef\xbb\xbf" + TWO_FIXES.encode()  # BOM and CRLF kept
+    (tmp_path / "policy.json").write_text("{}")  # a file of that name on disk is neither read nor written
+    proc = _fix_stdin(data, "--stdin-filename", "policy.json", "-", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    expected = (
+        TWO_FIXES.replace('"Bool": {', '"BoolIfExists": {', 1)
+        .replace('"ForAllValues:Bool"', '"Bool"')
+        .replace('"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}',
+                 '"Bool": {"aws:MultiFactorAuthPresent": "true"}')
+    )
+    assert proc.stdout == b"\xef\xbb\xbf" + expected.encode()
+    assert proc.stderr.decode().count("fixed policy.json:") == 3 and "0 findings" in proc.stderr.decode()
+    assert (tmp_path / "policy.json").read_text() == "{}"
+    # a scan of what came out finds nothing left to fix
+    again = subprocess.run([sys.executable, "-m", "mfa_lint.cli", "scan", "--format", "json", "-"], input=proc.stdout,
+                           cwd=tmp_path, capture_output=True, timeout=300)
+    assert json.loads(again.stdout)["findings"] == []
+
+
+def test_fix_stdin_diff_and_what_cannot_be_fixed(tmp_path):
+    proc = _fix_stdin(TWO_FIXES.replace("\r\n", "\n").encode(), "--diff", "--stdin-filename", "iam/p.json", "-",
+                      cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("--- a/iam/p.json\n+++ b/iam/p.json\n@@")
+    assert "would fix iam/p.json:" in proc.stderr.decode()
+    clean = b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    proc = _fix_stdin(clean, "-", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, clean)  # nothing to fix: the text comes back as it was
+    typo = b'{"Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*", ' \
+           b'"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "flase"}}}]}'
+    proc = _fix_stdin(typo, "-", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (1, typo) and b"MFA003" in proc.stderr  # left for a person
+    for broken in (b'{"Statement": [', b'{"Statement": "\xff\xfe"}'):
+        proc = _fix_stdin(broken, "-", cwd=tmp_path)
+        assert (proc.returncode, proc.stdout) == (2, broken), proc.stderr  # unreadable: given back unchanged
+        assert b"stdin.json" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = _fix_stdin(clean, "-", "other.json", cwd=tmp_path)
+    assert proc.returncode == 2 and b"name no other path" in proc.stderr and proc.stdout == b""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mfa_lint.scan import ScanOptions, scan
+from mfa_lint.scanning import ScanOptions, scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MFA_DENY = ('resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Deny", Action = "*",'

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint import analyze_document
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform.plan_reader import is_plan, read_plan
+from mfa_lint.formats.plan.reader import is_plan, read_plan
+from mfa_lint.reading.site import PolicySite
 
 PLAN_CASES = cases("plan")
 POLICY = json.dumps({

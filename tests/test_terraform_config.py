@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from mfa_lint.scan import ScanOptions, scan
+from mfa_lint.formats.terraform.hcl_reader import read_terraform
+from mfa_lint.formats.terraform.policy_merge import Inputs, LocatedDocument, merge
+from mfa_lint.formats.terraform.variables import VariableInputs, convert, parse_type
+from mfa_lint.reading.limits import MODULE_CALL_DEPTH
+from mfa_lint.reading.site import PolicySite, Span
+from mfa_lint.scanning import ScanOptions, scan
 from mfa_lint.scanning.site_analysis import analyze_site
-from mfa_lint.sources.site import PolicySite, Span
-from mfa_lint.sources.terraform.hcl_reader import read_terraform
-from mfa_lint.sources.terraform.module_instance import MAX_MODULE_NESTING
-from mfa_lint.sources.terraform.policy_merge import Inputs, LocatedDocument, merge
-from mfa_lint.sources.terraform.variables import VariableInputs, convert, parse_type
 
 DENY = """resource "aws_iam_policy" "p" {
   name = "p"
@@ -55,7 +55,7 @@ def rules(path: Path, inputs: VariableInputs | None = None) -> list[tuple[str, s
 
 def notes(path: Path) -> list[str]:
     module = {p.name: p.read_text() for p in path.parent.glob("*.tf") if p != path}
-    return [note for site in read_terraform(str(path), path.read_text(), module) for note in site.notes]
+    return [note.message for site in read_terraform(str(path), path.read_text(), module) for note in site.notes]
 
 
 # -- variable values -----------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_an_unreadable_tfvars_file_is_noted_and_the_defaults_stay(tmp_path: Path
 
 def test_types_convert_as_terraform_converts_them(tmp_path: Path) -> None:
     node_text = 'list(object({ op = optional(string, "Bool"), key = optional(string), on = optional(bool, true) }))'
-    from mfa_lint.sources.terraform.hcl_syntax import attributes, parse_hcl, root_body
+    from mfa_lint.formats.terraform.hcl_syntax import attributes, parse_hcl, root_body
 
     text = f"t = {node_text}\n"
     [attr] = list(attributes(root_body(parse_hcl(text))))
@@ -171,10 +171,10 @@ def _chain(folder: Path, depth: int) -> Path:
 
 
 def test_arguments_reach_any_level_down_to_the_named_limit(tmp_path: Path) -> None:
-    deep = _chain(tmp_path / "deep", MAX_MODULE_NESTING)
-    name = ".".join(f"module.m{level}" for level in range(1, MAX_MODULE_NESTING + 1)) + ".aws_iam_policy.p"
+    deep = _chain(tmp_path / "deep", MODULE_CALL_DEPTH)
+    name = ".".join(f"module.m{level}" for level in range(1, MODULE_CALL_DEPTH + 1)) + ".aws_iam_policy.p"
     assert rules(deep) == [("MFA001", name)]
-    too_deep = _chain(tmp_path / "too_deep", MAX_MODULE_NESTING + 1)
+    too_deep = _chain(tmp_path / "too_deep", MODULE_CALL_DEPTH + 1)
     assert rules(too_deep) == []  # not followed past the limit (and no error)
 
 
@@ -277,9 +277,10 @@ def test_merge_notes_what_the_provider_rejects_and_what_is_unknown() -> None:
                                       ("b", _document(_statement("S", "BoolIfExists"))),
                                       ("c", LocatedDocument(Unknown("var.extra")))]))
     assert len(duplicate.document["Statement"]) == 4  # every statement as written
-    assert any("duplicate Sid 'S'" in n for n in duplicate.notes)
-    assert any("duplicate Sid 'X'" in n for n in duplicate.notes)
-    assert any(n.startswith("unresolved value: source_policy_documents[2] (c) is var.extra") for n in duplicate.notes)
+    assert any("duplicate Sid 'S'" in n.message for n in duplicate.notes)
+    assert any("duplicate Sid 'X'" in n.message for n in duplicate.notes)
+    assert any(n.message.startswith("unresolved value: source_policy_documents[2] (c) is var.extra")
+               for n in duplicate.notes)
 
 
 def test_statements_merged_from_another_file_are_reported_there(tmp_path: Path) -> None:
@@ -314,7 +315,7 @@ def test_a_file_without_mfa_text_is_parsed_when_a_tfvars_file_or_var_file_brings
     write(tmp_path / "given", {"main.tf": NO_MFA_TEXT})
     var_file = write(tmp_path, {"prod.tfvars": 'key = "aws:MultiFactorAuthPresent"\n'}) / "prod.tfvars"
     assert scan([str(tmp_path / "given")], ScanOptions(jobs=1)).findings == []
-    options = ScanOptions(jobs=1, tf_vars=(("file", str(var_file)),))
+    options = ScanOptions(jobs=1, var_files=(str(var_file),))
     assert "MFA001" in [f.finding.rule_id for f in scan([str(tmp_path / "given")], options).findings]
 
 
@@ -360,7 +361,8 @@ def test_bad_variable_flags_are_one_line_errors(tmp_path: Path, args: list[str])
 def test_a_missing_var_file_in_the_configuration_is_exit_2(tmp_path: Path) -> None:
     write(tmp_path, {".mfa-lint.toml": 'var-files = ["nope.tfvars"]\n', "main.tf": OP + DENY})
     proc = _cli("scan", "main.tf", cwd=tmp_path)
-    assert proc.returncode == 2 and "var-files" in proc.stderr and "nope.tfvars" in proc.stderr
+    assert proc.returncode == 2 and "--var-file" in proc.stderr and "nope.tfvars" in proc.stderr
+    assert ".mfa-lint.toml" in proc.stderr
 
 
 # -- checkov -------------------------------------------------------------------------------------------------------

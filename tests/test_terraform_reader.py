@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fixture_cases import FixtureCase, cases
 from mfa_lint import RULES, Unknown, analyze_document
+from mfa_lint.formats.terraform.hcl_reader import read_terraform
+from mfa_lint.reading.site import PolicySite, SourceError, Span
+from mfa_lint.reading.suppressions import FileSuppressions
 from mfa_lint.scanning.site_analysis import analyze_site
-from mfa_lint.sources.site import PolicySite, SourceError, Span
-from mfa_lint.sources.terraform.hcl_reader import read_terraform
-from mfa_lint.suppress import FileSuppressions
 
 # HCL fixtures (templates/ holds policy files written as templates, read by the policy reader)
 TERRAFORM_CASES = [c for c in cases("terraform") if c.path.suffix == ".tf" and c.path.parent.name != "templates"]

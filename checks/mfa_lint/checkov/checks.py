@@ -41,9 +41,9 @@ from mfa_lint.checkov.policies import (
 )
 from mfa_lint.checkov.verdict import FAILED, PASSED, SKIPPED, UNKNOWN, Verdict, VerdictCache, judge
 from mfa_lint.core.catalog import POLICY_KINDS, RULES, Rule
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.suppress import metadata_skips
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.formats.terraform import resources as tf_table
 
 LOG = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         return cloudformation_file(conf)
 
     def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
-        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
+        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.reading.suppressions.metadata_skips)."""
         return metadata_skips(conf)
 
     def __init__(self, rule: Rule) -> None:

@@ -3,7 +3,8 @@
 Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
 resources that use them, which checkov does not tell a data check). A file is read once per content, with the
 CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
-on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress). Imports nothing from checkov.
+on many resources cost one read. Suppressions are the CLI's
+(mfa_lint.reading.suppressions). Imports nothing from checkov.
 """
 
 from __future__ import annotations
@@ -18,17 +19,16 @@ from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, judge
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
-from mfa_lint.scanning.formats import NotOurs, read_sites
-from mfa_lint.scanning.module_context import ModuleTexts
-from mfa_lint.scanning.relevance import may_hold_mfa
-from mfa_lint.scanning.suppression import line_suppressions
-from mfa_lint.sources.site import PolicySite, SourceError
-from mfa_lint.suppress import FileSuppressions
+from mfa_lint.formats.base import NotOurs
+from mfa_lint.formats.registry import may_hold_mfa, read_sites
+from mfa_lint.reading.budget import BudgetExceeded, budget_message
+from mfa_lint.reading.context import ReadContext, read_text
+from mfa_lint.reading.site import PolicySite, SourceError
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions
 
 _MAX_FILES = 32
 _MAX_FRAMES = 32
-#: Levels of nested module calls followed up to the outermost caller (the CLI follows 16 down).
+#: Levels of nested module calls followed up to the outermost caller (the CLI follows limits.MODULE_CALL_DEPTH down).
 _MAX_CHAIN = 32
 
 
@@ -57,14 +57,17 @@ def _read(path: str) -> _Read:
     if cached is not None:
         _READS.move_to_end(key)
         return cached
+    # the scan's read context, without SIGALRM (not ours to install in checkov's process): the readers' deadline holds
+    context = ReadContext(alarm=False, tf_vars=tf_vars)
     try:
-        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
-        terraform = path.lower().endswith(TERRAFORM_EXT)
-        module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
-        source, sites = read_sites(path, text, True, module_texts=module_texts, tf_vars=tf_vars)
-        read = _Read(sites, line_suppressions(source, text))
+        text = context.read(path)
+        with context.budget():
+            fmt, sites = read_sites(path, text, context, explicit=True)
+        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS)
     except (SourceError, NotOurs) as error:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
+    except BudgetExceeded:
+        read = _Read([], FileSuppressions(""), error=budget_message(context.parse_timeout or 0))
     _READS[key] = read
     while len(_READS) > _MAX_FILES:
         _READS.popitem(last=False)
@@ -84,12 +87,8 @@ def may_hold_mfa_file(path: str | None) -> bool:
         tf_vars = tuple(("file", f) for f in runner_var_files())
         key = (_file_key(path), tf_vars)
         if key not in _RELEVANT:
-            text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
-            terraform = path.lower().endswith(TERRAFORM_EXT)
-            modules = ModuleTexts(DEFAULT_MAX_FILE_SIZE, tf_vars=tf_vars)
-            module_texts = modules.siblings(path) if terraform else None
-            variable_texts = modules.variable_texts(path) if terraform else []
-            _RELEVANT[key] = may_hold_mfa(path, text, module_texts, variable_texts)
+            text = read_text(path)
+            _RELEVANT[key] = may_hold_mfa(path, text, ReadContext(alarm=False, tf_vars=tf_vars))
             while len(_RELEVANT) > 1024:
                 _RELEVANT.popitem(last=False)
         return _RELEVANT[key]
@@ -113,7 +112,7 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"
-        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note}") for note in site.notes)
+        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note.message}") for note in site.notes)
         policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
@@ -124,7 +123,7 @@ def has_ignore_comments(path: str | None) -> bool:
     if path is None:
         return False
     try:  # a plain text test first: most files have none, and then nothing is parsed
-        return "mfa-lint:ignore" in read_text(path, DEFAULT_MAX_FILE_SIZE, {}) and bool(_read(path).suppressions)
+        return "mfa-lint:ignore" in read_text(path) and bool(_read(path).suppressions)
     except (OSError, SourceError):
         return False
 
@@ -187,7 +186,7 @@ def runner_var_files() -> tuple[str, ...]:
 def has_tfvars(path: str | None) -> bool:
     """The folder of `path` holds tfvars files terraform would load if it were the root module (checkov also
     applies them to the module when another module calls it: terraform does not)."""
-    from mfa_lint.sources.terraform.variables import tfvars_files
+    from mfa_lint.formats.terraform.module_context import tfvars_files
 
     return path is not None and bool(tfvars_files(os.path.dirname(os.path.abspath(path))))
 

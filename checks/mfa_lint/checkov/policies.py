@@ -1,6 +1,6 @@
 """Find the policy documents in one checkov entity conf (Terraform resource/data, plan resource, CloudFormation).
 
-Walks the location tables (mfa_lint.locations: the one walk per language every surface uses), so a new resource
+Walks the resource tables (formats.<language>.resources: the one walk per language all surfaces use), so a new resource
 type is one line there. Imports nothing from checkov: the shapes are plain dicts and lists. Each policy comes back
 as a document for the core, as the reason it cannot be judged, or marked `unrendered` (checkov left expression text
 or intrinsics: the check reads it from the file instead), never silently dropped.
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.sources.cloudformation_policies import document_views
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans, unwrap
-from mfa_lint.sources.unknowns import terraform_unknowns
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.policies import document_views
+from mfa_lint.formats.terraform import resources as tf_table
+from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
+from mfa_lint.formats.terraform.values import is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.reading.site import PolicySite
+from mfa_lint.reading.unknowns import terraform_unknowns
 
 _MAX_SHOWN = 80
 _METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__", "__start_line__", "__end_line__",
@@ -126,7 +126,7 @@ def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
     checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.sources.cloudformation_policies).
+    document (shared expansion in mfa_lint.formats.cloudformation.policies).
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):

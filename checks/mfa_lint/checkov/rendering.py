@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mfa_lint.sources.cloudformation_intrinsics import any_node, has_intrinsics
+from mfa_lint.formats.cloudformation.intrinsics import any_node, has_intrinsics
 
 # `${` not followed by an IAM policy variable (`${aws:username}`, `${saml:sub}`, `${*}`, `${?}`, `${$}`).
 _INTERPOLATION = re.compile(r"\$\{(?![\w.-]*:|[*?$]\})")

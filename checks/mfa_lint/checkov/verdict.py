@@ -17,8 +17,8 @@ from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import Rule
 from mfa_lint.core.findings import Finding
+from mfa_lint.reading.suppressions import names
 from mfa_lint.scanning.site_analysis import analyze_site
-from mfa_lint.suppress import names
 
 LOG = logging.getLogger(__name__)
 

@@ -14,10 +14,11 @@ import itertools
 from typing import Any
 
 from mfa_lint.core.catalog import POLICY_KINDS
-from mfa_lint.core.findings import Analysis, Finding, Note
+from mfa_lint.core.findings import BUDGET, MISSING_FILE, UNRESOLVED, Analysis, Finding, Note
 from mfa_lint.core.keys import AGE
 from mfa_lint.core.model import Document, Statement, Test, parse_document
 from mfa_lint.core.policy import Policy
+from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.core.rules import REGISTRY
 from mfa_lint.core.values import Unknown
 
@@ -26,15 +27,16 @@ MAX_TRIES = 64
 MAX_STATEMENT_RUNS = 100_000
 
 
-def analyze_policy(document: Any, kind: str = "identity") -> list[Finding]:
+def analyze_policy(document: Any, kind: PolicyKind | str = PolicyKind.IDENTITY) -> list[Finding]:
     """The findings for one policy document (a dict or a JSON string) of the given policy kind."""
     return analyze_document(document, kind).findings
 
 
-def analyze_document(document: Any, kind: str = "identity") -> Analysis:
+def analyze_document(document: Any, kind: PolicyKind | str = PolicyKind.IDENTITY) -> Analysis:
     """Findings and notes (what could not be analysed) for one policy document."""
     if kind not in POLICY_KINDS:
         raise ValueError(f"unknown policy kind {kind!r}; expected one of {', '.join(POLICY_KINDS)}")
+    kind = PolicyKind(kind)
     parsed = parse_document(document)
     analysis = Analysis(notes=list(parsed.notes))
     slots = _unknown_slots(parsed)
@@ -62,7 +64,8 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
     by_index = {s.index: s for s in parsed.statements}
     for index in sorted({k[1] for k in undecided}, key=lambda i: -1 if i is None else i):
         statement = by_index[index]
-        raws = sorted({str(v) for t in statement.tests for v in t.values if isinstance(v, Unknown)})
+        unknowns = [v for t in statement.tests for v in t.values if isinstance(v, Unknown)]
+        raws = sorted({str(v) for v in unknowns})
         rules = sorted({k[0] for k in undecided if k[1] == index})
         analysis.notes.append(
             Note(
@@ -70,6 +73,7 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
                 f"{', '.join(raws) or 'an unresolved value elsewhere in the policy'}",
                 statement.path,
                 index,
+                kind=MISSING_FILE if any(v.kind == MISSING_FILE for v in unknowns) else UNRESOLVED,
             )
         )
     analysis.notes = _dedupe(analysis.notes)
@@ -159,5 +163,5 @@ def _too_many_unknowns(document: Document, kind: str, slots: list[Slot], analysi
     for si in sorted(unresolved):
         statement = document.statements[si]
         analysis.notes.append(Note("unresolved value: too many unresolved MFA values to judge this statement",
-                                   statement.path, statement.index))
+                                   statement.path, statement.index, kind=BUDGET))
     return analysis

@@ -6,14 +6,16 @@ Adding a surface means reading this table, never copying it.
 
 from __future__ import annotations
 
-from mfa_lint.core.record import DOCS_BASE, Rule
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.core.record import DOCS_BASE, RECORDS, Rule
 from mfa_lint.core.rules import REGISTRY
 
 RULES: dict[str, Rule] = {rule_id: registered.record for rule_id, registered in REGISTRY.items()}
+RECORDS.update(RULES)
 
-POLICY_KINDS = ("identity", "role", "trust", "scp", "rcp", "resource", "unknown")
+POLICY_KINDS: tuple[PolicyKind, ...] = tuple(PolicyKind)
 
-__all__ = ["DOCS_BASE", "POLICY_KINDS", "RULES", "Rule", "rule"]
+__all__ = ["DOCS_BASE", "POLICY_KINDS", "RULES", "PolicyKind", "Rule", "rule"]
 
 
 def rule(rule_id: str) -> Rule:

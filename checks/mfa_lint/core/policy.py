@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from mfa_lint.core.companions import CompanionIndex
 from mfa_lint.core.contexts import LT, NM, Context, contexts_for
 from mfa_lint.core.coverage import admits_everyone
-from mfa_lint.core.findings import Note
+from mfa_lint.core.findings import UNRESOLVED, Note, NoteKind
 from mfa_lint.core.model import Statement
 
 _ANONYMOUS = "anonymous (unsigned) requests"
@@ -55,5 +55,5 @@ class Policy:
             return f"{who} and {_ANONYMOUS}" if self.anonymous(statement) else who
         return "their requests"
 
-    def note(self, message: str, statement: Statement) -> None:
-        self.notes.append(Note(message, statement.path, statement.index))
+    def note(self, message: str, statement: Statement, kind: NoteKind = UNRESOLVED) -> None:
+        self.notes.append(Note(message, statement.path, statement.index, kind=kind))

@@ -47,3 +47,8 @@ class Rule:
 
     def applies_to(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
+
+
+#: Every rule's record by id, filled once by the catalog (core/catalog.py) when it collects the rule modules. A finding
+#: names its rule by id and reads its record here: this module imports no rule, so findings import no rule either.
+RECORDS: dict[str, Rule] = {}

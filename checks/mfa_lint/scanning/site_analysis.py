@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mfa_lint.core.analyzer import analyze_document
-from mfa_lint.core.findings import Finding, Note
-from mfa_lint.sources.site import PolicySite, Span
+from mfa_lint.core.findings import UNRESOLVED, Finding, Note
+from mfa_lint.reading.site import PolicySite, Span
 
 Locate = Callable[[tuple], "Span | None"]
 
@@ -49,5 +49,5 @@ def analyze_site(site: PolicySite) -> SiteAnalysis:
         rules = ", ".join(sorted({rule for rule, i in undecided if i == index}))
         path: tuple = ("Statement", index) if index is not None else ()
         message = f"unresolved value: whether {rules} applies depends on values a validation allows (tried {shown})"
-        result.notes.append((Note(message, path, index), site.locate))
+        result.notes.append((Note(message, path, index, kind=UNRESOLVED), site.locate))
     return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mfa_lint.core.contexts import MFF, Context
 from mfa_lint.core.evaluation import first_false, holds
-from mfa_lint.core.findings import Finding
+from mfa_lint.core.findings import BUDGET, Finding
 from mfa_lint.core.keys import MFA_KEYS
 from mfa_lint.core.model import Statement, Test
 from mfa_lint.core.policy import Policy
@@ -95,7 +95,7 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
                 fix = candidate
     except _Undecided:
         policy.note(f"not analysed: MFA001 for {label(statement)}: the companion search stopped at its budget of "
-                    f"{policy.companions.budget} comparisons per policy", statement)
+                    f"{policy.companions.budget} comparisons per policy", statement, BUDGET)
         return []
     who = "; ".join(f"{policy.callers(c, statement)} are not denied: "
                     f"{_why_false(first_false(statement, c), c, statement, policy)}" for c in escaping)

@@ -1,0 +1,88 @@
+"""Every limit the readers and the scan stop at, named once.
+
+Hostile input (a 100,000-level nesting, a module calling itself, a dynamic block over a million elements) must cost
+one file a bounded amount of work and stack, never the run. Each limit is far above what real configurations need;
+where a reader stops at one it says so in a note (NoteKind.READER_LIMIT) or an error, never silently. The core's own
+budgets (statements, tries, companion comparisons) stay in the core, which imports nothing.
+"""
+
+from __future__ import annotations
+
+# -- files --------------------------------------------------------------------------------------------------------
+
+#: Larger files are an error, never read (`--max-file-size`; also files a policy reads with `file()`).
+MAX_FILE_SIZE = 10 * 1024 * 1024
+#: Seconds one file may take to be read and analysed (`--parse-timeout`; checkov's HCL parse budget is also 10 s).
+PARSE_TIMEOUT = 10.0
+#: Files a policy references (`file()`, a called module's files) kept in a scan's read cache.
+CACHED_FILES = 256
+
+# -- nesting: deeper than this, a value is left as it is (or the file is refused), so no walk exhausts the stack ----
+
+#: JSON decoded with positions (policy files, heredocs, Fn::Sub text, JSON strings): deeper is a SourceError.
+JSON_NESTING = 512
+#: Brackets in a `.tf` file before the HCL parser sees it.
+HCL_NESTING = 4096
+#: `${ ... }` interpolations nested inside strings of a `.tf` file.
+HCL_TEMPLATE_NESTING = 64
+#: Values marked as Unknown (Terraform references, CloudFormation intrinsics) and HCL expressions evaluated.
+VALUE_NESTING = 256
+#: JSON decoded from an HCL string template, walked to put interpolated values in place.
+TEMPLATE_VALUE_NESTING = 600
+#: checkov's one-element list wrappings and jsonencode booleans undone.
+CHECKOV_VALUE_NESTING = 64
+#: CloudFormation values expanded for intrinsics (Fn::If, Ref, Fn::Sub).
+INTRINSIC_NESTING = 64
+#: Fn::If nested on the way to one CloudFormation policy property (not inside the document).
+FN_IF_NESTING = 8
+#: Nested block levels of an `aws_iam_policy_document` data source (body -> statement -> condition).
+POLICY_DOCUMENT_BLOCK_NESTING = 4
+
+# -- Terraform evaluation -----------------------------------------------------------------------------------------
+
+#: `var.x` / `local.x` references followed one inside another.
+REFERENCE_DEPTH = 16
+#: Characters of an unresolved expression shown in a note.
+REFERENCE_TEXT = 200
+#: Nesting of conditionals and comparisons evaluated.
+OPERATOR_DEPTH = 32
+#: Expression nodes one evaluation may visit (references can repeat work: `local.a = [local.b, local.b]`).
+EVALUATION_NODES = 100_000
+#: Levels of local module calls followed below the module being read, a module calling a module ... (terraform has
+#: no limit; real configurations stay under 5); never into a folder already on the call chain.
+MODULE_CALL_DEPTH = 16
+#: Instances of a module call with `for_each` judged one by one (more, or unknown: judged once with `each` unbound).
+MODULE_INSTANCES = 32
+#: Called modules' files read for one scanned file, over every level (a wide tree of calls costs no more).
+MODULE_FILE_READS = 256
+#: `aws_iam_policy_document`s merged one into another (`source_policy_documents` of `source_policy_documents` ...).
+DOCUMENT_MERGE_NESTING = 16
+#: Levels of locals followed to find what a dynamic block's `for_each` depends on.
+LOCAL_DEPTH = 8
+#: Values a `validation` may pin a variable to that are tried one by one when nothing sets the variable.
+VALIDATION_VALUES = 8
+#: Combinations of the values validations allow that one policy is built with (more: the variables stay unknown).
+VALIDATION_VARIANTS = 16
+#: Nesting of a variable's type constraint followed (`list(object({a = map(list(...))}))`).
+TYPE_NESTING = 32
+#: Unresolved references a policy document's `for_each` conditions may depend on (2**n tries).
+DYNAMIC_REFERENCES = 4
+#: Elements one `dynamic` block is expanded over.
+DYNAMIC_ITERATIONS = 256
+
+# -- plan JSON ----------------------------------------------------------------------------------------------------
+
+#: Module nesting followed in a plan's planned_values.
+PLAN_MODULE_DEPTH = 64
+#: `.tf` files read under `--tf-root` to map plan addresses to lines.
+TF_ROOT_FILES = 2000
+
+# -- CloudFormation -----------------------------------------------------------------------------------------------
+
+#: Fn::If branch combinations judged per policy value.
+FN_IF_VARIANTS = 64
+
+# -- unknown values -----------------------------------------------------------------------------------------------
+
+#: Characters of an unknown value's text kept in a note.
+UNKNOWN_TEXT = 200

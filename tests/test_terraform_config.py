@@ -392,3 +392,29 @@ def test_sites_merged_into_others_are_not_judged_on_their_own(tmp_path: Path) ->
     sites: list[PolicySite] = read_terraform(str(path), path.read_text(), module)
     assert {s.resource for s in sites if s.merged_into} == {"data.aws_iam_policy_document.override",
                                                             "module.extra.data.aws_iam_policy_document.extra"}
+
+
+def test_documents_merging_one_another_are_noted_not_looped(tmp_path: Path) -> None:
+    text = """data "aws_iam_policy_document" "a" {
+  source_policy_documents = [data.aws_iam_policy_document.b.json]
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:DeleteBucket"]
+    resources = ["*"]
+    condition {
+      test     = "Bool"
+      variable = "aws:MultiFactorAuthPresent"
+      values   = ["false"]
+    }
+  }
+}
+data "aws_iam_policy_document" "b" {
+  source_policy_documents = [data.aws_iam_policy_document.a.json]
+}
+resource "aws_iam_policy" "p" {
+  policy = data.aws_iam_policy_document.a.json
+}
+"""
+    main = write(tmp_path, {"main.tf": text}) / "main.tf"
+    assert rules(main) == [("MFA001", "data.aws_iam_policy_document.a")]
+    assert any("a cycle terraform rejects" in note for note in notes(main))

@@ -262,7 +262,8 @@ def _shown_path(site_path: str, target: str) -> str:
 def _policy_document_site(
     path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, kind: str, instance: ModuleInstance
 ) -> PolicySite:
-    built = build_policy_document(block, evaluator, file_key, text, instance)
+    with instance.building(block.labels[1]):
+        built = build_policy_document(block, evaluator, file_key, text, instance)
     return PolicySite(
         document=built.document,
         kind=kind,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -374,14 +375,24 @@ class ModuleInstance:
                 self._data_blocks.setdefault(block.labels[1], (key, self.files()[key], block))
         return self._data_blocks.get(name)
 
+    @contextmanager
+    def building(self, name: str) -> Iterator[None]:
+        """Data source `name` is being built (read directly): a document it merges that merges it back is a cycle."""
+        self._building.add(name)
+        try:
+            yield
+        finally:
+            self._building.discard(name)
+
     def document(self, name: str, builder: Callable[..., Any] | None = None) -> LocatedDocument:
         """Data source `name` built and merged, spans marked with its file (built once per instance)."""
         if name in self._documents:
             return self._documents[name]
         if name in self._building or len(self._building) >= limits.DOCUMENT_MERGE_NESTING:
             return LocatedDocument(terraform_unknown(f"data.aws_iam_policy_document.{name}.json"),
-                                   notes=[Note(f"unresolved value: data.aws_iam_policy_document.{name} merges itself "
-                                               "(or documents merge one another too deeply)", kind=UNRESOLVED)])
+                                   notes=[Note(f"unresolved value: data.aws_iam_policy_document.{name} is merged into "
+                                               "a document it merges (a cycle terraform rejects), or documents merge "
+                                               "one another too deeply", kind=UNRESOLVED)])
         from mfa_lint.formats.terraform.policy_document_blocks import build_policy_document
 
         found = self.data_block(name)

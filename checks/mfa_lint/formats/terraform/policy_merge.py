@@ -167,6 +167,8 @@ def _unmarshal(located: LocatedDocument, label: str | None, notes: list[Note]) -
     """A document as the provider's model reads it: its statements, each with its spans; None (and a note) when it
     cannot be read. `label` None: the data source's own statements (already in the provider's shape)."""
     document = located.document
+    if label is not None:
+        notes.extend(note for note in located.notes if note not in notes)  # what was not read of the input itself
     if isinstance(document, Unknown):
         notes.append(Note(f"unresolved value: {label} is {document.raw}: the statements it contributes are not "
                           "checked", kind=document.kind))

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-RULES = ("MFA001", "MFA002", "MFA003", "MFA004", "MFA005")
+RULES = ("MFA001", "MFA002", "MFA003", "MFA004", "MFA005", "MFA006")
 CHECKOV_FRAMEWORKS = ("terraform", "terraform_plan", "cloudformation")
 TIMEOUT = 1800
 

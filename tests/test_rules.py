@@ -156,6 +156,8 @@ MFA002_CASES = [
 def test_mfa002_fires_in_every_kind(condition: dict, fix: str | None, in_role: bool, kind: str) -> None:
     findings = analyze_policy({"Statement": [statement("Allow", condition)]}, kind)
     expected = [("MFA002", fix)] if kind != "role" or in_role else []
+    if kind == "scp" and not in_role:  # v3: an SCP Allow that role sessions without MFA fail is an allow-list
+        expected.append(("MFA004", None))
     assert [(f.rule_id, f.fix) for f in findings] == expected
     if findings and kind == "role":
         assert "access keys" not in findings[0].message and "sessions of this role without MFA" in findings[0].message
@@ -368,6 +370,7 @@ def test_catalog_is_complete() -> None:
         ("MFA003", "E9003", "error", "HIGH"),
         ("MFA004", "W9004", "warning", "MEDIUM"),
         ("MFA005", "W9005", "warning", "LOW"),
+        ("MFA006", "E9006", "error", "MEDIUM"),
     ]
     assert all(r.title and r.rationale and r.fix and r.doc_url.endswith(f"{r.id}.md") for r in RULES.values())
 

@@ -26,11 +26,17 @@ def src_dir(case: FixtureCase) -> Path:
 
 
 def findings(sites: list[PolicySite]) -> Counter:
-    """(rule, resource, None) per finding, one per rule, resource and message, as the CLI reports them (a plan has
-    no lines: two statements of one resource failing alike are one report)."""
-    seen = {(finding.rule_id, s.resource, finding.message)
-            for s in sites for finding in analyze_document(s.document, s.kind).findings}
-    return Counter((rule, resource, None) for rule, resource, _ in seen)
+    """One finding per rule, resource, place and message, as a scan reports them (a plan has one place per
+    resource: several statements failing the same way are one finding)."""
+    got: Counter = Counter()
+    seen: set[tuple] = set()
+    for s in sites:
+        for finding in analyze_document(s.document, s.kind).findings:
+            key = (finding.rule_id, s.resource, None)
+            if (key, s.span, finding.message) not in seen:
+                seen.add((key, s.span, finding.message))
+                got[key] += 1
+    return got
 
 
 def plan(*resources: dict, **extra: object) -> dict:

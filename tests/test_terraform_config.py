@@ -58,6 +58,17 @@ def notes(path: Path) -> list[str]:
     return [note.message for site in read_terraform(str(path), path.read_text(), module) for note in site.notes]
 
 
+def places(path: Path, inputs: VariableInputs | None = None) -> list[tuple[str | None, str, int]]:
+    """(resource, name of the file the finding is placed in, line) per finding, as the scan places it."""
+    module = {p.name: p.read_text() for p in path.parent.glob("*.tf") if p != path}
+    found = []
+    for site in read_terraform(str(path), path.read_text(), module, inputs=inputs):
+        for finding, locate in analyze_site(site).findings:
+            span = locate(finding.path) or site.span
+            found.append((site.resource, Path(span.file or site.file).name, span.line))
+    return sorted(found)
+
+
 # -- variable values -----------------------------------------------------------------------------------------------
 
 
@@ -155,6 +166,23 @@ def test_a_validation_set_does_not_apply_when_something_sets_the_variable(tmp_pa
     main = write(tmp_path, {"main.tf": declaration + DENY, "terraform.tfvars": 'op = "Bool"\n'}) / "main.tf"
     [site] = read_terraform(str(main), main.read_text())
     assert site.variants == [] and rules(main) == [("MFA001", "aws_iam_policy.p")]
+
+
+def test_a_finding_points_where_its_operator_is_written(tmp_path: Path) -> None:
+    """A value set in a tfvars file, or filled in from an optional() default, is reported where it is written there
+    (where `fix` can edit it); a `-var` value is in no file and a validation's values are tries: those findings
+    point where the variable is used (the key `(var.op)`, line 9 of DENY)."""
+    typed = 'variable "guard" {\n  type = object({ op = optional(string, "Bool") })\n  default = {}\n}\n'
+    guarded = DENY.replace("(var.op)", "(var.guard.op)").replace('"p"', '"g"')
+    main = write(tmp_path / "a", {"main.tf": OP + DENY + typed + guarded,
+                                  "terraform.tfvars": '# prod\nop = "Bool"\n'}) / "main.tf"
+    assert places(main) == [("aws_iam_policy.g", "main.tf", 18), ("aws_iam_policy.p", "terraform.tfvars", 2)]
+    given = VariableInputs((("var", "op=Bool"), ("var", 'guard={ op = "Bool" }')))  # literal, and HCL for an object
+    assert places(main, given) == [("aws_iam_policy.g", "main.tf", 29), ("aws_iam_policy.p", "main.tf", 13)]
+    pinned = 'variable "op" {\n  type = string\n  validation {\n    condition     = contains(["Bool"], var.op)\n' \
+        '    error_message = "Bool."\n  }\n}\n'
+    main = write(tmp_path / "b", {"main.tf": pinned + DENY}) / "main.tf"
+    assert places(main) == [("aws_iam_policy.p", "main.tf", 16)]
 
 
 # -- modules -------------------------------------------------------------------------------------------------------

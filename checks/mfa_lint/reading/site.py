@@ -21,9 +21,10 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Span:
-    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: set when the
-    part sits in another file than the site's (a statement an `aws_iam_policy_document` merged in from a module
-    output or another file of the module); None means the site's own file."""
+    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: the file the span
+    lies in when it is not the file of the site it locates (a value a policy takes from another file: a local in a
+    sibling `.tf`, a `yamldecode(file(...))`, a statement an `aws_iam_policy_document` merged in from a module output
+    or another file of the module), else None (the site's own file)."""
 
     line: int
     column: int

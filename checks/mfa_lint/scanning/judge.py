@@ -27,14 +27,27 @@ def _locate(locate: Locate, path: tuple) -> Span | None:
         return None
 
 
-def _plain(span: Span) -> Span:
-    """The span without its file (reports carry the file beside it): one place, one key, however it was reached."""
-    return Span(span.line, span.column, span.end_line, span.end_column) if span.file is not None else span
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument or output, a YAML file read with `yamldecode(file())`, a statement
+    merged in from another file) carries that file; the span returned is plain (reports carry the file beside it:
+    one place, one key, however it was reached)."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
 
 
 def _empty(document: object) -> bool:
     """`assume_role_policy = ""`, `AssumeRolePolicyDocument: {}`: nothing there, so no MFA test can hide there."""
     return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
+
+
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument, a YAML file read with `yamldecode(file())`) carries that file."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
 
 
 class _File:
@@ -82,14 +95,14 @@ class FileJudge:
         text = self._file(site.file).text
         return text is None or may_mention_mfa(text)
 
-    def _suppression(self, site: PolicySite, finding: Finding, line: int, holder: str) -> Suppression | None:
+    def _suppression(self, site: PolicySite, finding: Finding, line: int, file: str) -> Suppression | None:
         """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
-        the file that holds it (`holder`), or one in the resource's block (in the file that holds the block); None:
+        the file that holds it (`file`), or one in the resource's block (in the file that holds the block); None:
         none."""
         if names(site.suppressed, finding):
             skips = site.suppressed
             return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
-        found = self._file(holder).suppressions.suppression(finding, line)
+        found = self._file(file).suppressions.suppression(finding, line)
         if found is not None or site.block is None:
             return found
         return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
@@ -110,21 +123,19 @@ class FileJudge:
         for note, locate in analysis.notes:
             if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
                 continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
-            span = _locate(locate, note.path) or site.span
-            report.notes.append(NoteEntry(span.file or site.file, _plain(span), site.resource, note.message,
-                                          note.kind))
+            file, span = _placed(site, _locate(locate, note.path) or site.span)
+            report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
         for finding, locate in analysis.findings:
             exact = _locate(locate, finding.path)
-            span = exact or site.span
-            file = span.file or site.file  # the file that holds the operator
+            file, span = _placed(site, exact or site.span)  # the file that holds the operator
             via = self.path if file != self.path else None  # reached through this file
             edit = None
             if exact and finding.fix and finding.operator and self.format.editable:
                 holder = self._file(file)  # the edit is made where the operator is, whatever file was scanned
                 if holder.text is not None:
-                    edit = operator_edit(holder.text, _plain(exact), finding.operator, finding.fix, holder.starts)
-            located = Located(finding, file, _plain(span), site.resource, site.kind, self.format.name,
-                              exact is not None, edit, via)
+                    edit = operator_edit(holder.text, span, finding.operator, finding.fix, holder.starts)
+            located = Located(finding, file, span, site.resource, site.kind, self.format.name, exact is not None,
+                              edit, via)
             located.suppression = self._suppression(site, finding, span.line, file)
             if located.suppression is not None:
                 report.suppressed.append(located)

@@ -10,6 +10,7 @@ from typing import Any
 from lark import Token, Tree
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.hcl_located import attach, paths
 from mfa_lint.formats.terraform.hcl_syntax import attributes, blocks, node_text
 from mfa_lint.formats.terraform.hcl_values import Evaluated
 from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES
@@ -23,16 +24,19 @@ OUTPUT_REFERENCE = re.compile(r"module\.([\w-]+)(?:\[\s*(\"[^\"]*\"|\d+)\s*\])?\
 
 
 def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
-    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template) is decoded with
-    positions, its interpolations unknown one by one; invalid JSON goes to the core as it is (a note there)."""
+    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template, a file) is
+    decoded with positions in the file it was written in, its interpolations unknown one by one; invalid JSON goes
+    to the core as it is (a note there). Spans in a file other than the evaluated one carry that file."""
     value = evaluated.value
     origin = evaluated.origins.get(())
-    if origin is not None and (isinstance(value, (str, Unknown)) or origin.file is not None):
+    if origin is not None and isinstance(value, (str, Unknown)):
         try:
-            return decode(origin)
+            decoded, spans = decode(origin)
         except SourceError:
             return value, {}
-    if isinstance(value, str):  # the JSON came from another file (a variable default elsewhere)
+        located = attach(decoded, spans, origin.file)
+        return located, paths(located)
+    if isinstance(value, str):  # JSON text computed by a function (`replace(file(...), ...)`): no positions
         try:
             return loads_with_positions(value)[0], {}
         except SourceError:

@@ -117,8 +117,7 @@ def _tried(
     """The sites `build` gives; where they depend on variables that nothing sets but a validation pins to a set
     (`contains(["Bool", "BoolIfExists"], var.op)`), each site holds one variant per combination of allowed values
     (a bounded unknown: judged like the core judges an unknown, every value tried)."""
-    probe = evaluator.derive()
-    probe.unset = set()
+    probe = evaluator.tracking()  # records every variable nothing sets that the sites reach
     first = build(probe)
     hit = sorted(name for name in probe.unset if name in bounded)
     if not hit:
@@ -149,7 +148,7 @@ def _tried(
 
 def _module_call_sites(text: str, tree: Tree, instance: ModuleInstance) -> list[PolicySite]:
     """The policies of every module this file calls whose code is on disk, each instance read with its arguments
-    (its calls in turn, up to module_instance.MAX_MODULE_NESTING levels, named `module.a.module.b.<address>`)."""
+    (its calls in turn, up to limits.MODULE_CALL_DEPTH levels, named `module.a.module.b.<address>`)."""
     sites: list[PolicySite] = []
     quiet = not may_mention_mfa(text)
     for block in blocks(root_body(tree)):
@@ -159,7 +158,7 @@ def _module_call_sites(text: str, tree: Tree, instance: ModuleInstance) -> list[
         for key, child in instance.children(name):
             label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
             if not child.chain.take(len(child.texts)):
-                break  # MAX_MODULE_READS: enough module files read for this file
+                break  # limits.MODULE_FILE_READS: enough module files read for this file
             for module_path, module_text in sorted(child.texts.items()):
                 instance.context.check_time()
                 try:
@@ -231,25 +230,31 @@ def _located_site(
 ) -> PolicySite:
     """A policy whose document comes from elsewhere (a module output): findings point where its parts sit."""
     return PolicySite(document=normalise_version(document), kind=kind, file=path, resource=address,
-                      span=token_span(attr.name_token), locate=_locator(spans), notes=list(notes))
+                      span=token_span(attr.name_token), locate=_locator(spans, path, path), notes=list(notes))
 
 
 def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evaluated) -> PolicySite:
     value, spans = decoded_document(evaluated)
     origin = evaluated.origins.get(())
     span = token_span(attr.name_token)
-    if origin is not None and origin.file is not None and spans:
-        # the policy sits in another file (`file()`, `templatefile()`): findings point into it
-        path = _shown_path(path, origin.file)
-        span = spans.get(()) or Span(1, 1, 1, 2)
+    shown = path
+    if origin is not None and origin.whole_file and origin.file and spans and not _same_file(origin.file, path):
+        # the whole policy sits in another file (`file()`, `templatefile()`): the site is that file
+        shown = _shown_path(path, origin.file)
+        found = spans.get(())
+        span = Span(found.line, found.column, found.end_line, found.end_column) if found else Span(1, 1, 1, 2)
     return PolicySite(
         document=normalise_version(value),
         kind=kind,
-        file=path,
+        file=shown,
         resource=address,
         span=span,
-        locate=_locator(spans),
+        locate=_locator(spans, path, shown),
     )
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
 
 
 def _shown_path(site_path: str, target: str) -> str:
@@ -270,13 +275,26 @@ def _policy_document_site(
         file=path,
         resource=f"data.{block.labels[0]}.{block.labels[1]}",
         span=token_span(block.header),
-        locate=_locator(built.spans),
+        locate=_locator(built.spans, path, path),
         notes=built.notes,
     )
 
 
-def _locator(spans: dict[tuple, Span]) -> Callable[[tuple], Span | None]:
+def _locator(spans: dict[tuple, Span], path: str, shown: str) -> Callable[[tuple], Span | None]:
+    """`locate` for a site read from `path` and shown as `shown`: a span without a file lies in `path`; a span in
+    `shown` loses its file; any other file is written the way `path` was (relative stays relative)."""
+    placed: dict[tuple, Span] = {}
+    files: dict[str | None, str | None] = {}  # a span's file -> the file its located span names (None: `shown`)
+    for key, span in spans.items():
+        if span.file not in files:
+            where = span.file if span.file is not None else path
+            files[span.file] = None if _same_file(where, shown) else (
+                where if span.file is None else _shown_path(path, where))
+        file = files[span.file]
+        placed[key] = span if span.file == file else Span(span.line, span.column, span.end_line, span.end_column,
+                                                           file)
+
     def locate(document_path: tuple) -> Span | None:
-        return spans.get(tuple(document_path))
+        return placed.get(tuple(document_path))
 
     return locate

@@ -32,6 +32,7 @@ from mfa_lint.formats.terraform.documents import (
     decoded_document,
     references,
 )
+from mfa_lint.formats.terraform.hcl_located import LocatedDict, attach
 from mfa_lint.formats.terraform.hcl_syntax import Attribute, Block, attributes, blocks, node_text, root_body
 from mfa_lint.formats.terraform.hcl_values import Evaluator
 from mfa_lint.formats.terraform.module_context import called_module_texts
@@ -101,7 +102,7 @@ class ModuleInstance:
         self.chain = chain or CallChain((directory,))
         self.inputs = inputs
         self.notes: list[Note] = []
-        self.scope, self.declared = module_scope(texts, this)
+        self.scope, self.declared = module_scope(texts, this, directory)
         if arguments is None:  # the root module: tfvars files and the scan's var files
             root = root_values(directory, inputs, self.context)
             given = module_inputs(self.declared, root.values, from_outside=True)
@@ -209,9 +210,13 @@ class ModuleInstance:
             label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
             child = ModuleInstance(directory, shown_directory, texts, label=_join(self.label, label),
                                    arguments=arguments, inputs=self.inputs, chain=chain, context=self.context)
-            child.output_uses = self.call_output_uses(name)
-            child.input_outputs = self.call_input_outputs(name)
             found.append((key, child))
+        if found:
+            # only now that every instance exists: the uses evaluate attributes that may read `module.<name>.<x>`
+            # (read while the list is being built, they would resolve to nothing, and that would be remembered)
+            uses, inputs = self.call_output_uses(name), self.call_input_outputs(name)
+            for _, child in found:
+                child.output_uses, child.input_outputs = uses, inputs
         return found
 
     def call_input_outputs(self, name: str) -> set[str]:
@@ -308,14 +313,19 @@ class ModuleInstance:
         return references(attr.expression, text)
 
     def output(self, name: str) -> tuple[bool, Any]:
-        """The value of output `name` (a policy data source's document as the document itself)."""
+        """The value of output `name`, remembering where its parts are written (in this module's files, or wherever
+        they came from); a policy data source's `json` is its document kept as a structure marked encoded (a JSON
+        string to Terraform: `jsondecode` gives the structure back, a string context its text)."""
         if name not in self._outputs:
             self._outputs[name] = (False, None)  # a cycle reads as unresolved
             located = self.located_output(name)
             if located is None or isinstance(located.document, Unknown):
                 self._outputs[name] = (False, None)
             else:
-                self._outputs[name] = (True, located.document)
+                value = attach(located.document, located.spans)
+                if located.judged_at is not None and isinstance(value, LocatedDict):
+                    value = LocatedDict(value, span=value.span, key_spans=dict(value.key_spans), encoded=True)
+                self._outputs[name] = (True, value)
         return self._outputs[name]
 
     def located_output(self, name: str) -> LocatedDocument | None:
@@ -346,12 +356,8 @@ class ModuleInstance:
                     return located
         evaluated = self.evaluator(key).evaluate(node, key, text)
         value, spans = decoded_document(evaluated)
-        origin = evaluated.origins.get(())
-        if origin is not None and origin.file is not None:  # `file()` / `templatefile()`: spans in that file
-            file = _shown_path(self.shown_directory or ".", origin.file)
-        else:
-            file = self.shown(key)
-        return LocatedDocument(value, with_file(spans, file))
+        # a span without a file lies in `key`; the others (a local in a sibling file, a `file()`) name theirs
+        return LocatedDocument(value, with_file(spans, self.shown(key)))
 
     def data_names(self) -> dict[str, str]:
         """name -> file key of the module's policy document data sources (found in the text: nothing is parsed)."""

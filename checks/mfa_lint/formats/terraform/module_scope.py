@@ -41,17 +41,17 @@ def parsed(text: str) -> Tree:
 
 
 def module_scope(
-    texts: dict[str, str], this: tuple[str, Tree, str] | None = None
+    texts: dict[str, str], this: tuple[str, Tree, str] | None = None, directory: str | None = None
 ) -> tuple[Scope, dict[str, Declaration]]:
-    """The scope of a module from its files (`texts`: key -> text) and the file being read (`this`: its name, tree
-    and text, whose definitions win); every variable declaration by name."""
+    """The scope of a module in `directory` from its files (`texts`: key -> text) and the file being read (`this`:
+    its name, tree and text, whose definitions win); every variable declaration by name."""
     scope = Scope()
     declared: dict[str, Declaration] = {}
     this_key = this[0] if this else None
-    found = [sibling_definitions(os.path.basename(name), text) for name, text in sorted(texts.items())
+    found = [sibling_definitions(os.path.basename(name), text, directory) for name, text in sorted(texts.items())
              if os.path.basename(name) != this_key and name.endswith(".tf")]
     if this is not None:
-        found.append(definitions(*this))  # last: this file's definitions win
+        found.append(definitions(*this, directory))  # last: this file's definitions win
     for definitions_of_file in found:
         scope.variables.update(definitions_of_file.variables)
         scope.locals.update(definitions_of_file.locals)
@@ -61,17 +61,19 @@ def module_scope(
 
 
 @lru_cache(maxsize=2048)
-def sibling_definitions(name: str, text: str) -> Definitions:
+def sibling_definitions(name: str, text: str, directory: str | None = None) -> Definitions:
     """Another file's definitions; most files define none, and those are not even parsed."""
     if not _DEFINES.search(text):
         return _NONE
     try:
-        return definitions(name, parsed(text), text)
+        return definitions(name, parsed(text), text, directory)
     except SourceError:
         return _NONE
 
 
-def definitions(name: str, tree: Tree, text: str) -> Definitions:
+def definitions(name: str, tree: Tree, text: str, directory: str | None = None) -> Definitions:
+    """One file's definitions (`name`: its name in the module, whose folder is `directory`: where the values written
+    in its variables' types are)."""
     variables: dict[str, Definition] = {}
     local_values: dict[str, Definition] = {}
     templates: dict[str, Definition] = {}
@@ -81,7 +83,7 @@ def definitions(name: str, tree: Tree, text: str) -> Definitions:
         elif block.type == "locals":
             for attr in attributes(block.body):
                 local_values[attr.name] = Definition(attr.expression, name, text)
-    declared = declarations(name, tree, text)
+    declared = declarations(name, tree, text, directory)
     for variable, declaration in declared.items():
         if declaration.default is not None:
             variables[variable] = declaration.default

@@ -6,7 +6,7 @@ shape (every attribute wrapped in a one-element list) and `hcl2.loads` (blocks a
 
 `source_policy_documents` / `override_policy_documents` are kept as they are, under the keys in `REFERENCE_KEYS`:
 their statements are not visible here, so a caller treats them as unresolved (mfa-lint's HCL reader resolves and
-merges them itself: sources.terraform.policy_merge).
+merges them itself: formats/terraform/policy_merge.py).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _principals(blocks: list[Mapping[str, Any]]) -> Any:
     for block in blocks:
         kind = unwrap(block.get("type"))
         identifiers = [_string_value(v) for v in _as_list(block.get("identifiers", []))]
-        if not isinstance(kind, str):
+        if not isinstance(kind, (str, Unknown)):  # an unresolved type stays unresolved
             kind = str(kind)
         principal.setdefault(kind, []).extend(identifiers)
     if list(principal) == ["*"] and all(i == "*" for i in principal["*"]):
@@ -77,16 +77,16 @@ def _principals(blocks: list[Mapping[str, Any]]) -> Any:
 
 
 def _conditions(blocks: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Several blocks with one test merge under that operator; one test and variable merge their values (an OR)."""
-    condition: dict[str, dict[str, list[Any]]] = {}
+    """Several blocks with one test merge under that operator; one test and variable merge their values (an OR).
+    An unresolved test or variable stays unresolved (never the text of its reference as if it were an operator)."""
+    condition: dict[Any, dict[Any, list[Any]]] = {}
     for block in blocks:
         test = unwrap(block.get("test"))
         variable = unwrap(block.get("variable"))
         values = [_string_value(v) for v in _as_list(block.get("values", []))]
-        # an unresolved `test = var.op` stays unknown (never an operator name nobody knows, which would pass)
-        key_test = test if isinstance(test, Unknown) else str(test)
-        key_variable = variable if isinstance(variable, Unknown) else str(variable)
-        condition.setdefault(key_test, {}).setdefault(key_variable, []).extend(values)
+        test = test if isinstance(test, Unknown) else str(test)
+        variable = variable if isinstance(variable, Unknown) else str(variable)
+        condition.setdefault(test, {}).setdefault(variable, []).extend(values)
     return {t: {k: _single_or_list(v) for k, v in keys.items()} for t, keys in condition.items()}
 
 

@@ -9,7 +9,13 @@ arguments. Environment variables (`TF_VAR_name`) are not read: a linter's enviro
 
 Every value is converted to the declared type the way Terraform converts it: `optional(type, default)` attributes
 of an object type are filled in when the value leaves them out (or sets them to null), extra attributes are
-dropped, and primitives convert (`true` -> `"true"` for a string, `"false"` -> `false` for a bool).
+dropped, and primitives convert (`true` -> `"true"` for a string, `"false"` -> `false` for a bool). The conversion
+is the evaluator's `Definition.convert` hook for defaults, and is applied to the values given from outside.
+
+Values remember where they were written (hcl_located), as every evaluated value does: an operator set in a tfvars
+file, or filled in from an `optional()` default, is reported where it is written there, where `fix` can edit it. The
+values a validation allows are tries, not values anyone wrote for the variable: they carry no place (a finding they
+lead to is reported where the variable is used). A `-var` value is written nowhere in a file: no place either.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 from lark import Token, Tree
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.hcl_located import LocatedDict, LocatedList, LocatedStr, attach, key_span, span_of
 from mfa_lint.formats.terraform.hcl_syntax import (
     attributes,
     blocks,
@@ -35,6 +42,7 @@ from mfa_lint.formats.terraform.hcl_syntax import (
 from mfa_lint.formats.terraform.hcl_values import Definition, Evaluator, Scope
 from mfa_lint.formats.terraform.module_context import tfvars_files
 from mfa_lint.reading.context import ReadContext
+from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.limits import TYPE_NESTING, VALIDATION_VALUES
 from mfa_lint.reading.site import SourceError
 
@@ -98,8 +106,8 @@ class RootValues:
 # -- declarations -------------------------------------------------------------------------------------------------
 
 
-def declarations(file: str, tree: Tree, text: str) -> dict[str, Declaration]:
-    """The `variable` blocks of one file."""
+def declarations(file: str, tree: Tree, text: str, directory: str | None = None) -> dict[str, Declaration]:
+    """The `variable` blocks of one file (`file`: its name in the module, whose folder is `directory`)."""
     found: dict[str, Declaration] = {}
     for block in blocks(root_body(tree)):
         if block.type != "variable" or not block.labels:
@@ -107,7 +115,7 @@ def declarations(file: str, tree: Tree, text: str) -> dict[str, Declaration]:
         name = block.labels[0]
         attrs = {a.name: a for a in attributes(block.body)}
         default = attrs.get("default")
-        var_type = parse_type(attrs["type"].expression, file, text) if "type" in attrs else None
+        var_type = parse_type(attrs["type"].expression, file, text, directory=directory) if "type" in attrs else None
         nullable = _literal(attrs["nullable"].expression, file, text) if "nullable" in attrs else True
         declaration = Declaration(name, None, var_type, _allowed(name, block.body, file, text), nullable is not False)
         if default is not None:
@@ -117,9 +125,26 @@ def declarations(file: str, tree: Tree, text: str) -> dict[str, Declaration]:
     return found
 
 
-def _literal(node: Tree | Token, file: str, text: str) -> Any:
-    """A constant expression (no references): a type's optional() default, a validation's list, a tfvars value."""
-    value = Evaluator(Scope(), file).evaluate(node, file, text).value
+def _literal(node: Tree | Token, file: str, text: str, directory: str | None = None, *, placed: bool = False) -> Any:
+    """A constant expression (no references): a type's optional() default, a validation's list, a tfvars value.
+    `placed`: the value remembers where it is written (`file` in `directory`, or `file` an absolute path); else it
+    is a plain value."""
+    evaluator = Evaluator(Scope(), file)
+    evaluator.directory = directory
+    value = evaluator.evaluate(node, file, text).value
+    return value if placed and (directory is not None or os.path.isabs(file)) else unplaced(value)
+
+
+def unplaced(value: Any, depth: int = 0) -> Any:
+    """`value` as plain dicts, lists and strings (a place it remembered would point into the wrong file)."""
+    if depth > TYPE_NESTING * 4:
+        return value
+    if isinstance(value, dict):
+        return {k: unplaced(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unplaced(v, depth + 1) for v in value]
+    if isinstance(value, LocatedStr):
+        return str(value)
     return value
 
 
@@ -195,8 +220,9 @@ def _equality_set(condition: Tree | Token, marker: str, file: str, text: str) ->
 # -- type constraints ---------------------------------------------------------------------------------------------
 
 
-def parse_type(node: Tree | Token, file: str, text: str, depth: int = 0) -> VarType:
-    """A `type = ...` expression as a VarType; what is not understood is `any` (the value is kept as it is)."""
+def parse_type(node: Tree | Token, file: str, text: str, depth: int = 0, *, directory: str | None = None) -> VarType:
+    """A `type = ...` expression as a VarType; what is not understood is `any` (the value is kept as it is).
+    `optional()` defaults remember where they are written (`file` in `directory`)."""
     if depth > TYPE_NESTING:
         return ANY
     node = _unwrapped(node)
@@ -208,20 +234,22 @@ def parse_type(node: Tree | Token, file: str, text: str, depth: int = 0) -> VarT
         return {"string": ("string",), "list": ("list", ANY), "map": ("map", ANY)}.get(legacy, ANY)
     call, args = _call(node)
     if call in ("list", "set", "map") and len(args) == 1:
-        return (call, parse_type(args[0], file, text, depth + 1))
+        return (call, parse_type(args[0], file, text, depth + 1, directory=directory))
     if call == "tuple" and len(args) == 1:
         inner = _unwrapped(args[0])
         if isinstance(inner, Tree) and inner.data == "tuple":
             items = [c for c in inner.children if isinstance(c, (Tree, Token))]
-            return ("tuple", tuple(parse_type(i, file, text, depth + 1) for i in items))
+            return ("tuple", tuple(parse_type(i, file, text, depth + 1, directory=directory) for i in items))
     if call == "object" and len(args) == 1:
         inner = _unwrapped(args[0])
         if isinstance(inner, Tree) and inner.data == "object":
-            return ("object", tuple(_object_attributes(inner, file, text, depth)))
+            return ("object", tuple(_object_attributes(inner, file, text, depth, directory)))
     return ANY
 
 
-def _object_attributes(node: Tree, file: str, text: str, depth: int) -> Iterable[tuple[str, VarType, bool, Any]]:
+def _object_attributes(
+    node: Tree, file: str, text: str, depth: int, directory: str | None
+) -> Iterable[tuple[str, VarType, bool, Any]]:
     for elem in node.children:
         if not (isinstance(elem, Tree) and elem.data == "object_elem" and len(elem.children) >= 2):
             continue
@@ -229,16 +257,17 @@ def _object_attributes(node: Tree, file: str, text: str, depth: int) -> Iterable
         key = identifier_name(_unwrapped(key_node)) or node_text(key_node, text).strip().strip('"')
         call, args = _call(value_node)
         if call == "optional" and args:
-            attr_type = parse_type(args[0], file, text, depth + 1)
-            default = _literal(args[1], file, text) if len(args) > 1 else None
+            attr_type = parse_type(args[0], file, text, depth + 1, directory=directory)
+            default = _literal(args[1], file, text, directory, placed=True) if len(args) > 1 else None
             yield key, attr_type, True, default
         else:
-            yield key, parse_type(value_node, file, text, depth + 1), False, None
+            yield key, parse_type(value_node, file, text, depth + 1, directory=directory), False, None
 
 
 def convert(value: Any, var_type: VarType | None, depth: int = 0) -> Any:
     """`value` converted to `var_type` as Terraform converts a variable's value; unknown parts stay unknown, and a
-    value that does not fit is kept as it is (terraform would reject it: nothing here can be wrong in a new way)."""
+    value that does not fit is kept as it is (terraform would reject it: nothing here can be wrong in a new way).
+    Places are kept (a string stays where it was written, an object's keys too); `value` itself is never changed."""
     if var_type is None or value is None or isinstance(value, Unknown) or depth > TYPE_NESTING:
         return value
     kind = var_type[0]
@@ -261,11 +290,11 @@ def convert(value: Any, var_type: VarType | None, depth: int = 0) -> Any:
                     return value
         return value
     if kind in ("list", "set") and isinstance(value, list):
-        return [convert(item, var_type[1], depth + 1) for item in value]
+        return _list_like(value, [convert(item, var_type[1], depth + 1) for item in value])
     if kind == "map" and isinstance(value, dict):
-        return {k: convert(v, var_type[1], depth + 1) for k, v in value.items()}
+        return _dict_like(value, {k: convert(v, var_type[1], depth + 1) for k, v in value.items()})
     if kind == "tuple" and isinstance(value, list) and len(value) == len(var_type[1]):
-        return [convert(item, t, depth + 1) for item, t in zip(value, var_type[1], strict=True)]
+        return _list_like(value, [convert(item, t, depth + 1) for item, t in zip(value, var_type[1], strict=True)])
     if kind == "object" and isinstance(value, dict):
         out: dict[str, Any] = {}
         for name, attr_type, optional, default in var_type[1]:
@@ -274,8 +303,25 @@ def convert(value: Any, var_type: VarType | None, depth: int = 0) -> Any:
                 given = default  # optional(type, default): filled in when left out or null
             if name in value or optional:
                 out[name] = convert(given, attr_type, depth + 1)
-        return out  # attributes the type does not declare are dropped
+        return _dict_like(value, out)  # attributes the type does not declare are dropped
     return value
+
+
+def _list_like(original: list, items: list) -> list:
+    """`items` remembering the places of `original` (a converted list)."""
+    if not isinstance(original, LocatedList):
+        return items
+    return LocatedList(items, span=original.span, item_spans=list(original.item_spans), encoded=original.encoded)
+
+
+def _dict_like(original: dict, items: dict) -> dict:
+    """`items` remembering where `original` opens and its keys are written (a key filled in from a default has no
+    place of its own)."""
+    if not isinstance(original, LocatedDict):
+        return items
+    return LocatedDict(items, span=span_of(original),
+                       key_spans={k: key_span(original, k) for k in items if key_span(original, k) is not None},
+                       encoded=original.encoded)
 
 
 def _number_text(value: int | float) -> str:
@@ -315,25 +361,26 @@ def _apply_file(result: RootValues, path: str, context: ReadContext) -> None:
 
 def _load_values(path: str, context: ReadContext) -> dict[str, Any]:
     """A tfvars file's `name = value` pairs (`.json`: a JSON object); the text comes from the read context's cache
-    (by modification time), the values are cached by the text."""
+    (by modification time), the values are cached by the text. Values remember where they are written in it (a
+    JSON file: its keys and list items)."""
     text = context.referenced(path)
     if text is None:
         raise SourceError("cannot read")
-    return _load_cached(os.path.basename(path), text)
+    return _load_cached(os.path.abspath(path), text)
 
 
 @lru_cache(maxsize=256)
-def _load_cached(name: str, text: str) -> dict[str, Any]:
-    if name.endswith(".json"):
+def _load_cached(path: str, text: str) -> dict[str, Any]:
+    if path.endswith(".json"):
         try:
-            data = json.loads(text)
+            data, spans = loads_with_positions(text)
         except (ValueError, RecursionError) as error:
             raise SourceError(f"invalid JSON: {error}") from None
         if not isinstance(data, dict):
             raise SourceError("not a JSON object")
-        return data
+        return dict(attach(data, spans, path))
     tree = parse_hcl(text)
-    return {attr.name: _literal(attr.expression, name, text) for attr in attributes(root_body(tree))}
+    return {attr.name: _literal(attr.expression, path, text, placed=True) for attr in attributes(root_body(tree))}
 
 
 def raw_value(raw: RawValue, declaration: Declaration | None) -> Any:

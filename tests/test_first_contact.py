@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
-from mfa_lint.formats.registry import SUFFIXES
+from mfa_lint.formats.registry import SUFFIXES, is_candidate
 from test_cli import DENY_BOOL_FALSE, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +63,20 @@ def test_ci_makes_a_fresh_virtualenv():
     assert "trap 'rm -rf \"$venv\"' EXIT" in script
     assert [line for line in script if "-m venv" in line] == ['python3 -m venv "$venv"']
     assert '. "$venv/bin/activate"' in script and ".venv" not in "\n".join(line for line in script if "#" not in line)
+
+
+def test_the_readme_first_command_counts_no_sidecar_as_not_iac():
+    """The README's first command, run as written (from the repository root): the fixtures' `*.expect.json`
+    sidecars are left out by `fixtures/.mfa-lint.toml`, so every file walked is a fixture (or a file one reads)."""
+    first = next(line for line in (ROOT / "README.md").read_text().splitlines() if "mfa-lint scan fixtures/" in line)
+    command = first[first.index("mfa-lint scan "):].split()
+    assert command[:2] == ["mfa-lint", "scan"] and all(arg.startswith("fixtures/") for arg in command[2:]), first
+    proc = subprocess.run([sys.executable, "-m", "mfa_lint.cli", "scan", "--format", "json", *command[2:]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(proc.stdout)["summary"]
+    fixtures = [p for folder in command[2:] for p in (ROOT / folder).rglob("*")
+                if p.is_file() and is_candidate(p.name) and not p.name.endswith(".expect.json")]
+    assert summary["files_walked"] == len(fixtures) and summary["unreadable"] == 0
+    # not IaC: only the data files a .tf reads with yamldecode(file()), never a sidecar
+    assert summary["files_not_iac"] <= sum(1 for p in fixtures if p.suffix == ".yaml" and "policies" in p.parts)

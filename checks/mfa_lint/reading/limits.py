@@ -16,6 +16,9 @@ MAX_FILE_SIZE = 10 * 1024 * 1024
 PARSE_TIMEOUT = 10.0
 #: Files a policy references (`file()`, a called module's files) kept in a scan's read cache.
 CACHED_FILES = 256
+#: Entries looked at in a skipped folder of generated templates (`cdk.out`) to count its templates for the message
+#: that says it was skipped (a `cdk.out` holds its templates and one folder per asset).
+GENERATED_FOLDER_ENTRIES = 2000
 
 # -- nesting: deeper than this, a value is left as it is (or the file is refused), so no walk exhausts the stack ----
 

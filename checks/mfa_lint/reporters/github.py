@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from mfa_lint.reporters import relative_path
 from mfa_lint.scanning import Located, NoteEntry, ScanError, ScanResult
+from mfa_lint.scanning.walk import SkippedFolder
 
 #: GitHub's per-step limit for each of error, warning and notice annotations (actions/toolkit docs/problem-matchers.md)
 PER_LEVEL = 10
@@ -58,6 +59,11 @@ def _note(note: NoteEntry) -> str:
              "col": note.span.column if note.span else None, "title": "mfa-lint could not judge"}
     message = f"{note.message} ({note.resource})" if note.resource else note.message
     return _command("notice", props, message)
+
+
+def _skipped(folder: SkippedFolder) -> str:
+    return _command("notice", {"title": "mfa-lint skipped generated templates"},
+                    f"{relative_path(folder.path)}: {folder.message}")
 
 
 def _error(error: ScanError) -> str:
@@ -101,7 +107,8 @@ def annotations(result: ScanResult, elsewhere: Sequence[str] = ()) -> list[str]:
         "error": [(_error(e), "unreadable file") for e in result.errors]
         + [(_finding(x), x.finding.rule_id) for x in findings if x.finding.severity == "error"],
         "warning": [(_finding(x), x.finding.rule_id) for x in findings if x.finding.severity != "error"],
-        "notice": [(_note(n), "could not judge") for n in sorted(result.notes, key=_note_order)],
+        "notice": [(_skipped(f), "skipped folder") for f in result.skipped_folders]
+        + [(_note(n), "could not judge") for n in sorted(result.notes, key=_note_order)],
     }
     out: list[str] = []
     for level in LEVELS:
@@ -137,5 +144,6 @@ def render(result: ScanResult, *, elsewhere: Sequence[str] = (), **_: object) ->
     s = result.summary()
     out.append(f"mfa-lint: {s['findings']} finding(s); {s['files_walked']} file(s) walked: {s['files_read']} read,"
                f" {s['files_skipped_unrelated']} skipped as unrelated, {s['files_not_iac']} not IaC,"
-               f" {s['unreadable']} unreadable; {s['notes']} note(s), {s['suppressed']} suppressed")
+               f" {s['unreadable']} unreadable; {s['notes']} note(s), {s['suppressed']} suppressed"
+               + "".join(f"; skipped {f.path} (generated templates)" for f in result.skipped_folders))
     return "\n".join(out) + "\n"

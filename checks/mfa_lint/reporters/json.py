@@ -53,6 +53,10 @@ def render(result: ScanResult, **_: object) -> str:
             for n in result.notes
         ],
         "suppressed": [{**finding_dict(x), "suppression": _suppression(x)} for x in result.suppressed],
+        "skipped_folders": [
+            {"folder": f.path, "generated_by": f.generated.tool, "templates": f.templates, "message": f.message}
+            for f in result.skipped_folders
+        ],
         "summary": result.summary(),
     }
     return json.dumps(report, indent=2) + "\n"

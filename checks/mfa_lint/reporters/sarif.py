@@ -154,6 +154,7 @@ def render(result: ScanResult, *, suppressed: str = "keep", **_: object) -> str:
     seen: Counter = Counter()
     notifications = [_notification("error", e.message, e.file, None) for e in result.errors]
     notifications += [_notification("note", n.message, n.file, n.span) for n in result.notes]
+    notifications += [_notification("note", f.message, f.path, None) for f in result.skipped_folders]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -122,7 +122,8 @@ def _headline(result: ScanResult) -> str:
     counts = (f"{s['files_walked']} files walked: {s['files_read']} read, {s['files_skipped_unrelated']} skipped as "
               f"unrelated, {s['files_not_iac']} not IaC, {s['unreadable']} could not be read; {s['notes']} could not "
               f"be judged (notes); {s['suppressed']} suppressed.")
-    return f"## mfa-lint: {headline}\n\n{counts}\n"
+    skipped = "".join(f"\n**{md(f.path)}** {md(f.message)}\n" for f in result.skipped_folders)
+    return f"## mfa-lint: {headline}\n\n{counts}\n{skipped}"
 
 
 def _totals(result: ScanResult) -> str:

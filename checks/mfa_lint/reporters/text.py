@@ -29,6 +29,8 @@ def render(result: ScanResult, *, colour: bool = False, **_: object) -> str:
         out.append(f"{line}: {_paint('note:', 'note', colour)} {note.message}{resource}")
     for error in result.errors:
         out.append(f"{error.file}: {_paint('error:', 'error', colour)} {error.message}")
+    for folder in result.skipped_folders:
+        out.append(f"{folder.path}: {_paint('note:', 'note', colour)} {folder.message}")
     out.append(_summary_line(result))
     return "\n".join(out) + "\n"
 
@@ -47,4 +49,6 @@ def _summary_line(result: ScanResult) -> str:
         parts.append(f"{s['notes']} note{'s' if s['notes'] != 1 else ''}")
     if s["unreadable"]:
         parts.append(f"{s['unreadable']} could not be read")
+    if result.skipped_folders:
+        parts.append("skipped generated templates in " + ", ".join(f.path for f in result.skipped_folders))
     return "mfa-lint: " + ", ".join(parts)

@@ -15,7 +15,7 @@ from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.reading.edits import Edit
 from mfa_lint.reading.site import Span
 from mfa_lint.reading.suppressions import Suppression
-from mfa_lint.scanning.walk import ScanError
+from mfa_lint.scanning.walk import ScanError, SkippedFolder
 
 READ, UNRELATED, NOT_IAC, UNREADABLE = "read", "unrelated", "not_iac", "unreadable"
 
@@ -75,6 +75,7 @@ class ScanResult:
     walked: int = 0  # candidate files found by the walk or named
     unrelated: int = 0  # files left unparsed: they cannot hold an MFA test (not with --check-syntax)
     not_iac: int = 0  # files of none of the formats
+    skipped_folders: list[SkippedFolder] = field(default_factory=list)  # generated templates the walk passed over
 
     def add(self, report: FileReport) -> None:
         """Take one file's report (in walk order: the order of the report is the order of the walk)."""
@@ -106,4 +107,5 @@ class ScanResult:
             "notes": len(self.notes),
             "suppressed": len(self.suppressed),
             "unreadable": len(self.errors),
+            "folders_skipped_generated": len(self.skipped_folders),
         }

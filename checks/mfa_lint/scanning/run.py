@@ -1,6 +1,7 @@
 """`mfa-lint scan`: from paths to a report, top-down.
 
-1. collect_files walks the paths (skipped folders, .gitignore, --exclude; named files always);
+1. collect_files walks the paths (skipped folders, .gitignore, --exclude; named files always), and names the skipped
+   folders of generated templates (`cdk.out`) so that the report can say how to scan them;
 2. scan_files runs every file through scanning.file_scan (read, sniff, skip filter, parse within its time budget,
    analyse, suppress, dedupe), on every core, reports in walk order;
    a policy reached directly and through another file (a module call, `file()`) is one finding at the file that
@@ -31,7 +32,7 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     virtual = [(p, True) for p in paths if p in options.overrides and not os.path.lexists(p)]
     tasks = collect_files(
         [p for p in paths if (p, True) not in virtual], result.errors, exclude=options.exclude,
-        respect_gitignore=options.respect_gitignore,
+        respect_gitignore=options.respect_gitignore, skipped=result.skipped_folders,
     ) + virtual
     result.walked = len(tasks)
     referenced: set[str] = set()

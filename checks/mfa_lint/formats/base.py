@@ -28,6 +28,7 @@ class Reading:
     context: ReadContext
     kind: PolicyKind = PolicyKind.IDENTITY  # plain policy JSON: the kind chosen for the file (it says none itself)
     tf_root: str | None = None  # plan JSON: the Terraform configuration it was made from
+    find_tf_root: bool = False  # plan JSON without tf_root: look for its configuration beside it (a scan does)
     document: Any = None  # a JSON format: the document, decoded once for every JSON format asked
 
 

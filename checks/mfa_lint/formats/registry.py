@@ -106,10 +106,10 @@ def prepare(path: str) -> None:
 
 def read_sites(
     path: str, text: str, context: ReadContext, *, explicit: bool = False, kind: PolicyKind = PolicyKind.IDENTITY,
-    tf_root: str | None = None,
+    tf_root: str | None = None, find_tf_root: bool = False,
 ) -> tuple[Format, list[PolicySite]]:
     """(format, sites) of one file; raises SourceError (bad input) or NotOurs (another kind of file)."""
-    reading = Reading(path, text, context, kind, tf_root)
+    reading = Reading(path, text, context, kind, tf_root, find_tf_root)
     as_json, as_text = _formats(path, text)
     if as_json:
         return _read_json(reading, as_json, explicit)
@@ -145,7 +145,7 @@ def _read_json(reading: Reading, formats: tuple[Format, ...], explicit: bool) ->
         assert fmt.claims is not None
         if fmt.claims(document):
             return fmt, fmt.read(Reading(reading.path, reading.text, reading.context, reading.kind,
-                                         reading.tf_root, document))
+                                         reading.tf_root, reading.find_tf_root, document))
     raise NotOurs()
 
 

@@ -47,7 +47,8 @@ class PolicySite:
     - `notes`: what the reader could not read of it (an unresolved value, a limit it stopped at), each with its kind.
     - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
     - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
-      resource (mfa_lint.reading.suppressions); None when the format has no such block (plan JSON, policy JSON).
+      resource (mfa_lint.reading.suppressions); None when the format has no such block (policy JSON; plan JSON unless
+      its configuration was found).
     - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
       `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
       document (then `document` and `locate` are the policy).

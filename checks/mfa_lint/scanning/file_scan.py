@@ -80,7 +80,8 @@ def parse(item: ToParse, options: ScanOptions, context: ReadContext) -> FileRepo
         prepare(path)
         with context.budget():
             kind = choose_kind(path, options.kinds, options.kind, infer=options.infer_kind).kind
-            fmt, sites = read_sites(path, text, context, explicit=explicit, kind=kind, tf_root=options.tf_root)
+            fmt, sites = read_sites(path, text, context, explicit=explicit, kind=kind, tf_root=options.tf_root,
+                                    find_tf_root=True)
             judge = FileJudge(path, text, fmt, context, report)
             report.referenced = sorted({s.file for s in sites if s.file != path} | references(path, text))
             for site in sites:

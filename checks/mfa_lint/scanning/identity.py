@@ -7,6 +7,7 @@ These run over the whole scan (the readings come from different files' reports),
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
@@ -51,6 +52,37 @@ def one_per_place(findings: list[Located], suppressed: list[Located]) -> tuple[l
         return unique_findings(f for f in items if f.via is not None or _place(f) not in reached)
 
     return kept(findings), kept(suppressed)
+
+
+_LAST_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]$')
+_MODULE_STEPS = re.compile(r'^(?:module\.[\w-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?\.)+')
+
+
+def _names(resource: str | None) -> set[str]:
+    """A resource as written and without the index of its last part (a plan says `aws_iam_policy.p[0]`, the
+    configuration `aws_iam_policy.p`)."""
+    resource = resource or ""
+    return {resource, _LAST_INDEX.sub("", resource)}
+
+
+def drop_plan_echoes(findings: list[Located], suppressed: list[Located]) -> tuple[list[Located], list[Located]]:
+    """A plan's finding placed in its configuration (at the `resource` line: formats.plan.configuration) where a
+    reading of the configuration itself judged the same rule for the same resource in the same file (at the
+    operator, with its edit): one defect, reported once, where the configuration's reading put it. The same resource
+    is its address, or, for a module's file read on its own, the address without the module path. A plan's finding
+    the configuration's reading did not reach (a value only the plan knows) stays."""
+    def place(located: Located, name: str) -> tuple:
+        return (os.path.normcase(os.path.abspath(located.file)), located.finding.rule_id, name)
+
+    configured = {place(f, name) for f in (*findings, *suppressed) if f.source != "plan" for name in _names(f.resource)}
+
+    def echo(located: Located) -> bool:
+        if located.source != "plan" or located.via is None:
+            return False
+        names = _names(located.resource) | _names(_MODULE_STEPS.sub("", located.resource or ""))
+        return any(place(located, name) in configured for name in names)
+
+    return [f for f in findings if not echo(f)], [f for f in suppressed if not echo(f)]
 
 
 def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> list[NoteEntry]:

@@ -262,7 +262,9 @@ class ScanOptions:
         flag_help="skip (as an error) files larger than this (default: 10M)")
     tf_root: str | None = setting(
         None, "tf-root", parse_folder, "Terraform configuration a plan JSON was made from",
-        flags=("--tf-root",), metavar="DIR", at=_folder_at)
+        flags=("--tf-root",), metavar="DIR", at=_folder_at,
+        flag_help="the root module folder a plan JSON was made from, so its findings point at the resources' lines "
+        "(default: the plan's folder or a parent up to the repository root, when it declares the plan's resources)")
     var_files: tuple[str, ...] = setting(
         (), "var-files", parse_var_files,
         "tfvars files whose values root module variables take, after the folder's own terraform.tfvars and "

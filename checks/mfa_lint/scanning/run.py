@@ -5,8 +5,9 @@
 2. scan_files runs every file through scanning.file_scan (read, sniff, skip filter, parse within its time budget,
    analyse, suppress, dedupe), on every core, reports in walk order;
    a policy reached directly and through another file (a module call, `file()`) is one finding at the file that
-   holds its operator (identity.one_per_place), and a file of no format that a .tf reads (yamldecode(file())) gets
-   no "no format" note (identity.drop_read_elsewhere);
+   holds its operator (identity.one_per_place), a plan's finding placed in its configuration where the
+   configuration's own reading judged the same is dropped (identity.drop_plan_echoes), and a file of no format
+   that a .tf reads (yamldecode(file())) gets no "no format" note (identity.drop_read_elsewhere);
 3. the reports are gathered into one ScanResult, findings sorted by place; exit_code turns it into a status.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mfa_lint.scanning.identity import drop_read_elsewhere, one_per_place, report_order
+from mfa_lint.scanning.identity import drop_plan_echoes, drop_read_elsewhere, one_per_place, report_order
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.pool import scan_files
 from mfa_lint.scanning.results import ScanResult
@@ -41,5 +42,6 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
         referenced.update(report.referenced)
     result.notes = drop_read_elsewhere(result.notes, referenced)
     result.findings, result.suppressed = one_per_place(result.findings, result.suppressed)
+    result.findings, result.suppressed = drop_plan_echoes(result.findings, result.suppressed)
     result.findings.sort(key=report_order)
     return select_rules(result, options.select, options.ignore)

@@ -23,7 +23,8 @@ def _claims(document: Any) -> bool:
 def _read(reading: Reading) -> list[PolicySite]:
     from mfa_lint.formats.plan.reader import read_plan
 
-    return read_plan(reading.path, reading.document, tf_root=reading.tf_root, context=reading.context)
+    return read_plan(reading.path, reading.document, tf_root=reading.tf_root, context=reading.context,
+                     find_tf_root=reading.find_tf_root)
 
 
 PLAN = Format(

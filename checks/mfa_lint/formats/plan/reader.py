@@ -2,24 +2,24 @@
 
 The plan carries evaluated values (variables, locals, data sources and modules already resolved), so documents are
 taken as they are: a JSON string (or a dict when a tool decoded it), `inline_policy` as a list of blocks. The
-resource is the plan address. Plan JSON is one line, so spans point at line 1 unless `tf_root` names the
-configuration directory: then the site points at the `resource "type" "name"` line of the .tf file declaring it.
+resource is the plan address. Plan JSON is one line, so a site points at the `resource "type" "name"` line of the
+configuration file that declares it when the configuration is known (`tf_root`, or found beside the plan with
+`find_tf_root`: see plan.configuration), else at the plan's line 1.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.plan.configuration import Configuration, find_configuration
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
 from mfa_lint.formats.terraform.resources import RESOURCES, PolicyAttribute, policy_values
 from mfa_lint.formats.terraform.values import normalise_version
 from mfa_lint.reading.context import ReadContext
-from mfa_lint.reading.limits import PLAN_MODULE_DEPTH, TF_ROOT_FILES
-from mfa_lint.reading.lines import line_starts, position_of
+from mfa_lint.reading.limits import PLAN_MODULE_DEPTH
 from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.unknowns import terraform_unknowns
 
@@ -35,14 +35,15 @@ def is_plan(doc: Any) -> bool:
 
 
 def read_plan(
-    path: str, doc: dict, tf_root: str | None = None, context: ReadContext | None = None
+    path: str, doc: dict, tf_root: str | None = None, context: ReadContext | None = None, find_tf_root: bool = False
 ) -> list[PolicySite]:
     """The policy documents of every planned resource the resource table knows (`context`: its deadline is checked
-    per resource)."""
+    per resource). `tf_root`: the configuration's root module folder; `find_tf_root`: without one, look for it
+    beside the plan."""
     if not is_plan(doc):
         return []
     context = context or ReadContext()
-    declared = _declarations(tf_root) if tf_root else {}
+    declared = find_configuration(path, doc, context, tf_root) if tf_root or find_tf_root else None
     sites: list[PolicySite] = []
     for address, resource_type, values in _resources(doc):
         context.check_time()
@@ -173,43 +174,11 @@ def _list(value: Any) -> list[Any]:
 
 
 def _site(
-    path: str, address: str, resource_type: str, kind: str, document: Any, declared: dict[tuple[str, str], tuple]
+    path: str, address: str, resource_type: str, kind: str, document: Any, declared: Configuration | None
 ) -> PolicySite:
-    name = _INDEX.sub("", address).split(".")[-1]
-    where = declared.get((resource_type, name))
-    file, span = (where[0], where[1]) if where else (path, Span(1, 1, 1, 1))
-    return PolicySite(
-        document=normalise_version(document),
-        kind=kind,
-        file=file,
-        resource=address,
-        span=span,
-    )
-
-
-_RESOURCE_HEADER = re.compile(r'^[ \t]*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.MULTILINE)
-
-
-def _declarations(tf_root: str) -> dict[tuple[str, str], tuple[str, Span]]:
-    """(type, name) -> (file, span of the `resource` line) for .tf files under tf_root; the shallowest file wins."""
-    found: dict[tuple[str, str], tuple[str, Span]] = {}
-    files: list[str] = []
-    for directory, subdirs, names in os.walk(tf_root):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        files.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".tf"))
-        if len(files) >= TF_ROOT_FILES:
-            break
-    files.sort(key=lambda f: (f.count(os.sep), f))
-    for file in files[:TF_ROOT_FILES]:
-        try:
-            with open(file, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError:
-            continue
-        starts = line_starts(text)
-        for match in _RESOURCE_HEADER.finditer(text):
-            start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
-            line, column = position_of(starts, start)
-            found.setdefault((match.group(1), match.group(2)),
-                             (file, Span(line, column, line, column + len("resource"))))
-    return found
+    where = declared.declaration(address) if declared is not None else None
+    if where is None:
+        return PolicySite(document=normalise_version(document), kind=kind, file=path, resource=address,
+                          span=Span(1, 1, 1, 1))
+    return PolicySite(document=normalise_version(document), kind=kind, file=where.file, resource=address,
+                      span=where.span, block=where.block, block_file=where.file)

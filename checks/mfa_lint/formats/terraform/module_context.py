@@ -43,3 +43,23 @@ def tfvars_files(directory: str) -> list[str]:
     fixed = [n for n in TFVARS_NAMES if n in names]
     auto = sorted(n for n in names if n.endswith(AUTO_TFVARS_SUFFIXES))
     return [os.path.join(directory, n) for n in fixed + auto if os.path.isfile(os.path.join(directory, n))]
+
+
+#: Every syntax of a module's configuration files, in the order a folder's files are listed.
+CONFIGURATION_SUFFIXES = (".tf", ".tf.json")
+
+
+def configuration_files(directory: str) -> list[str]:
+    """The configuration files of a module folder (`.tf`, `.tf.json`), sorted, override files
+    (`override.tf`, `*_override.tf`) last, since they change blocks declared elsewhere."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(CONFIGURATION_SUFFIXES))
+    except OSError:
+        return []
+    paths = [os.path.join(directory, n) for n in names if os.path.isfile(os.path.join(directory, n))]
+    return sorted(paths, key=lambda p: _is_override(os.path.basename(p)))
+
+
+def _is_override(name: str) -> bool:
+    stem = name[: -len(next(s for s in sorted(CONFIGURATION_SUFFIXES, key=len, reverse=True) if name.endswith(s)))]
+    return stem == "override" or stem.endswith("_override")

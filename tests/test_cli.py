@@ -162,7 +162,7 @@ def test_unreadable_inputs_never_traceback(tmp_path):
     write(tmp_path / "deep.json", '{"Statement": ' + "[" * 100000 + "]" * 100000 + "}")
     (tmp_path / "latin1.json").write_bytes(b'{"Statement": [], "Sid": "caf\xe9"}')
     (tmp_path / "empty.json").write_text("")
-    write(tmp_path / "statement_not_list.json", '{"Statement": 5}')
+    write(tmp_path / "statement_not_list.json", '{"Statement": 5, "Sid": "aws:MultiFactorAuthPresent"}')
     code, report = run_json(*(p.name for p in sorted(tmp_path.iterdir())), cwd=tmp_path)
     assert code == 2
     errors = {e["file"]: e["message"] for e in report["errors"]}

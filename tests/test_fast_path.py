@@ -23,6 +23,7 @@ def test_same_findings_with_and_without_check_syntax(folder: str) -> None:
     fast = scan([str(FIXTURES / folder)], ScanOptions(jobs=1))
     full = scan([str(FIXTURES / folder)], ScanOptions(jobs=1, check_syntax=True))
     assert fast.findings == full.findings and fast.suppressed == full.suppressed
+    assert fast.notes == full.notes  # the docs promise the same notes too
     assert fast.findings, folder
     fast_counts, full_counts = _counts(fast), _counts(full)
     assert fast_counts["files_walked"] == full_counts["files_walked"]
@@ -77,3 +78,22 @@ def test_notes_on_unresolved_parts_only_where_mfa_text_is(tmp_path: Path) -> Non
     for check_syntax in (False, True):
         result = scan([str(tmp_path)], ScanOptions(jobs=1, check_syntax=check_syntax))
         assert {(Path(n.file).name, n.resource) for n in result.notes} == {("mfa.tf", "aws_iam_policy.mfa")}
+
+
+def test_same_notes_with_and_without_check_syntax_on_broken_and_malformed_input() -> None:
+    """`--check-syntax` parses files the default leaves unparsed (no MFA text): their syntax errors are its point,
+    but a policy there (malformed, unresolved, over a budget) cannot hold an MFA test, so neither mode notes it."""
+    fast = scan([str(FIXTURES / "hostile")], ScanOptions(jobs=1))
+    full = scan([str(FIXTURES / "hostile")], ScanOptions(jobs=1, check_syntax=True))
+    assert fast.notes == full.notes and fast.findings == full.findings
+    assert any("Statement is a string" in n.message for n in fast.notes)  # it names an MFA key: noted in both
+    assert len(full.errors) > len(fast.errors)  # what --check-syntax is for
+
+
+def test_a_malformed_policy_without_mfa_text_is_no_note_in_either_mode(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = "{not json"\n}\n')
+    (tmp_path / "mfa.tf").write_text('resource "aws_iam_policy" "q" {\n  policy = "{\\"Statement\\": 5, '
+                                     '\\"Sid\\": \\"aws:MultiFactorAuthPresent\\"}"\n}\n')
+    for options in (ScanOptions(jobs=1), ScanOptions(jobs=1, check_syntax=True)):
+        result = scan([str(tmp_path)], options)
+        assert [(Path(n.file).name, n.resource) for n in result.notes] == [("mfa.tf", "aws_iam_policy.q")]

@@ -7,7 +7,7 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
-from mfa_lint.core.findings import UNRESOLVED, Finding
+from mfa_lint.core.findings import MISSING_FILE, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
 from mfa_lint.formats.registry import comments_in
@@ -84,10 +84,12 @@ class FileJudge:
         return self._files[path]
 
     def _may_hide_mfa(self, site: PolicySite) -> bool:
-        """Whether a note on an unresolved part of this site can matter: some MFA key text in the scanned file, or in
-        the file the policy sits in (a called module's, a file read by `file()`). Where neither mentions one, an
-        unresolved value could only bring an MFA test from outside the scan, and the fast path would not even parse
-        such a file: no note. (Other kinds of notes are always said.)"""
+        """Whether a note on this site can matter: some MFA key text in the scanned file, or in the file the policy
+        sits in (a called module's, a file read by `file()`). Where neither mentions one, no MFA test can be in the
+        policy: an unresolved value could only bring one from outside the scan, and a malformed policy, a reader
+        limit or a budget concern a policy without one. The fast path does not even parse such a file, so with these
+        notes `--check-syntax` would note what the default scan cannot: no note (only a file the policy reads that
+        is missing is said, since it may hold the MFA test; the fast path parses every file that reads one)."""
         if may_mention_mfa(self._files[self.path].text or ""):
             return True
         if site.file == self.path:
@@ -118,11 +120,11 @@ class FileJudge:
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:
-            if noted or note.kind is not UNRESOLVED:
+            if noted or note.kind is MISSING_FILE:
                 report.notes.append(NoteEntry(site.file, site.span, site.resource, note.message, note.kind))
         for note, locate in analysis.notes:
-            if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
-                continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
+            if _empty(site.document) or (not noted and note.kind is not MISSING_FILE):
+                continue  # an empty policy, or a policy where no MFA text is: no MFA test can hide there
             file, span = _placed(site, _locate(locate, note.path) or site.span)
             report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
         for finding, locate in analysis.findings:

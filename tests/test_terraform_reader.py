@@ -11,17 +11,21 @@ import pytest
 from fixture_cases import FixtureCase, cases
 from mfa_lint import RULES, Unknown, analyze_document
 from mfa_lint.formats.terraform.hcl_reader import read_terraform
+from mfa_lint.formats.terraform.module_context import module_texts as folder_module_texts
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 from mfa_lint.reading.suppressions import FileSuppressions
 from mfa_lint.scanning.site_analysis import analyze_site
 
 # HCL fixtures (templates/ holds policy files written as templates, read by the policy reader)
-TERRAFORM_CASES = [c for c in cases("terraform") if c.path.suffix == ".tf" and c.path.parent.name != "templates"]
+TERRAFORM_CASES = [c for c in cases("terraform")
+                   if c.path.suffix in (".tf", ".tofu") and c.path.parent.name != "templates"]
 
 
 def module_texts(path: Path) -> dict[str, str]:
-    """The other .tf files of the fixture's directory, as the CLI hands them over."""
-    return {p.name: p.read_text() for p in sorted(path.parent.glob("*.tf")) if p != path}
+    """The other .tf (and .tofu) files of the fixture's directory that its view of the module loads, as the CLI hands
+    them over (formats.terraform.module_context)."""
+    return {Path(p).name: t for p, t in folder_module_texts(str(path), ReadContext()).items()}
 
 
 def read(text: str, module: dict[str, str] | None = None, path: str = "main.tf") -> list[PolicySite]:

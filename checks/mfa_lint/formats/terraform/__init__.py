@@ -1,4 +1,6 @@
-"""Terraform: `.tf` files (HCL) and `.tf.json` files (Terraform's JSON syntax). Plan JSON is its own wing (plan/).
+"""Terraform: `.tf` files (HCL) and `.tf.json` files (Terraform's JSON syntax), and OpenTofu's `.tofu` and
+`.tofu.json`, read the same way (module_context: which files of a folder a module is). Plan JSON is its own wing
+(plan/).
 
 Everything mfa-lint knows of Terraform's configuration language sits here: the resource table (resources: which
 attributes hold policies, of which kind), the parser front (hcl_syntax), the evaluator (hcl_values, hcl_templates,
@@ -11,7 +13,7 @@ format records; the parser is imported only when a file is read.
 from __future__ import annotations
 
 from mfa_lint.formats.base import Format, Reading
-from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS, module_texts
+from mfa_lint.formats.terraform.module_context import JSON_SYNTAX_EXTENSIONS, TERRAFORM_EXTENSIONS, module_texts
 from mfa_lint.formats.terraform.relevance import literal_file_reads, may_take_mfa
 from mfa_lint.reading.site import PolicySite
 
@@ -54,6 +56,6 @@ TERRAFORM = Format(
 TERRAFORM_JSON = Format(
     name="terraform-json",
     read=_read_json_syntax,
-    extensions=(".tf.json",),
+    extensions=JSON_SYNTAX_EXTENSIONS,
     comments=_has_comments,
 )

@@ -28,6 +28,7 @@ from mfa_lint.formats.terraform.hcl_syntax import (
     token_span,
 )
 from mfa_lint.formats.terraform.hcl_values import Evaluated, Evaluator
+from mfa_lint.formats.terraform.module_context import reads_as_opentofu
 from mfa_lint.formats.terraform.module_instance import ModuleInstance
 from mfa_lint.formats.terraform.module_scope import parsed
 from mfa_lint.formats.terraform.policy_document_blocks import build_policy_document
@@ -65,7 +66,8 @@ def read_terraform(
     else:
         tree = parsed(text)  # cached: the module's other files may read it as their sibling
         instance = ModuleInstance(os.path.dirname(os.path.abspath(path)), os.path.dirname(path), module_texts or {},
-                                  arguments=arguments, inputs=inputs, this=(file_key, tree, text), context=context)
+                                  arguments=arguments, inputs=inputs, this=(file_key, tree, text), context=context,
+                                  opentofu=reads_as_opentofu(path))
     evaluator = instance.evaluator(file_key)
     bounded = {f"var.{name}": declaration.allowed for name, declaration in instance.declared.items()
                if declaration.allowed and declaration.default is None and f"var.{name}" not in instance.overrides}

@@ -35,7 +35,7 @@ from mfa_lint.formats.terraform.documents import (
 from mfa_lint.formats.terraform.hcl_located import LocatedDict, attach
 from mfa_lint.formats.terraform.hcl_syntax import Attribute, Block, attributes, blocks, node_text, root_body
 from mfa_lint.formats.terraform.hcl_values import Evaluator
-from mfa_lint.formats.terraform.module_context import called_module_texts
+from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS, called_module_texts
 from mfa_lint.formats.terraform.module_scope import module_scope, parsed
 from mfa_lint.formats.terraform.policy_merge import LocatedDocument, with_file
 from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES
@@ -92,9 +92,10 @@ class ModuleInstance:
         self, directory: str, shown_directory: str, texts: dict[str, str], *, label: str = "",
         arguments: dict[str, Any] | None = None, inputs: VariableInputs | None = None,
         chain: CallChain | None = None, this: tuple[str, Tree, str] | None = None,
-        context: ReadContext | None = None,
+        context: ReadContext | None = None, opentofu: bool = False,
     ) -> None:
         self.context = context or ReadContext()
+        self.opentofu = opentofu  # read in OpenTofu's view: so are the modules it calls (module_context)
         self.directory = directory
         self.shown_directory = shown_directory
         self.texts = texts  # key (base name or path) -> text; `this` file may be left out
@@ -139,7 +140,7 @@ class ModuleInstance:
     def files(self) -> dict[str, str]:
         """key -> text of every file of the module, the file being read included."""
         if self._files is None:
-            found = {os.path.basename(k): t for k, t in self.texts.items() if k.endswith(".tf")}
+            found = {os.path.basename(k): t for k, t in self.texts.items() if k.endswith(TERRAFORM_EXTENSIONS)}
             if self._this is not None:
                 found[self._this[0]] = self._this[2]
             self._files = found
@@ -202,14 +203,15 @@ class ModuleInstance:
         chain = self.chain.below(directory) if directory else None
         if directory is None or chain is None:
             return found
-        texts = called_module_texts(directory, self.context)
+        texts = called_module_texts(directory, self.context, self.opentofu)
         shown_directory = _shown_path(self.shown_directory or ".", directory)
         for key, instance in _instances(call.attrs, evaluator, call.file, call.text):
             arguments = {arg: instance.evaluate(attr.expression, call.file, call.text).value
                          for arg, attr in call.attrs.items() if arg not in _META_ARGUMENTS}
             label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
             child = ModuleInstance(directory, shown_directory, texts, label=_join(self.label, label),
-                                   arguments=arguments, inputs=self.inputs, chain=chain, context=self.context)
+                                   arguments=arguments, inputs=self.inputs, chain=chain, context=self.context,
+                                   opentofu=self.opentofu)
             found.append((key, child))
         if found:
             # only now that every instance exists: the uses evaluate attributes that may read `module.<name>.<x>`

@@ -15,6 +15,7 @@ from lark import Tree
 
 from mfa_lint.formats.terraform.hcl_syntax import attributes, blocks, parse_hcl, root_body
 from mfa_lint.formats.terraform.hcl_values import Definition, Scope
+from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS
 from mfa_lint.formats.terraform.variables import Declaration, declarations
 from mfa_lint.reading.site import SourceError
 
@@ -49,7 +50,7 @@ def module_scope(
     declared: dict[str, Declaration] = {}
     this_key = this[0] if this else None
     found = [sibling_definitions(os.path.basename(name), text, directory) for name, text in sorted(texts.items())
-             if os.path.basename(name) != this_key and name.endswith(".tf")]
+             if os.path.basename(name) != this_key and name.endswith(TERRAFORM_EXTENSIONS)]
     if this is not None:
         found.append(definitions(*this, directory))  # last: this file's definitions win
     for definitions_of_file in found:

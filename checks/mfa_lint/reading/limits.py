@@ -100,7 +100,7 @@ DYNAMIC_ITERATIONS = 256
 
 #: Module nesting followed in a plan's planned_values.
 PLAN_MODULE_DEPTH = 64
-#: `.tf` files read under `--tf-root` to map plan addresses to lines.
+#: Configuration files read to map a plan's addresses to their lines (under `--tf-root`, or found beside the plan).
 TF_ROOT_FILES = 2000
 
 # -- CloudFormation -----------------------------------------------------------------------------------------------

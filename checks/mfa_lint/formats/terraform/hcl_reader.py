@@ -67,7 +67,7 @@ def read_terraform(
         tree = parsed(text)  # cached: the module's other files may read it as their sibling
         instance = ModuleInstance(os.path.dirname(os.path.abspath(path)), os.path.dirname(path), module_texts or {},
                                   arguments=arguments, inputs=inputs, this=(file_key, tree, text), context=context,
-                                  opentofu=reads_as_opentofu(path))
+                                  opentofu=reads_as_opentofu(path, _names(module_texts)))
     evaluator = instance.evaluator(file_key)
     bounded = {f"var.{name}": declaration.allowed for name, declaration in instance.declared.items()
                if declaration.allowed and declaration.default is None and f"var.{name}" not in instance.overrides}
@@ -111,6 +111,11 @@ def read_terraform(
             site.notes = list(dict.fromkeys([*instance.notes, *site.notes]))
     sites.extend(_module_call_sites(text, tree, instance))
     return sites
+
+
+def _names(module_texts: dict[str, str] | None) -> list[str] | None:
+    """The file names of the module's other files, when given (else the folder is listed)."""
+    return None if module_texts is None else [os.path.basename(k) for k in module_texts]
 
 
 def _tried(

@@ -229,6 +229,7 @@ def _declarations(path: str, text: str, out: dict[str, Declaration]) -> None:
         _json_declarations(path, text, out)
         return
     starts = line_starts(text)
+    ends: dict[int, int] | None = None
     for match in _HEADER.finditer(text):
         labels = [quoted if quoted is not None else bare for quoted, bare in _LABEL.findall(match.group(2))]
         block_type = match.group(1)
@@ -240,7 +241,9 @@ def _declarations(path: str, text: str, out: dict[str, Declaration]) -> None:
             continue
         keyword = match.start(1)
         line, column = position_of(starts, keyword)
-        end = _block_end(text, match.end() - 1)
+        if ends is None:
+            ends = _block_ends(text)
+        end = ends.get(match.end() - 1)
         last = position_of(starts, end)[0] if end is not None else line
         out.setdefault(address, Declaration(path, Span(line, column, line, column + len(block_type)), (line, last)))
 
@@ -269,28 +272,29 @@ def _json_declarations(path: str, text: str, out: dict[str, Declaration]) -> Non
                     out.setdefault(address, Declaration(path, span, (line, line)))
 
 
-def _block_end(text: str, opening: int) -> int | None:
-    """The offset of the `}` that closes the `{` at `opening`: strings (with `${...}`), comments and heredocs are
-    skipped. None when the block does not close."""
-    depth, at, size = 0, opening, len(text)
+def _block_ends(text: str) -> dict[int, int]:
+    """The offset of the `}` that closes each `{` (by the `{`'s offset), in one pass over the text: strings (with
+    `${...}`), comments and heredocs are skipped. A `{` that never closes is left out."""
+    ends: dict[int, int] = {}
+    opened: list[int] = []
+    at, size = 0, len(text)
     while at < size:
         char = text[at]
         if char == "{":
-            depth += 1
+            opened.append(at)
         elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return at
+            if opened:
+                ends[opened.pop()] = at
         elif char == '"':
             at = _string_end(text, at + 1)
         elif char == "#" or text.startswith("//", at):
             at = text.find("\n", at)
             if at < 0:
-                return None
+                break
         elif text.startswith("/*", at):
             at = text.find("*/", at + 2)
             if at < 0:
-                return None
+                break
             at += 1
         elif text.startswith("<<", at):
             heredoc = _HEREDOC.match(text, at)
@@ -298,10 +302,10 @@ def _block_end(text: str, opening: int) -> int | None:
                 closing = re.compile(rf"^[ \t]*{re.escape(heredoc.group(1))}[ \t]*$", re.MULTILINE)
                 found = closing.search(text, heredoc.end())
                 if found is None:
-                    return None
+                    break
                 at = found.end() - 1
         at += 1
-    return None
+    return ends
 
 
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\n")

@@ -1,9 +1,9 @@
 """The checkov plugin, run by checkov itself over the fixture folders (one run per framework), and by its CLI.
 
 checkov reports FAILED/PASSED per (check, resource) and drops UNKNOWN from its report. FAILED sets are compared
-with the fixtures in test_agreement.py; here: resources declared `unknown` are neither FAILED nor PASSED and our
-checks, run on checkov's own parsed conf of them, say UNKNOWN with a reason; silent fixtures PASS; metadata,
-loading, the command line and the conf shapes checkov produces.
+with the fixtures in test_agreement.py; here: resources declared `unknown` are never PASSED nor FAILED by a rule,
+MFA000 FAILED where they hold MFA text, and our checks, run on checkov's own parsed conf of them, say why; silent
+fixtures PASS; metadata, loading, the command line and the conf shapes checkov produces.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from mfa_lint.checkov.checks import (
 from mfa_lint.checkov.policies import cloudformation_policies, terraform_data_policies
 from mfa_lint.checkov.rendering import terraform_unrendered, unrendered_text
 from mfa_lint.checkov.verdict import Verdict, VerdictCache
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES, UNJUDGED, rule
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.sources.cloudformation_policies import document_views
@@ -67,9 +67,13 @@ ALL_CASES = _params("terraform") + _params("plan") + _params("cloudformation")
 
 @pytest.mark.parametrize(("folder", "case"), ALL_CASES)
 def test_unknown_resources_are_never_judged(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
+    """Never PASSED (MFA000 included), never FAILED by a rule; MFA000 FAILED exactly where MFA text is."""
     got = runs[folder].records(case)
-    judged = {resource for _, resource in got["failed"] | got["passed"]}
+    judged = {resource for check, resource in got["failed"] if check != UNJUDGED.id}
+    judged |= {resource for _, resource in got["passed"]}
     assert not judged & set(case.unknown), case.about
+    unjudged = {resource for check, resource in got["failed"] if check == UNJUDGED.id}
+    assert unjudged & set(case.unknown) == set(case.unjudged), case.about
 
 
 @pytest.mark.parametrize(("folder", "case"), [p for p in ALL_CASES if not p.values[1].findings])
@@ -79,7 +83,7 @@ def test_silent_fixtures_pass(runs: dict[str, CheckovRun], folder: str, case: Fi
     if case.unknown and not judged_resources:
         pytest.skip("every resource of this fixture is unknown")
     assert got["passed"], f"no PASSED record for a silent fixture: {case.about}"
-    assert not got["failed"]
+    assert got["failed"] == {(UNJUDGED.id, resource) for resource in case.unjudged}
 
 
 def _terraform_confs(runner, case: FixtureCase) -> dict[str, tuple[str, str, dict]]:
@@ -109,7 +113,8 @@ UNKNOWN_CASES = [p for p in ALL_CASES if p.values[1].unknown and p.values[0] != 
 
 @pytest.mark.parametrize(("folder", "case"), UNKNOWN_CASES)
 def test_unknown_resources_say_why(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
-    """Run our registered checks on checkov's parsed conf of each unknown resource: UNKNOWN, with a reason."""
+    """Run our registered checks on checkov's parsed conf of each unknown resource: the rules UNKNOWN with a reason,
+    MFA000 FAILED where MFA text is (saying what could not be resolved and how to resolve it), else UNKNOWN."""
     run = runs[folder]
     read = _cloudformation_confs if folder == "cloudformation" else _terraform_confs
     confs = read(run.runner, case)
@@ -124,17 +129,25 @@ def test_unknown_resources_say_why(runs: dict[str, CheckovRun], folder: str, cas
         reasons = []
         for check in checks:
             result = check.run(str(case.path), conf, resource, entity_type, {})
-            assert result["result"] == CheckResult.UNKNOWN, (resource, check.id)
+            if check.id == UNJUDGED.id and resource in case.unjudged:
+                assert result["result"] == CheckResult.FAILED, resource
+                assert check.details and all(d.startswith("cannot judge in full: ") for d in check.details)
+                assert all("To resolve: " in d or "install" in d for d in check.details), check.details
+            else:
+                assert result["result"] == CheckResult.UNKNOWN, (resource, check.id)
             reasons.extend(check.details)
         assert any(r.startswith("cannot judge") for r in reasons), (resource, reasons)
 
 
 def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
     checks = register()
-    assert len(checks) == 3 * len(RULES)
+    assert len(checks) == 3 * (len(RULES) + len(NOTES))
+    assert {check.id for check in checks} == set(CHECK_IDS) == set(RULES) | {UNJUDGED.id}
     for check in checks:
-        rule = RULES[check.id]
-        assert (check.name, check.guideline, check.severity.name) == (rule.title, rule.doc_url, rule.checkov_severity)
+        record = rule(check.id)
+        assert (check.name, check.guideline, check.severity.name) == (record.title, record.doc_url,
+                                                                      record.checkov_severity)
+    assert UNJUDGED.checkov_severity == "LOW" and UNJUDGED.cfn_lint_id == "I9000" and UNJUDGED.severity == "note"
     by_class = defaultdict(set)
     for check in checks:
         by_class[type(check)].add(frozenset(check.supported_entities))
@@ -151,9 +164,9 @@ def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, Checkov
     for registry in (resource_registry, data_registry, cfn_registry):
         registry.load_external_checks(checks_dir())  # checkov loads the folder once per registry: again here
         for entity, checks in registry.checks.items():
-            ids = [c.id for c in checks if c.id in RULES]
+            ids = [c.id for c in checks if c.id in CHECK_IDS]
             assert len(ids) == len(set(ids)), (entity, ids)
-    assert len(register()) == 3 * len(RULES)
+    assert len(register()) == 3 * (len(RULES) + len(NOTES))
 
 
 def test_plan_resources_use_the_terraform_registry(runs: dict[str, CheckovRun]) -> None:
@@ -177,6 +190,7 @@ def test_checkov_command_line() -> None:
                "-c", ",".join(CHECK_IDS), "--skip-download", "--framework", "terraform", "-o", "json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     expected = {(f.rule, f.resource) for c in _cases("terraform") for f in c.findings}
+    expected |= {(UNJUDGED.id, resource) for c in _cases("terraform") for resource in c.unjudged}
     assert done.returncode == (1 if expected else 0), done.stderr[-2000:]
     report = json.loads(done.stdout)
     reports = report if isinstance(report, list) else [report]
@@ -184,7 +198,9 @@ def test_checkov_command_line() -> None:
               for rep in reports for r in rep["results"]["failed_checks"]}
     assert failed == expected
     severities = {r["check_id"]: r["severity"] for rep in reports for r in rep["results"]["failed_checks"]}
-    assert all(severities[i] == RULES[i].checkov_severity for i in severities)
+    assert all(severities[i] == rule(i).checkov_severity for i in severities)
+    details = {r["check_id"]: r["details"] for rep in reports for r in rep["results"]["failed_checks"]}
+    assert details[UNJUDGED.id] and "To resolve: " in details[UNJUDGED.id][0]
 
 
 def test_policy_document_same_from_hcl2_and_checkov(runs: dict[str, CheckovRun]) -> None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES
 from mfa_lint.core.findings import Finding
 from mfa_lint.sources.site import PolicySite
 
@@ -128,4 +128,4 @@ def metadata_skips(resource: Mapping[str, Any]) -> frozenset[str]:
         if isinstance(skip, Mapping) and skip.get("id") is not None:
             named.add(str(skip["id"]))
     upper = {n.upper() for n in named}
-    return frozenset(r.id for r in RULES.values() if r.id in upper or r.cfn_lint_id in upper)
+    return frozenset(r.id for r in (*RULES.values(), *NOTES.values()) if r.id in upper or r.cfn_lint_id in upper)

@@ -1,14 +1,15 @@
-"""checkov checks generated from the rules catalog and the location tables: per rule, one check for Terraform
-resources (HCL and plan), one for the `aws_iam_policy_document` data source, one for CloudFormation resources.
+"""checkov checks generated from the rules catalog and the location tables: per rule (and for MFA000, the
+unjudged record), one check for Terraform resources (HCL and plan), one for the `aws_iam_policy_document` data
+source, one for CloudFormation resources.
 
 What checkov rendered completely is judged from its conf; whatever it left unrendered (and every policy-document
 data source, whose kind comes from its users) is judged from the file by the CLI's readers (checkov.from_file), so
 the verdict is the CLI's. `mfa-lint:ignore` comments and other hosts' skips make a check SKIPPED.
 
-checkov drops UNKNOWN results from its report, so a resource without a policy (or a rule that cannot apply to
-its policy kinds) returns UNKNOWN without details and is not listed. A policy the CLI cannot judge either also
-returns UNKNOWN, with the reason in `details` and in an INFO log line (checkov drops both from its report), never a
-silent PASSED. Any error becomes such an UNKNOWN.
+checkov drops UNKNOWN results from its report, so a resource without a policy (or a rule that cannot apply to its
+policy kinds) returns UNKNOWN and is not listed. A resource whose policies hold MFA text and cannot be judged in
+full is MFA000 FAILED (what could not be resolved, how to resolve it) and UNKNOWN for the rules, never PASSED; any
+error becomes such a result. checkov.selftest checks at load time what the checks take from checkov.
 """
 
 from __future__ import annotations
@@ -23,22 +24,27 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
-from mfa_lint.checkov.from_file import (
-    cli_verdict,
-    cloudformation_file,
-    has_ignore_comments,
-    may_hold_mfa_file,
-    terraform_file,
-    terraform_module_call,
-)
+from mfa_lint.checkov import selftest
+from mfa_lint.checkov.from_file import block_ignores, cli_verdict, has_ignore_comments, may_hold_mfa_file
+from mfa_lint.checkov.locate import cloudformation_file, in_module, start_line, terraform_file, terraform_module_call
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
     terraform_data_policies,
     terraform_resource_policies,
 )
-from mfa_lint.checkov.verdict import FAILED, PASSED, SKIPPED, UNKNOWN, Verdict, VerdictCache, judge
-from mfa_lint.core.catalog import POLICY_KINDS, RULES, Rule
+from mfa_lint.checkov.verdict import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    UNJUDGED_FINDING,
+    UNKNOWN,
+    Verdict,
+    VerdictCache,
+    holds_mfa_text,
+    judge,
+)
+from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, Rule
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.suppress import metadata_skips
@@ -54,28 +60,46 @@ Extractor = Callable[[str, Mapping[str, Any]], list[PolicyInput]]
 
 def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entity: str) -> Verdict:
     def compute() -> Verdict:
+        policies: list[PolicyInput] = []
         try:
             policies = type(check).extract(entity_type, conf)
-            verdict = None
-            if check.reads_file(policies):
-                if check.may_hold_mfa(conf):
-                    verdict = check.file_verdict(conf)
-                else:  # no MFA text in the file nor in what it takes values from: no rule can fire
-                    verdict = Verdict(kinds={p.kind for p in policies})
-            if verdict is None:
-                verdict = judge(policies)
-                if verdict.findings and has_ignore_comments(check.entity_file(conf)):
-                    # `mfa-lint:ignore` comments: the CLI's own suppressions decide, on what the CLI reads
-                    verdict = check.file_verdict(conf) or verdict
+            if selftest.RESULT.api:
+                verdict = Verdict(unresolved=[f"mfa-lint cannot run in this checkov: {selftest.RESULT.api}; "
+                                              f"{selftest.RESULT.advice()}"])
+            else:
+                verdict = _judge(conf, check, policies)
             verdict.suppress(check.host_skips(conf))
         except Exception as error:  # malformed conf: say why instead of letting checkov swallow it
             LOG.warning("mfa-lint: cannot read the policies of %s: %r", entity, error)
             verdict = Verdict(kinds=set(POLICY_KINDS), unresolved=[f"cannot read policies: {error!r}"])
+        if not verdict.kinds:  # a verdict that read nothing (an unreadable file): the policies checkov found
+            verdict.kinds = {p.kind for p in policies if p.judged_at is None}
         if verdict.unresolved:
+            verdict.mfa_text = verdict.mfa_text or holds_mfa_text(conf)
+            if verdict.mfa_text and not verdict.unjudged_suppressed:
+                verdict.unjudged_suppressed = check.ignores_unjudged(conf)
             LOG.info("mfa-lint: %s cannot be judged in full: %s", entity, "; ".join(verdict.unresolved))
         return verdict
 
     return _CACHE.get(conf, entity_type, compute)
+
+
+def _judge(conf: Mapping[str, Any], check: _RuleCheck, policies: list[PolicyInput]) -> Verdict:
+    """checkov's rendering where complete, else the CLI's reading of the file (or why it could not be read)."""
+    if check.reads_file(policies):
+        if not check.may_hold_mfa(conf):  # no MFA text in the file nor in what it takes values from
+            return Verdict(kinds={p.kind for p in policies})
+        verdict = check.file_verdict(conf)
+        if verdict is not None:
+            return verdict
+        why = check.not_read(conf)
+        if why:
+            policies = [*policies, PolicyInput("file", policies[0].kind if policies else "unknown", unresolved=why)]
+    verdict = judge(policies)
+    if verdict.findings and has_ignore_comments(check.entity_file(conf)):
+        # `mfa-lint:ignore` comments: the CLI's own suppressions decide, on what the CLI reads
+        verdict = check.file_verdict(conf) or verdict
+    return verdict
 
 
 class _RuleCheck:
@@ -120,6 +144,24 @@ class _RuleCheck:
         path = self.entity_file(conf)
         return cli_verdict(path, self.resource_name()) if path else None
 
+    def not_read(self, conf: Mapping[str, Any]) -> str | None:
+        """Why the entity's file could not be read: checkov did not say which file it is (None: the file was read
+        but its reader does not see this entity, as for a policy checkov invented)."""
+        if self.entity_file(conf) is not None:
+            return None
+        problem = f" ({selftest.RESULT.locator})" if selftest.RESULT.locator else ""
+        return (f"checkov does not say which file {self.resource_name()} is in{problem}, so the parts checkov left "
+                f"unrendered cannot be read by mfa-lint; {selftest.RESULT.advice()}")
+
+    def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
+        """The entity's first and last line in its file, from the conf (for `mfa-lint:ignore MFA000`)."""
+        return None
+
+    def ignores_unjudged(self, conf: Mapping[str, Any]) -> bool:
+        """`mfa-lint:ignore` naming MFA000 (or every rule) in the entity's block or right above it."""
+        block = self.block(conf)
+        return block is not None and block_ignores(self.entity_file(conf), block, UNJUDGED_FINDING)
+
     def _scan(self, conf: Mapping[str, Any]) -> CheckResult:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
         entity = getattr(self, "entity_path", entity_type)
@@ -133,19 +175,23 @@ class _RuleCheck:
 
 
 class _TerraformFile:
-    """Terraform checks find the entity's file from the runner's frame (checkov.from_file.terraform_file)."""
+    """Terraform checks find the entity's file and module call with checkov.locate."""
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
-        scanned, _ = self._entity()  # type: ignore[attr-defined]
-        return terraform_file(scanned)
+        scanned, name = self._entity()  # type: ignore[attr-defined]
+        return terraform_file(scanned, conf, name)
+
+    def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
+        first, last = start_line(conf), conf.get("__end_line__")
+        return (first, last) if isinstance(first, int) and isinstance(last, int) else None
 
     def may_hold_mfa(self, conf: Mapping[str, Any]) -> bool:
         """In a called module the caller's arguments may bring MFA values: always read."""
-        return terraform_module_call() is not None or super().may_hold_mfa(conf)  # type: ignore[misc]
+        return in_module(conf) or super().may_hold_mfa(conf)  # type: ignore[misc]
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
-        call = terraform_module_call()
+        call = terraform_module_call(conf)
         if call is not None:
             verdict = cli_verdict(call.path, f"{call.address}.{self.resource_name()}")  # type: ignore[attr-defined]
             if verdict is not None:
@@ -199,6 +245,14 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
         return metadata_skips(conf)
 
+    def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
+        """From the line above `Properties` (the logical id is one or two lines up) to its end."""
+        properties = conf.get("Properties")
+        if not isinstance(properties, Mapping):
+            return None
+        first, last = properties.get("__startline__"), properties.get("__endline__")
+        return (max(first - 3, 1), last) if isinstance(first, int) and isinstance(last, int) else None
+
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
         super().__init__(name=rule.title, id=rule.checkov_id, categories=[CheckCategories.IAM],
@@ -213,9 +267,11 @@ _REGISTERED: list[_RuleCheck] = []
 
 
 def register() -> list[_RuleCheck]:
-    """Create (and so register with checkov's registries) every rule's checks, once per process."""
+    """Create (and so register with checkov's registries) every rule's checks and MFA000's, once per process, then
+    test what they take from checkov (checkov.selftest)."""
     if not _REGISTERED:
-        for rule in RULES.values():
+        for rule in (*RULES.values(), *NOTES.values()):
             _REGISTERED.extend(cls(rule) for cls in (TerraformResourceRuleCheck, TerraformDataRuleCheck,
                                                       CloudFormationRuleCheck))
+        selftest.run(_REGISTERED[0])
     return list(_REGISTERED)

@@ -8,16 +8,13 @@ on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress).
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, judge
+from mfa_lint.core.findings import Finding
 from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
 from mfa_lint.scanning.formats import NotOurs, read_sites
 from mfa_lint.scanning.module_context import ModuleTexts
@@ -27,7 +24,6 @@ from mfa_lint.sources.site import PolicySite, SourceError
 from mfa_lint.suppress import FileSuppressions
 
 _MAX_FILES = 32
-_MAX_FRAMES = 16
 
 
 @dataclass
@@ -35,6 +31,17 @@ class _Read:
     sites: list[PolicySite]
     suppressions: FileSuppressions
     error: str | None = None
+    missing: str | None = None  # a reader's dependency is not installed where checkov runs (cfn-lint)
+
+
+def missing_dependency(error: ImportError) -> str:
+    """What to say when a reader cannot be imported: checkov's own image and pipx/brew installs have no cfn-lint."""
+    name = (error.name or "").split(".")[0] or str(error)
+    if name == "cfnlint":
+        return ("cfn-lint is not installed where checkov runs: mfa-lint reads the CloudFormation intrinsics checkov "
+                "leaves unrendered with cfn-lint's decoder. Install cfn-lint next to checkov (pip install cfn-lint, "
+                "or pipx inject checkov cfn-lint), or run mfa-lint scan on the template")
+    return f"{name} is not installed where checkov runs (mfa-lint's reader needs it): install it next to checkov"
 
 
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
@@ -61,6 +68,8 @@ def _read(path: str) -> _Read:
         read = _Read(sites, line_suppressions(source, text))
     except (SourceError, NotOurs) as error:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
+    except ImportError as error:
+        read = _Read([], FileSuppressions(""), error=str(error), missing=missing_dependency(error))
     _READS[key] = read
     while len(_READS) > _MAX_FILES:
         _READS.popitem(last=False)
@@ -96,6 +105,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         read = _read(path)
     except OSError as error:
         return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
+    if read.missing is not None:
+        return Verdict(unresolved=[read.missing])
     if read.error is not None:
         return None
     sites = [site for site in read.sites if site.resource == resource]
@@ -110,6 +121,20 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                  or not read.suppressions.suppresses_site(policy.site, finding))
 
 
+def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) -> bool:
+    """A `mfa-lint:ignore` comment naming the finding's id (or every rule) in the block or right above it (the
+    comments only: nothing is parsed)."""
+    if path is None:
+        return False
+    try:
+        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+    except (OSError, SourceError):
+        return False
+    if "mfa-lint:ignore" not in text:
+        return False
+    return FileSuppressions(text).suppresses(finding, block[0], block)
+
+
 def has_ignore_comments(path: str | None) -> bool:
     """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
     if path is None:
@@ -118,61 +143,3 @@ def has_ignore_comments(path: str | None) -> bool:
         return "mfa-lint:ignore" in read_text(path, DEFAULT_MAX_FILE_SIZE, {}) and bool(_read(path).suppressions)
     except (OSError, SourceError):
         return False
-
-
-@dataclass(frozen=True)
-class ModuleCall:
-    """The caller of a module checkov scans an entity in: the CLI reads the call, with its arguments, from there
-    and names the module's resources `module.<name>.<address>`."""
-
-    path: str
-    name: str
-    key: str | None = None  # the instance of a call with `for_each` (checkov's `foreach_idx`)
-
-    @property
-    def address(self) -> str:
-        """`module.<name>`, or `module.<name>["<key>"]` for one instance, as the CLI and terraform name it."""
-        return f"module.{self.name}" + ("" if self.key is None else f"[{json.dumps(self.key)}]")
-
-
-def terraform_file(scanned_file: str) -> str | None:
-    """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
-    the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""
-    key = _definition_key()
-    path = key if isinstance(key, str) else getattr(key, "file_path", None)
-    if isinstance(path, str) and os.path.isfile(path):
-        return path
-    for candidate in (scanned_file, scanned_file.lstrip("/\\")):
-        if candidate and os.path.isfile(candidate):
-            return candidate
-    return None
-
-
-def terraform_module_call() -> ModuleCall | None:
-    """The module call (one level: the caller of the module the entity is in) from checkov's definition key."""
-    module = getattr(_definition_key(), "tf_source_modules", None)
-    path, name = getattr(module, "path", None), getattr(module, "name", None)
-    if getattr(module, "nested_tf_module", None) is not None or not isinstance(path, str) or not name:
-        return None  # nested calls: the CLI follows them too, but naming them here is not worth the risk
-    index = getattr(module, "foreach_idx", None)
-    key = index if isinstance(index, str) else None
-    return ModuleCall(path, str(name), key) if os.path.isfile(path) else None
-
-
-def _definition_key() -> Any:
-    """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
-    frame = sys._getframe(1)
-    for _ in range(_MAX_FRAMES):
-        if frame is None:
-            return None
-        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
-            return frame.f_locals["full_file_path"]
-        frame = frame.f_back
-    return None
-
-
-def cloudformation_file(conf: Mapping[str, Any]) -> str | None:
-    """The template a CloudFormation check runs on: checkov marks every mapping of the conf with `__file__`."""
-    properties = conf.get("Properties")
-    path = properties.get("__file__") if isinstance(properties, Mapping) else None
-    return path if isinstance(path, str) and os.path.isfile(path) else None

@@ -33,9 +33,9 @@ class Finding:
 
     @property
     def rule(self) -> Rule:
-        from mfa_lint.core.catalog import RULES  # the catalog imports the rule modules, which build findings
+        from mfa_lint.core.catalog import rule  # the catalog imports the rule modules, which build findings
 
-        return RULES[self.rule_id]
+        return rule(self.rule_id)
 
     @property
     def severity(self) -> str:

@@ -44,7 +44,7 @@ from mfa_lint.checkov.verdict import (
     holds_mfa_text,
     judge,
 )
-from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, Rule
+from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, UNJUDGED, Rule
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.suppress import metadata_skips
@@ -260,7 +260,17 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         self.severity = Severities[rule.checkov_severity]
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        return self._scan(conf)
+        result = self._scan(conf)
+        if self.rule.id == UNJUDGED.id:
+            # checkov's CloudFormation runner drops `details` but builds each record from the check's name right
+            # after scanning the entity: MFA000's name carries what could not be resolved (and names the resource,
+            # so a checkov that read names later could not misattribute it silently)
+            self.name = self.rule.title
+            if result == CheckResult.FAILED and self.details:
+                more = f" (and {len(self.details) - 1} more)" if len(self.details) > 1 else ""
+                first = self.details[0].removeprefix("cannot judge in full: ")
+                self.name = f"{self.rule.title} ({self.resource_name()}): {first}{more}"
+        return result
 
 
 _REGISTERED: list[_RuleCheck] = []

@@ -25,7 +25,15 @@ from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
 from mfa_lint.checkov import selftest
-from mfa_lint.checkov.from_file import block_ignores, cli_verdict, has_ignore_comments, may_hold_mfa_file
+from mfa_lint.checkov.from_file import (
+    CFN_LINT_MISSING,
+    block_ignores,
+    cfn_lint_installed,
+    cli_verdict,
+    has_ignore_comments,
+    may_hold_mfa_file,
+    resource_block,
+)
 from mfa_lint.checkov.locate import cloudformation_file, in_module, start_line, terraform_file, terraform_module_call
 from mfa_lint.checkov.policies import (
     PolicyInput,
@@ -45,6 +53,7 @@ from mfa_lint.checkov.verdict import (
     judge,
 )
 from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, UNJUDGED, Rule
+from mfa_lint.core.findings import Finding
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.suppress import metadata_skips
@@ -245,13 +254,32 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
         return metadata_skips(conf)
 
+    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
+        """The CLI's verdict, which needs cfn-lint; where checkov runs without it, checkov's own conf judged with
+        mfa-lint's intrinsics (every Fn::If combination, Fn::Sub text, a Ref unknown): usually enough."""
+        if cfn_lint_installed():
+            return super().file_verdict(conf)
+        policies = cloudformation_policies(self.entity_type, conf, intrinsics=True)
+        path, block = self.entity_file(conf), self.block(conf)
+        keep = None
+        if path is not None and block is not None:  # `mfa-lint:ignore` anywhere in the resource's lines
+
+            def keep(policy: PolicyInput, finding: Finding) -> bool:
+                return not block_ignores(path, block, finding)
+
+        verdict = judge(policies, keep=keep)
+        _undecided_combinations(verdict, policies)
+        return verdict
+
     def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
-        """From the line above `Properties` (the logical id is one or two lines up) to its end."""
+        """The resource's lines: checkov marks `Properties` with where the resource's mapping starts and ends."""
         properties = conf.get("Properties")
         if not isinstance(properties, Mapping):
             return None
         first, last = properties.get("__startline__"), properties.get("__endline__")
-        return (max(first - 3, 1), last) if isinstance(first, int) and isinstance(last, int) else None
+        if not isinstance(first, int) or not isinstance(last, int):
+            return None
+        return resource_block(self.entity_file(conf), self.resource_name(), first, last)
 
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
@@ -271,6 +299,41 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
                 first = self.details[0].removeprefix("cannot judge in full: ")
                 self.name = f"{self.rule.title} ({self.resource_name()}): {first}{more}"
         return result
+
+
+def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput]) -> None:
+    """Without cfn-lint's condition solver, every Fn::If combination is judged, also those that never deploy
+    together. A rule's finding stands when it fires in every combination where some one condition has some one value
+    (assuming, as templates do, that each condition can be true and can be false); otherwise it may fire only in
+    combinations that cannot deploy: unjudged (MFA000), not FAILED."""
+    groups: dict[str, list[PolicyInput]] = {}
+    for policy in policies:
+        if policy.group is not None:
+            groups.setdefault(policy.group, []).append(policy)
+    for group, members in groups.items():
+        labels = {m.label for m in members}
+        for rule_id in sorted({f.rule_id for label, f in verdict.findings if label in labels}):
+            fired = {label for label, f in verdict.findings if f.rule_id == rule_id and label in labels}
+            if _fires_for_some_condition(members, fired):
+                continue
+            verdict.findings = [(label, f) for label, f in verdict.findings
+                                if not (label in labels and f.rule_id == rule_id)]
+            verdict.unresolved.append(
+                f"{group}: {rule_id} fires only in some combinations of its Fn::If conditions, and which of them can "
+                f"deploy together is not known without cfn-lint: {CFN_LINT_MISSING}")
+
+
+def _fires_for_some_condition(members: list[PolicyInput], fired: set[str]) -> bool:
+    if all(m.label in fired for m in members):
+        return True
+    if any(m.choices is None for m in members):
+        return False
+    for name in sorted({c for m in members for c in m.choices or {}}):
+        for value in (True, False):
+            matching = [m for m in members if (m.choices or {}).get(name, value) == value]
+            if matching and all(m.label in fired for m in matching):
+                return True
+    return False
 
 
 _REGISTERED: list[_RuleCheck] = []

@@ -8,9 +8,12 @@ on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress).
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, judge
@@ -34,13 +37,22 @@ class _Read:
     missing: str | None = None  # a reader's dependency is not installed where checkov runs (cfn-lint)
 
 
+@cache
+def cfn_lint_installed() -> bool:
+    """cfn-lint can be imported where checkov runs (not in checkov's own image, nor in a pipx/brew checkov)."""
+    return importlib.util.find_spec("cfnlint") is not None
+
+
+CFN_LINT_MISSING = ("cfn-lint is not installed where checkov runs (mfa-lint reads CloudFormation templates with "
+                    "cfn-lint's decoder and condition solver): install cfn-lint next to checkov (pip install "
+                    "cfn-lint, or pipx inject checkov cfn-lint), or run mfa-lint scan on the template")
+
+
 def missing_dependency(error: ImportError) -> str:
     """What to say when a reader cannot be imported: checkov's own image and pipx/brew installs have no cfn-lint."""
     name = (error.name or "").split(".")[0] or str(error)
     if name == "cfnlint":
-        return ("cfn-lint is not installed where checkov runs: mfa-lint reads the CloudFormation intrinsics checkov "
-                "leaves unrendered with cfn-lint's decoder. Install cfn-lint next to checkov (pip install cfn-lint, "
-                "or pipx inject checkov cfn-lint), or run mfa-lint scan on the template")
+        return CFN_LINT_MISSING
     return f"{name} is not installed where checkov runs (mfa-lint's reader needs it): install it next to checkov"
 
 
@@ -135,11 +147,36 @@ def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) ->
     return FileSuppressions(text).suppresses(finding, block[0], block)
 
 
+def resource_block(path: str | None, name: str, first: int, last: int) -> tuple[int, int] | None:
+    """A template resource's lines from checkov's marks on its conf (which start at the resource's first key and end
+    at the next resource's): from the logical id line to its last line of content."""
+    if path is None:
+        return None
+    try:
+        lines = read_text(path, DEFAULT_MAX_FILE_SIZE, {}).split("\n")
+    except (OSError, SourceError):
+        return None
+    key = re.compile(rf"""\s*["']?{re.escape(name)}["']?\s*:""")
+    start = next((n for n in range(min(first, len(lines)), max(first - 6, 0), -1) if key.match(lines[n - 1])), None)
+    if start is None:
+        return None
+    indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
+    end = min(last, len(lines))
+    while end > start:
+        text = lines[end - 1]
+        stripped = text.lstrip()
+        if stripped and not stripped.startswith("#") and len(text) - len(stripped) > indent:
+            break
+        end -= 1  # blank, comment-only, or the next resource's key: not this resource's
+    return start, end
+
+
 def has_ignore_comments(path: str | None) -> bool:
     """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
     if path is None:
         return False
-    try:  # a plain text test first: most files have none, and then nothing is parsed
-        return "mfa-lint:ignore" in read_text(path, DEFAULT_MAX_FILE_SIZE, {}) and bool(_read(path).suppressions)
+    try:  # the comments only: nothing is parsed
+        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
     except (OSError, SourceError):
         return False
+    return "mfa-lint:ignore" in text and bool(FileSuppressions(text))

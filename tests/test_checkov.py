@@ -145,8 +145,9 @@ def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
     assert {check.id for check in checks} == set(CHECK_IDS) == set(RULES) | {UNJUDGED.id}
     for check in checks:
         record = rule(check.id)
-        assert (check.name, check.guideline, check.severity.name) == (record.title, record.doc_url,
-                                                                      record.checkov_severity)
+        # (CloudFormation's MFA000 adds the last resource's reason to its name: checkov's report drops details)
+        assert check.name.startswith(record.title)
+        assert (check.guideline, check.severity.name) == (record.doc_url, record.checkov_severity)
     assert UNJUDGED.checkov_severity == "LOW" and UNJUDGED.cfn_lint_id == "I9000" and UNJUDGED.severity == "note"
     by_class = defaultdict(set)
     for check in checks:

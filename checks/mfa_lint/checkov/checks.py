@@ -248,16 +248,18 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     extract = staticmethod(cloudformation_policies)
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
-        return cloudformation_file(conf)
+        scanned, name = self._entity()
+        return cloudformation_file(conf, scanned, name)
 
     def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
         """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
         return metadata_skips(conf)
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        """The CLI's verdict, which needs cfn-lint; where checkov runs without it, checkov's own conf judged with
-        mfa-lint's intrinsics (every Fn::If combination, Fn::Sub text, a Ref unknown): usually enough."""
-        if cfn_lint_installed():
+        """The CLI's verdict, which needs cfn-lint and the template; where checkov runs without cfn-lint (or does not
+        say which template), checkov's own conf judged with mfa-lint's intrinsics (every Fn::If combination,
+        Fn::Sub text, a Ref unknown): usually enough."""
+        if cfn_lint_installed() and self.entity_file(conf) is not None:
             return super().file_verdict(conf)
         policies = cloudformation_policies(self.entity_type, conf, intrinsics=True)
         path, block = self.entity_file(conf), self.block(conf)
@@ -268,7 +270,10 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
                 return not block_ignores(path, block, finding)
 
         verdict = judge(policies, keep=keep)
-        _undecided_combinations(verdict, policies)
+        why = CFN_LINT_MISSING if not cfn_lint_installed() else (
+            f"checkov does not say which template {self.resource_name()} is in, so mfa-lint cannot read it with "
+            f"cfn-lint; {selftest.RESULT.advice()}")
+        _undecided_combinations(verdict, policies, why)
         return verdict
 
     def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -301,7 +306,7 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         return result
 
 
-def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput]) -> None:
+def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput], why: str) -> None:
     """Without cfn-lint's condition solver, every Fn::If combination is judged, also those that never deploy
     together. A rule's finding stands when it fires in every combination where some one condition has some one value
     (assuming, as templates do, that each condition can be true and can be false); otherwise it may fire only in
@@ -320,7 +325,7 @@ def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput]) -> No
                                 if not (label in labels and f.rule_id == rule_id)]
             verdict.unresolved.append(
                 f"{group}: {rule_id} fires only in some combinations of its Fn::If conditions, and which of them can "
-                f"deploy together is not known without cfn-lint: {CFN_LINT_MISSING}")
+                f"deploy together is decided by cfn-lint's condition solver: {why}")
 
 
 def _fires_for_some_condition(members: list[PolicyInput], fired: set[str]) -> bool:

@@ -33,7 +33,7 @@ LOADER = "mfa_lint_checkov_checks.py"
 INIT = "__init__.py"
 INIT_TEXT = '"""mfa-lint\'s checks for checkov, written by `mfa-lint checkov-dir --export`: do not edit."""\n'
 _BUNDLE = re.compile(r"^mfa_lint-.+\.zip$")
-_STAMPED = re.compile(r"(# --- stamped by [^\n]*\n)(.*?)(# --- end stamped ---\n)", re.DOTALL)
+STAMPED = re.compile(r"(# --- stamped by [^\n]*\n)(.*?)(# --- end stamped ---\n)", re.DOTALL)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _KEEP = (".py", ".json", ".md")
 
@@ -96,7 +96,7 @@ def plain_loader() -> str:
 def loader_source(version: str | None, bundle: str | None, sha256: str | None) -> str:
     """The plain folder's loader with its stamped block filled in."""
     text = plain_loader()
-    match = _STAMPED.search(text)
+    match = STAMPED.search(text)
     if match is None:
         raise RuntimeError(f"{LOADER}: the stamped block is missing")
     return text[: match.start(2)] + stamped_block(version, bundle, sha256) + text[match.end(2):]

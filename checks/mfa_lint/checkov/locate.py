@@ -145,8 +145,23 @@ def _definition_key() -> Any:
     return None
 
 
-def cloudformation_file(conf: Mapping[str, Any]) -> str | None:
-    """The template a CloudFormation check runs on: checkov marks every mapping of the conf with `__file__`."""
+def cloudformation_file(conf: Mapping[str, Any], scanned: str, name: str) -> str | None:
+    """The template a CloudFormation check runs on: checkov (3.2.439 and later) marks every mapping of the conf with
+    `__file__`; before, the check's `entity_path` file, absolute (`-f`) or relative to the working directory, if
+    that template names the resource."""
     properties = conf.get("Properties")
     path = properties.get("__file__") if isinstance(properties, Mapping) else None
-    return path if isinstance(path, str) and os.path.isfile(path) else None
+    if isinstance(path, str) and os.path.isfile(path):
+        return path
+    for candidate in (scanned, scanned.lstrip("/\\")):
+        if candidate and os.path.isfile(candidate) and _names(candidate, name):
+            return os.path.abspath(candidate)
+    return None
+
+
+def _names(path: str, name: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return re.search(rf"""^\s*["']?{re.escape(name)}["']?\s*:""", handle.read(), re.MULTILINE) is not None
+    except OSError:
+        return False

@@ -109,8 +109,11 @@ def _mfa_lint() -> object:
     package = os.path.dirname(os.path.dirname(_here()))  # .../mfa_lint/checkov/external -> .../mfa_lint
     if os.path.basename(package) == "mfa_lint" and os.path.isfile(os.path.join(package, "checkov", "checks.py")):
         return _load_package(package)
-    import mfa_lint
-
+    try:
+        import mfa_lint
+    except ImportError as error:
+        raise ImportError(f"{error}; {_here()} is a copy of `mfa-lint checkov-dir` outside the mfa-lint package, "
+                          "and checkov's Python has no mfa-lint") from None
     return mfa_lint
 
 

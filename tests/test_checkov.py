@@ -380,3 +380,67 @@ def test_null_merges_are_no_merge_and_plan_documents_are_judged_on_their_users()
 def test_what_checkov_left_unrendered(text: str, unrendered: bool) -> None:
     assert unrendered_text(text) is unrendered
     assert (terraform_unrendered({"Statement": [{"Condition": {"Bool": {"k": text}}}]}) is not None) is unrendered
+
+
+# ------------------------------------------------------------------------- what the checks take from checkov
+
+
+def test_selftest_passes_on_this_checkov_and_names_the_tested_range() -> None:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    from checkov.version import version
+    from mfa_lint.checkov import selftest
+
+    register()
+    assert (selftest.RESULT.version, selftest.RESULT.api, selftest.RESULT.locator) == (version, None, None)
+    extras = tomllib.loads((FIXTURES.parent / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["checkov"] == [f"checkov{selftest.SUPPORTED}"]
+    assert f"checkov{selftest.SUPPORTED}" in extras["test"]
+
+
+def test_without_the_runner_frame_the_file_is_found_from_public_surfaces_or_the_policy_is_unjudged(
+    runs: dict[str, CheckovRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check run outside checkov's `run_block` (as if a release renamed it): checkov's relative path is tried from
+    the working directory, checked against the conf's `__start_line__`; where that fails too, MFA000 says so."""
+    case = next(c for c in _cases("terraform") if c.path.name == "checkov_unrendered_expressions.tf")
+    # a policy-document data source is always read from its file (its kind is that of the resources using it)
+    _, entity_type, conf = _terraform_confs(runs["terraform"].runner, case)["data.aws_iam_policy_document.scp"]
+    checks = {c.id: c for c in register() if isinstance(c, TerraformDataRuleCheck)}
+    scanned = f"/{case.path.name}"
+    monkeypatch.chdir(case.path.parent)  # checkov's relative path names the file from here: judged from it
+    assert checks["MFA004"].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.FAILED
+    assert checks[UNJUDGED.id].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.PASSED
+    monkeypatch.chdir(FIXTURES)  # ... and not from here: its users, hence its kind, cannot be read
+    conf = json.loads(json.dumps(conf))  # a new conf object: not the cached verdict
+    assert checks["MFA001"].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.UNKNOWN
+    assert checks[UNJUDGED.id].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.FAILED
+    assert any("does not say which file data.aws_iam_policy_document.scp is in" in d
+               for d in checks[UNJUDGED.id].details), checks[UNJUDGED.id].details
+
+
+def test_a_changed_check_api_turns_every_policy_with_mfa_text_into_mfa000(tmp_path: Path) -> None:
+    """What checkov.selftest finds at load time when a release changes the custom-check API: nothing is judged, and
+    every policy with MFA text is MFA000 FAILED naming the problem; none is PASSED."""
+    from checkov.terraform.runner import Runner as TfRunner
+    from mfa_lint.checkov import selftest
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Deny", Action = "*", '
+        'Resource = "*", Condition = {Bool = {"aws:MultiFactorAuthPresent" = "false"}}}]})\n}\n'
+        'resource "aws_iam_policy" "plain" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+        'Action = "s3:GetObject", Resource = "*"}]})\n}\n')
+    register()
+    selftest.RESULT.api = "checks are no longer told their entity_path"
+    try:
+        report = TfRunner().run(root_folder=str(tmp_path), external_checks_dir=[checks_dir()],
+                                runner_filter=_filter("terraform"))
+    finally:
+        selftest.RESULT.api = None
+    failed = {(r.check_id, r.resource): r.details for r in report.failed_checks}
+    assert set(failed) == {(UNJUDGED.id, "aws_iam_policy.p")}
+    assert "checks are no longer told their entity_path" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
+    assert "mfa-lint is tested with checkov>=" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
+    assert not report.passed_checks

@@ -444,3 +444,42 @@ def test_a_changed_check_api_turns_every_policy_with_mfa_text_into_mfa000(tmp_pa
     assert "checks are no longer told their entity_path" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
     assert "mfa-lint is tested with checkov>=" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
     assert not report.passed_checks
+
+
+def test_mfa000_is_suppressed_like_any_check(tmp_path: Path) -> None:
+    """`mfa-lint:ignore MFA000`, `checkov:skip=MFA000` and cfn-lint's `ignore_checks: [I9000]` make MFA000 SKIPPED;
+    the same policy without them is MFA000 FAILED; the rules are never PASSED on it."""
+    from checkov.cloudformation.runner import Runner as CfnRunner
+    from checkov.terraform.runner import Runner as TfRunner
+
+    def policy(name: str, comment: str = "") -> str:
+        return (f'resource "aws_iam_policy" "{name}" {{\n{comment}  policy = jsonencode({{Statement = [{{'
+                'Effect = "Deny", Action = "*", Resource = "*", '
+                'Condition = {Bool = {"aws:MultiFactorAuthPresent" = var.flag}}}]})\n}\n')
+
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(
+        'variable "flag" {\n  type = string\n}\n' + policy("open")
+        + policy("ignored", "  # mfa-lint:ignore MFA000 the flag comes from the pipeline\n")
+        + policy("skipped", "  # checkov:skip=MFA000:the flag comes from the pipeline\n"))
+    (tmp_path / "cfn").mkdir()
+    document = ("      PolicyDocument:\n        Statement:\n          - Effect: Deny\n            Action: '*'\n"
+                "            Resource: '*'\n            Condition:\n              Bool:\n"
+                "                aws:MultiFactorAuthPresent: !Ref Flag\n")
+    (tmp_path / "cfn" / "template.yaml").write_text(
+        "Parameters:\n  Flag:\n    Type: String\nResources:\n"
+        "  Open:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n" + document
+        + "  Ignored:\n    Type: AWS::IAM::ManagedPolicy\n    Metadata:\n      cfn-lint:\n        config:\n"
+        "          ignore_checks: [I9000]\n    Properties:\n" + document)
+    register()
+    results: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for runner, folder in ((TfRunner(), "tf"), (CfnRunner(), "cfn")):
+        framework = "terraform" if folder == "tf" else "cloudformation"
+        report = runner.run(root_folder=str(tmp_path / folder), external_checks_dir=[checks_dir()],
+                            runner_filter=_filter(framework))
+        for status, records in (("failed", report.failed_checks), ("passed", report.passed_checks),
+                                ("skipped", report.skipped_checks)):
+            results[status] |= {(r.check_id, r.resource.rsplit(".", 1)[-1]) for r in records}
+    assert results["failed"] == {(UNJUDGED.id, "open"), (UNJUDGED.id, "Open")}
+    assert {(UNJUDGED.id, "ignored"), (UNJUDGED.id, "skipped"), (UNJUDGED.id, "Ignored")} <= results["skipped"]
+    assert not results["passed"]

@@ -35,6 +35,8 @@ INIT_TEXT = '"""mfa-lint\'s checks for checkov, written by `mfa-lint checkov-dir
 _BUNDLE = re.compile(r"^mfa_lint-.+\.zip$")
 STAMPED = re.compile(r"(# --- stamped by [^\n]*\n)(.*?)(# --- end stamped ---\n)", re.DOTALL)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: the trailer of a file signed for `checkov --external-checks-public-key` (checkov 3.3)
+SIGNATURE = b"# checkov-digest: "
 _KEEP = (".py", ".json", ".md")
 
 
@@ -110,6 +112,12 @@ def export_files() -> dict[str, bytes]:
     return {INIT: INIT_TEXT.encode(), LOADER: loader.encode(), name: bundle}
 
 
+def unsigned(data: bytes) -> bytes:
+    """A file without the `# checkov-digest: ...` line checkov's signed external checks end with."""
+    body, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    return body + b"\n" if last.startswith(SIGNATURE) else data
+
+
 def stale(directory: str) -> list[str]:
     """What differs between `directory` and a fresh export (empty: current)."""
     wanted = export_files()
@@ -118,7 +126,7 @@ def stale(directory: str) -> list[str]:
         path = os.path.join(directory, name)
         if not os.path.isfile(path):
             problems.append(f"{name} is missing")
-        elif Path(path).read_bytes() != data:
+        elif unsigned(Path(path).read_bytes()) != data:
             problems.append(f"{name} differs from mfa-lint {mfa_lint.__version__}'s")
     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
         if _BUNDLE.match(name) and name not in wanted:

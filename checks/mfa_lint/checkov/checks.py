@@ -14,6 +14,7 @@ error becomes such a result. checkov.selftest checks at load time what the check
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +31,7 @@ from mfa_lint.checkov.from_file import (
     block_ignores,
     cfn_lint_installed,
     cli_verdict,
+    defines_data_source,
     has_ignore_comments,
     may_hold_mfa_file,
     resource_block,
@@ -54,6 +56,7 @@ from mfa_lint.checkov.verdict import (
 )
 from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, UNJUDGED, Rule
 from mfa_lint.core.findings import Finding
+from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.locations import cloudformation as cfn_table
 from mfa_lint.locations import terraform as tf_table
 from mfa_lint.suppress import metadata_skips
@@ -84,7 +87,8 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
         if not verdict.kinds:  # a verdict that read nothing (an unreadable file): the policies checkov found
             verdict.kinds = {p.kind for p in policies if p.judged_at is None}
         if verdict.unresolved:
-            verdict.mfa_text = verdict.mfa_text or holds_mfa_text(conf)
+            verdict.mfa_text = (verdict.mfa_text or holds_mfa_text(conf)
+                                or any(holds_mfa_text(document) for document in verdict.documents))
             if verdict.mfa_text and not verdict.unjudged_suppressed:
                 verdict.unjudged_suppressed = check.ignores_unjudged(conf)
             LOG.info("mfa-lint: %s cannot be judged in full: %s", entity, "; ".join(verdict.unresolved))
@@ -95,15 +99,17 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
 
 def _judge(conf: Mapping[str, Any], check: _RuleCheck, policies: list[PolicyInput]) -> Verdict:
     """checkov's rendering where complete, else the CLI's reading of the file (or why it could not be read)."""
-    if check.reads_file(policies):
+    if check.reads_file(policies, conf):
         if not check.may_hold_mfa(conf):  # no MFA text in the file nor in what it takes values from
             return Verdict(kinds={p.kind for p in policies})
-        verdict = check.file_verdict(conf)
-        if verdict is not None:
-            return verdict
-        why = check.not_read(conf)
-        if why:
-            policies = [*policies, PolicyInput("file", policies[0].kind if policies else "unknown", unresolved=why)]
+        if not check.judged_elsewhere(policies, conf):
+            verdict = check.file_verdict(conf)
+            if verdict is not None:
+                return verdict
+            why = check.not_read(conf)
+            if why:
+                kind = policies[0].kind if policies else "unknown"
+                policies = [*policies, PolicyInput("file", kind, unresolved=why)]
     verdict = judge(policies)
     if verdict.findings and has_ignore_comments(check.entity_file(conf)):
         # `mfa-lint:ignore` comments: the CLI's own suppressions decide, on what the CLI reads
@@ -128,9 +134,19 @@ class _RuleCheck:
         name = name.split("[", 1)[0].split(".")[-1]  # `x["key"]` of a for_each, or an address `type.x`
         return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name
 
-    def reads_file(self, policies: list[PolicyInput]) -> bool:
+    def reads_file(self, policies: list[PolicyInput], conf: Mapping[str, Any]) -> bool:
         """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
         return any(p.unrendered for p in policies)
+
+    def judged_elsewhere(self, policies: list[PolicyInput], conf: Mapping[str, Any]) -> bool:
+        """Every unrendered policy is the `json` of a data source defined in the same module: that data source's
+        check carries the verdict, and reading this file adds nothing (a plan's, or another module's data source
+        is read: the file says what it is)."""
+        unrendered = [p for p in policies if p.unrendered]
+        if not unrendered or any(p.judged_at is None for p in unrendered):
+            return False
+        path = self.entity_file(conf)
+        return path is not None and all(defines_data_source(path, p.judged_at or "") for p in unrendered)
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         """The file checkov read this entity from, when it can be found."""
@@ -227,9 +243,15 @@ class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
 class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
     extract = staticmethod(terraform_data_policies)
 
-    def reads_file(self, policies: list[PolicyInput]) -> bool:
-        """Always, when checkov found a document: its kind is that of the resources using it (an SCP's content)."""
-        return bool(policies)
+    def reads_file(self, policies: list[PolicyInput], conf: Mapping[str, Any]) -> bool:
+        """When checkov found a document: its kind is that of the resources using it (an SCP's content), which only
+        the file tells. Not when checkov rendered all of it and no MFA text is there: then no rule fires whatever
+        its users make of it (the CLI's fast-path test, on the block instead of its file)."""
+        if not policies:
+            return False
+        if any(p.unrendered or p.unresolved is not None for p in policies):
+            return True
+        return may_mention_mfa(json.dumps(conf, default=str))
 
     def resource_name(self) -> str:
         return f"data.{self.entity_type}.{self._entity()[1]}"

@@ -133,6 +133,45 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                  or not read.suppressions.suppresses_site(policy.site, finding))
 
 
+_DATA_SOURCES: OrderedDict[str, tuple[tuple, frozenset[tuple[str, str]]]] = OrderedDict()
+_DATA_REFERENCE = re.compile(r"data\.([\w-]+)\.([\w-]+)")
+_DATA_BLOCK = re.compile(r"""^\s*data\s+"?([\w-]+)"?\s+"?([\w-]+)"?\s*\{""", re.MULTILINE)
+
+
+def _module_data_sources(directory: str) -> frozenset[tuple[str, str]]:
+    """(type, name) of every data block in the folder's `.tf` files (a text test; cached while no file changes)."""
+    with os.scandir(directory) as entries:
+        files = sorted((e.path, e.stat().st_mtime, e.stat().st_size) for e in entries
+                       if e.name.lower().endswith(TERRAFORM_EXT) and e.is_file())
+    signature = tuple(files)
+    cached = _DATA_SOURCES.get(directory)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found: set[tuple[str, str]] = set()
+    for path, _, _ in files:
+        try:
+            found.update(_DATA_BLOCK.findall(read_text(path, DEFAULT_MAX_FILE_SIZE, {})))
+        except SourceError:
+            continue
+    _DATA_SOURCES[directory] = (signature, frozenset(found))
+    while len(_DATA_SOURCES) > 64:
+        _DATA_SOURCES.popitem(last=False)
+    return _DATA_SOURCES[directory][1]
+
+
+def defines_data_source(path: str, reference: str) -> bool:
+    """The module of `path` (a `.tf` file of its folder) defines the data source `reference` names
+    (`data.aws_iam_policy_document.x.json`): then the data source's own check carries the verdict, and nothing of
+    `path` needs reading for it. A text test; False when unsure."""
+    match = _DATA_REFERENCE.match(reference)
+    if match is None or not path.lower().endswith(TERRAFORM_EXT):
+        return False
+    try:
+        return (match.group(1), match.group(2)) in _module_data_sources(os.path.dirname(os.path.realpath(path)))
+    except OSError:
+        return False
+
+
 def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) -> bool:
     """A `mfa-lint:ignore` comment naming the finding's id (or every rule) in the block or right above it (the
     comments only: nothing is parsed)."""

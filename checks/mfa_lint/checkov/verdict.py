@@ -40,6 +40,7 @@ class Verdict:
     #: some policy of the resource holds MFA text (an MFA key, or a key that looks like one): only then is an
     #: unresolved part "unjudged" (MFA000); a policy without MFA text that cannot be read is not
     mfa_text: bool = False
+    documents: list[Any] = field(default_factory=list, repr=False)  # what was judged (read for MFA text lazily)
     unjudged_suppressed: bool = False  # MFA000 named by `mfa-lint:ignore`, a checkov skip or cfn-lint ignore_checks
 
     def suppress(self, skips: frozenset[str]) -> None:
@@ -151,7 +152,7 @@ def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bo
         if policy.unresolved is not None:
             verdict.unresolved.append(policy.unresolved)
             continue
-        verdict.mfa_text = verdict.mfa_text or holds_mfa_text(policy.document)
+        verdict.documents.append(policy.document)
         try:
             analysis = analyze_document(policy.document, policy.kind)
         except Exception as error:  # the core must not raise; if it does, say so instead of passing silently

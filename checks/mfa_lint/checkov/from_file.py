@@ -59,6 +59,21 @@ def missing_dependency(error: ImportError) -> str:
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
 
 
+_MODULE_TEXTS: list[tuple[tuple, ModuleTexts]] = []
+
+
+def _siblings(path: str) -> dict[str, str]:
+    """The other `.tf` files of `path`'s folder (ModuleTexts), read once per folder while none of them changes:
+    checkov asks for every entity of every file of a folder in turn."""
+    directory = os.path.dirname(path) or "."
+    with os.scandir(directory) as entries:
+        signature = (directory, tuple(sorted((e.name, e.stat().st_mtime, e.stat().st_size) for e in entries
+                                             if e.name.lower().endswith(TERRAFORM_EXT))))
+    if not _MODULE_TEXTS or _MODULE_TEXTS[0][0] != signature:
+        _MODULE_TEXTS[:] = [(signature, ModuleTexts(DEFAULT_MAX_FILE_SIZE))]
+    return _MODULE_TEXTS[0][1].siblings(path)
+
+
 def _file_key(path: str) -> tuple[str, float, int]:
     """What the caches below are keyed by: the file and its version (modification time and size)."""
     stat = os.stat(path)
@@ -75,7 +90,7 @@ def _read(path: str) -> _Read:
     try:
         text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
         terraform = path.lower().endswith(TERRAFORM_EXT)
-        module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
+        module_texts = _siblings(path) if terraform else None
         source, sites = read_sites(path, text, True, module_texts=module_texts)
         read = _Read(sites, line_suppressions(source, text))
     except (SourceError, NotOurs) as error:
@@ -102,7 +117,7 @@ def may_hold_mfa_file(path: str | None) -> bool:
         if key not in _RELEVANT:
             text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
             terraform = path.lower().endswith(TERRAFORM_EXT)
-            module_texts = ModuleTexts(DEFAULT_MAX_FILE_SIZE).siblings(path) if terraform else None
+            module_texts = _siblings(path) if terraform else None
             _RELEVANT[key] = may_hold_mfa(path, text, module_texts)
             while len(_RELEVANT) > 1024:
                 _RELEVANT.popitem(last=False)

@@ -95,6 +95,9 @@ def test_export_is_three_reproducible_files_and_check_finds_a_stale_one(tmp_path
     stale = _cli("checkov-dir", "--export", str(folder), "--check")
     assert stale.returncode == 1 and f"{bundle_name()} differs" in stale.stderr, stale.stderr
     assert _cli("checkov-dir", "--check").returncode == 2
+    (tmp_path / "a-file").write_text("")
+    unwritable = _cli("checkov-dir", "--export", str(tmp_path / "a-file"))
+    assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr, unwritable.stderr
 
 
 def test_plain_loader_stamp_is_current() -> None:

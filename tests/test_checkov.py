@@ -149,12 +149,21 @@ def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
         assert check.name.startswith(record.title)
         assert (check.guideline, check.severity.name) == (record.doc_url, record.checkov_severity)
     assert UNJUDGED.checkov_severity == "LOW" and UNJUDGED.cfn_lint_id == "I9000" and UNJUDGED.severity == "note"
-    by_class = defaultdict(set)
     for check in checks:
-        by_class[type(check)].add(frozenset(check.supported_entities))
-    assert by_class[TerraformResourceRuleCheck] == {frozenset(tf_table.RESOURCES)}
-    assert by_class[TerraformDataRuleCheck] == {frozenset(tf_table.POLICY_DOCUMENT_DATA_SOURCES)}
-    assert by_class[CloudFormationRuleCheck] == {frozenset(cfn_table.RESOURCES)}
+        record = rule(check.id)
+        if isinstance(check, TerraformDataRuleCheck):  # a document's kind is its users': every rule
+            assert set(check.supported_entities) == set(tf_table.POLICY_DOCUMENT_DATA_SOURCES)
+            continue
+        table = tf_table.RESOURCES if isinstance(check, TerraformResourceRuleCheck) else cfn_table.RESOURCES
+        # a type is supported when one of its policies can be of a kind the rule applies to (a kind decided per
+        # resource, as for Organizations policies, can be any)
+        can_apply = {name for name, attributes in table.items() for attribute in attributes
+                     if callable(attribute.kind) or record.applies_to(attribute.kind)}
+        assert set(check.supported_entities) == can_apply, check.id
+    resources = {c.id: set(c.supported_entities) for c in checks if isinstance(c, TerraformResourceRuleCheck)}
+    assert resources["MFA004"] == {"aws_organizations_policy"}
+    assert "aws_iam_role_policy" not in resources["MFA005"] and "aws_iam_policy" in resources["MFA005"]
+    assert resources["MFA001"] == resources[UNJUDGED.id] == {n for n, a in tf_table.RESOURCES.items() if a}
 
 
 def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, CheckovRun]) -> None:

@@ -224,6 +224,17 @@ class _TerraformFile:
         return super().file_verdict(conf)  # type: ignore[misc]
 
 
+def supported_types(rule: Rule, table: Mapping[str, tuple[Any, ...]]) -> list[str]:
+    """The table's types that can hold a policy of a kind the rule applies to (a kind decided per resource, like an
+    Organizations policy's, counts as any kind): checkov runs a check, and keeps a record of it, for every entity
+    of its types, so a rule that cannot apply to a type is not registered for it (the result would be UNKNOWN)."""
+    def kinds(attribute: Any) -> tuple[str, ...]:
+        return POLICY_KINDS if callable(attribute.kind) else (attribute.kind,)
+
+    return sorted(name for name, attributes in table.items()
+                  if any(rule.applies_to(kind) for attribute in attributes for kind in kinds(attribute)))
+
+
 class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
     extract = staticmethod(terraform_resource_policies)
 
@@ -233,7 +244,7 @@ class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
         super().__init__(name=rule.title, id=rule.checkov_id, categories=[CheckCategories.IAM],
-                         supported_resources=sorted(tf_table.RESOURCES), guideline=rule.doc_url)
+                         supported_resources=supported_types(rule, tf_table.RESOURCES), guideline=rule.doc_url)
         self.severity = Severities[rule.checkov_severity]
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -311,7 +322,7 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     def __init__(self, rule: Rule) -> None:
         self._setup(rule)
         super().__init__(name=rule.title, id=rule.checkov_id, categories=[CheckCategories.IAM],
-                         supported_resources=sorted(cfn_table.RESOURCES), guideline=rule.doc_url)
+                         supported_resources=supported_types(rule, cfn_table.RESOURCES), guideline=rule.doc_url)
         self.severity = Severities[rule.checkov_severity]
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:

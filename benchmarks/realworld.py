@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-RULES = ("MFA001", "MFA002", "MFA003", "MFA004", "MFA005")
+RULES = ("MFA001", "MFA002", "MFA003", "MFA004", "MFA005", "MFA006")
 CHECKOV_FRAMEWORKS = ("terraform", "terraform_plan", "cloudformation")
 TIMEOUT = 1800
 
@@ -249,7 +249,7 @@ def reach_worker(root: str) -> None:
     """Run the CLI in-process, recording each (site, document) given to the core; print per-file test counts."""
     import mfa_lint.cli as cli
     import mfa_lint.core.analyzer as analyzer
-    import mfa_lint.scan  # noqa: F401  (whatever the scan is split into gets imported with it)
+    import mfa_lint.scanning  # noqa: F401  (whatever the scan is split into gets imported with it)
 
     original = analyzer.analyze_document
     seen: set[tuple] = set()

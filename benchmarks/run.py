@@ -191,7 +191,7 @@ def measure_startup(workdir: Path, runs: int = 5) -> dict[str, Timed]:
 
 def profile_scan(corpus: Corpus, top: int = 25) -> str:
     """cProfile of an in-process scan: what dominates the time."""
-    from mfa_lint.scan import ScanOptions, scan
+    from mfa_lint.scanning import ScanOptions, scan
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -18,7 +18,7 @@ from typing import Any
 from fixture_cases import FIXTURES, ROOT, FixtureCase, cases
 from mfa_lint import analyze_document
 from mfa_lint.core.catalog import rule
-from mfa_lint.sources.json_positions import loads_with_positions
+from mfa_lint.reading.json_positions import loads_with_positions
 
 #: fixture folder -> the surfaces that read its format (hostile fixtures name theirs in the sidecar)
 SURFACES = {
@@ -105,7 +105,7 @@ def cli_findings(case: FixtureCase) -> Counter:
 
 def checkov_resource(framework: str, resource: str) -> str:
     """checkov's resource id -> the fixtures' naming (CloudFormation logical id; `data.` for data sources)."""
-    from mfa_lint.locations.terraform import POLICY_DOCUMENT_DATA_SOURCES
+    from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES
 
     if framework == "cloudformation":
         return resource.rsplit(".", 1)[-1]

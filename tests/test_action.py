@@ -59,7 +59,15 @@ def test_arguments_leave_unset_inputs_to_the_config_file(tree):
     args = scan_arguments({"MFA_LINT_PATH": "infra", "MFA_LINT_FAIL_ON": "warning", "MFA_LINT_SARIF_FILE": "o.sarif",
                            "MFA_LINT_KIND": "scps/**=scp trust", "MFA_LINT_CONFIG": ""})
     assert args == ["scan", "--format", "github", "--fail-on", "warning", "--sarif", "o.sarif",
-                    "--kind", "scps/**=scp", "--kind", "trust", "--", "infra"]
+                    "--sarif-suppressed", "drop", "--kind", "scps/**=scp", "--kind", "trust", "--", "infra"]
+    args = scan_arguments({"MFA_LINT_SARIF_FILE": "o.sarif", "MFA_LINT_SARIF_SUPPRESSED": "keep",
+                           "GITHUB_STEP_SUMMARY": "/runner/step_summary", "MFA_LINT_JOB_SUMMARY": "true"})
+    assert args[4:9] == ["o.sarif", "--sarif-suppressed", "keep", "--summary", "/runner/step_summary"]
+    args = scan_arguments({"GITHUB_STEP_SUMMARY": "/runner/step_summary", "MFA_LINT_JOB_SUMMARY": "false"})
+    assert "--no-summary" in args and "--summary" not in args
+    for bad in ({"MFA_LINT_JOB_SUMMARY": "yes"}, {"MFA_LINT_SARIF_FILE": "o.sarif", "MFA_LINT_SARIF_SUPPRESSED": "x"}):
+        with pytest.raises(ActionError, match="is not one of"):
+            scan_arguments(bad)
 
 
 def _step(name: str) -> dict:
@@ -96,6 +104,43 @@ def test_the_scan_step_writes_annotations_and_sarif_from_one_run(tree):
     assert "3 file(s)" not in proc.stdout and "4 file(s)" in proc.stdout  # every line was scanned, globs expanded
 
 
+def test_the_scan_step_writes_the_job_summary_and_keeps_to_the_annotation_limits(tree):
+    """More than 10 findings: 10 error annotations, the 10th naming the job summary, which lists every finding."""
+    for i in range(13):
+        write(tree / "many" / f"p{i:02}.json", DENY_BOOL_FALSE)
+    summary = tree / "step_summary.md"
+    proc = _run_step(_step("Scan"), {"path": "infra\nmany", "fail-on": "never", "sarif-file": "o.sarif"}, tree,
+                     GITHUB_STEP_SUMMARY=str(summary), GITHUB_SERVER_URL="https://github.com",
+                     GITHUB_REPOSITORY="octo/infra", GITHUB_SHA="f00d", GITHUB_WORKSPACE=str(tree))
+    assert proc.returncode == 0, proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 10 and "5 more errors not shown" in errors[-1] and "the job summary" in errors[-1]
+    text = summary.read_text()
+    assert text.startswith("## mfa-lint: 14 findings (14 error, 0 warning)")
+    assert "[infra/bad.json:10](https://github.com/octo/infra/blob/f00d/infra/bad.json#L10)" in text
+    assert len(re.findall(r"\| \[many/p\d\d\.json:10\]\(", text)) == 13
+    summary.unlink()
+    proc = _run_step(_step("Scan"), {"path": "infra", "fail-on": "never", "job-summary": "false"}, tree,
+                     GITHUB_STEP_SUMMARY=str(summary))
+    assert proc.returncode == 0 and not summary.exists()
+
+
+def test_the_sarif_file_leaves_suppressed_findings_out_unless_asked(tree):
+    """Code scanning ignores SARIF `suppressions` and would open an alert for a suppressed finding."""
+    write(tree / "infra" / "skip.tf", """resource "aws_iam_policy" "p" {
+  # mfa-lint:ignore MFA001 break-glass
+  policy = jsonencode({ Statement = [{ Effect = "Deny", NotAction = ["iam:*"], Resource = "*",
+    Condition = { Bool = { "aws:MultiFactorAuthPresent" = "false" } } }] })
+}
+""")
+    for value, expected in (("", 1), ("keep", 2)):
+        proc = _run_step(_step("Scan"), {"path": "infra", "fail-on": "never", "sarif-file": "o.sarif",
+                                         "sarif-suppressed": value}, tree)
+        assert proc.returncode == 0, proc.stderr
+        results = json.loads((tree / "o.sarif").read_text())["runs"][0]["results"]
+        assert len(results) == expected and sum(bool(r["suppressions"]) for r in results) == expected - 1
+
+
 def test_the_scan_step_fails_loudly(tree):
     proc = _run_step(_step("Scan"), {"path": "infra\nnot-there"}, tree)
     assert proc.returncode == 2 and "::error title=mfa-lint::path input: 'not-there' does not exist" in proc.stdout
@@ -122,5 +167,6 @@ def test_action_yml_is_pinned_and_never_interpolates_inputs_into_scripts():
     install = _step("Install")
     assert '"$ACTION_PATH"' in install["run"] and install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
     scan_env = _step("Scan")["env"]
-    assert {v for v in scan_env.values()} >= {f"${{{{ inputs.{i} }}}}" for i in ("path", "fail-on", "sarif-file")}
+    inputs = ("path", "fail-on", "sarif-file", "sarif-suppressed", "job-summary")
+    assert {v for v in scan_env.values()} >= {f"${{{{ inputs.{i} }}}}" for i in inputs}
     assert sum("mfa_lint" in s.get("run", "") for s in STEPS) == 1  # one scan

@@ -34,11 +34,11 @@ from mfa_lint.checkov.policies import cloudformation_policies, terraform_data_po
 from mfa_lint.checkov.rendering import terraform_unrendered, unrendered_text
 from mfa_lint.checkov.verdict import Verdict, VerdictCache
 from mfa_lint.core.catalog import NOTES, RULES, UNJUDGED, rule
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.sources.cloudformation_policies import document_views
-from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.policies import document_views
+from mfa_lint.formats.terraform import resources as tf_table
+from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
+from mfa_lint.formats.terraform.values import is_reference, normalise_document, restore_booleans
 from surfaces import CheckovRun, checkov_resource, checkov_run, surfaces_for
 
 FRAMEWORKS = {"terraform": "terraform", "plan": "terraform_plan", "cloudformation": "cloudformation"}

@@ -26,8 +26,8 @@ from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint.checkov import CHECK_IDS, checks_dir
 from mfa_lint.checkov.export import LOADER, STAMPED, bundle_name, plain_loader, stamped_block
 from mfa_lint.core.catalog import UNJUDGED
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.terraform import resources as tf_table
 from surfaces import checkov_resource, surfaces_for
 
 CHECKOV_ONLY = pytest.mark.skipif(os.environ.get("MFA_LINT_CHECKOV_ONLY") != "1",

@@ -243,7 +243,7 @@ def test_github_format(tmp_path):
     write(tmp_path / "dir, with: odd%name" / "bad.json", DENY_BOOL_FALSE)
     write(tmp_path / "scp.json", SCP_UNSCOPED)
     proc = run("scan", "--format", "github", "--kind", "scp", ".", cwd=tmp_path)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(("::error ", "::warning ", "::notice "))]
     assert len(lines) == 3, proc.stdout  # bad.json: MFA001 + MFA004 (as an SCP); scp.json: MFA004
     error = next(line for line in lines if line.startswith("::error "))
     assert error.startswith(
@@ -446,13 +446,13 @@ def test_files_without_mfa_text_are_left_unparsed_unless_check_syntax(tmp_path):
     assert code == 2 and [e["file"] for e in report["errors"]] == ["broken.tf"]
     counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
     assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 0, "files_not_iac": 0}
-    for flags in ((), ("--skip-unrelated",)):  # the former flag is the default now, and still accepted
-        code, report = run_json(*flags, ".", cwd=tmp_path)
-        assert code == 1 and report["errors"] == []
-        counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
-        assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 1, "files_not_iac": 0}
-    # a module whose variables hold the policy is still read through the file that references it
+    code, report = run_json(".", cwd=tmp_path)
+    assert code == 1 and report["errors"] == []
+    counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
+    assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 1, "files_not_iac": 0}
+    # a module whose variables hold the policy is still read through the file that references it; the finding is
+    # where the operator is written (the variable's default)
     assert sorted((f["file"], f["rule_id"]) for f in report["findings"]) == [
-        ("bad.json", "MFA001"), ("module/main.tf", "MFA001")]
+        ("bad.json", "MFA001"), ("module/variables.tf", "MFA001")]
     code, report = run_json("broken.tf", cwd=tmp_path)  # named files are always parsed
     assert code == 2

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from mfa_lint.scan import operator_edit
-from mfa_lint.sources.site import Span
+from mfa_lint.reading.site import Span
+from mfa_lint.scanning import operator_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -64,7 +64,11 @@ def _every_change_is_a_fix(old: str, new: str) -> bool:
 
 def _parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
-    if text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
+    if "%{" in text and path.suffix in (".tpl", ".tftpl"):  # a template with directives: still a template
+        from mfa_lint.formats.terraform.hcl_templates import parse_template
+
+        parse_template(text, escapes=False, lines=True)
+    elif text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
         json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
     elif path.suffix == ".tf":
         import hcl2
@@ -279,6 +283,8 @@ def test_every_fixture_and_hostile_diff_applies(tmp_path):
     assert check.returncode == 0, check.stderr.decode()
     for name in headers[:: max(1, len(headers) // 8)]:  # single-file diffs too (a sample: a subprocess each)
         single, _ = diff(name, cwd=root)
+        if not single:
+            continue  # a file edited only through the file that uses its value (a local, a YAML file, a template)
         assert _git_apply(root, single, "--check").returncode == 0, name
     assert _git_apply(root, patch).returncode == 0
     written = tmp_path / "written"  # the patch makes exactly the files `fix` writes
@@ -287,3 +293,69 @@ def test_every_fixture_and_hostile_diff_applies(tmp_path):
         (written / name).write_bytes(data)
     run("fix", ".", cwd=written)
     assert _snapshot(root) == _snapshot(written)
+
+
+def _fix_stdin(data: bytes, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mfa_lint.cli", "fix", *args], input=data, cwd=cwd,
+                          capture_output=True, timeout=300)
+
+
+def test_fix_stdin_writes_the_fixed_text_to_stdout(tmp_path):
+    """`fix -` in an editor or a pipe: every byte back, only the operators changed; the report on stderr."""
+    data = b"\xef\xbb\xbf" + TWO_FIXES.encode()  # BOM and CRLF kept
+    (tmp_path / "policy.json").write_text("{}")  # a file of that name on disk is neither read nor written
+    proc = _fix_stdin(data, "--stdin-filename", "policy.json", "-", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    expected = (
+        TWO_FIXES.replace('"Bool": {', '"BoolIfExists": {', 1)
+        .replace('"ForAllValues:Bool"', '"Bool"')
+        .replace('"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}',
+                 '"Bool": {"aws:MultiFactorAuthPresent": "true"}')
+    )
+    assert proc.stdout == b"\xef\xbb\xbf" + expected.encode()
+    assert proc.stderr.decode().count("fixed policy.json:") == 3 and "0 findings" in proc.stderr.decode()
+    assert (tmp_path / "policy.json").read_text() == "{}"
+    # a scan of what came out finds nothing left to fix
+    again = subprocess.run([sys.executable, "-m", "mfa_lint.cli", "scan", "--format", "json", "-"], input=proc.stdout,
+                           cwd=tmp_path, capture_output=True, timeout=300)
+    assert json.loads(again.stdout)["findings"] == []
+
+
+def test_fix_stdin_diff_and_what_cannot_be_fixed(tmp_path):
+    proc = _fix_stdin(TWO_FIXES.replace("\r\n", "\n").encode(), "--diff", "--stdin-filename", "iam/p.json", "-",
+                      cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("--- a/iam/p.json\n+++ b/iam/p.json\n@@")
+    assert "would fix iam/p.json:" in proc.stderr.decode()
+    clean = b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    proc = _fix_stdin(clean, "-", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, clean)  # nothing to fix: the text comes back as it was
+    typo = b'{"Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*", ' \
+           b'"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "flase"}}}]}'
+    proc = _fix_stdin(typo, "-", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (1, typo) and b"MFA003" in proc.stderr  # left for a person
+    for broken in (b'{"Statement": [', b'{"Statement": "\xff\xfe"}'):
+        proc = _fix_stdin(broken, "-", cwd=tmp_path)
+        assert (proc.returncode, proc.stdout) == (2, broken), proc.stderr  # unreadable: given back unchanged
+        assert b"stdin.json" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = _fix_stdin(clean, "-", "other.json", cwd=tmp_path)
+    assert proc.returncode == 2 and b"name no other path" in proc.stderr and proc.stdout == b""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fix_edits_operators_written_in_other_files(tmp_path, jobs):
+    """A policy assembled from a local in locals.tf, a YAML file and a template variable: each finding is where the
+    operator is written, and `fix` (naming only main.tf) edits it there; a rescan is clean."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "terraform" / "v3_other_files", root)
+    shutil.copytree(FIXTURES / "terraform" / "v3_templates", tmp_path / "templates")
+    for folder in (root, tmp_path / "templates"):
+        for sidecar in folder.rglob("*.expect.json"):
+            sidecar.unlink()
+        fixed = run("fix", "--jobs", jobs, "main.tf", cwd=folder)
+        assert "Traceback" not in fixed.stderr and "not fixed" not in fixed.stderr, fixed.stderr
+        assert fixed.returncode == 0, fixed.stderr
+        assert scan_json(folder, "main.tf")["findings"] == []
+    assert "BoolIfExists = {" in (root / "locals.tf").read_text()
+    yaml_text = (root / "policies" / "statements.yaml").read_text()
+    assert '    BoolIfExists:\n      aws:MultiFactorAuthPresent: "false"' in yaml_text
+    assert 'operator     = "BoolIfExists"' in (tmp_path / "templates" / "main.tf").read_text()

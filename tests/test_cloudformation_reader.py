@@ -10,9 +10,9 @@ import pytest
 from fixture_cases import FIXTURES, cases
 from mfa_lint import analyze_document
 from mfa_lint.core.values import Unknown
-from mfa_lint.sources.cloudformation import looks_like_template, read_cloudformation
-from mfa_lint.sources.site import SourceError, Span
-from mfa_lint.suppress import FileSuppressions
+from mfa_lint.formats.cloudformation.reader import looks_like_template, read_cloudformation
+from mfa_lint.reading.site import SourceError, Span
+from mfa_lint.reading.suppressions import FileSuppressions
 
 CLI_CASES = [c for c in cases("cloudformation") if c.runs_on("cli")]
 _KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')

@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mfa_lint import POLICY_KINDS, RULES, analyze_document
-from mfa_lint.sources.json_positions import loads_with_positions
-from mfa_lint.sources.site import PolicySite, SourceError
+from mfa_lint.reading.json_positions import loads_with_positions
+from mfa_lint.reading.site import PolicySite, SourceError
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -275,7 +275,7 @@ templates = st.builds(_template, policies | trees, resource_types).map(_json_saf
 @FUZZ
 @given(text=st.text(max_size=300) | hcl_texts | terraform_texts | edited(terraform_texts | hcl_texts))
 def test_read_terraform_raises_only_source_error(text: str) -> None:
-    from mfa_lint.sources.terraform.hcl_reader import read_terraform
+    from mfa_lint.formats.terraform.hcl_reader import read_terraform
 
     try:
         sites = read_terraform("main.tf", text, module_texts={"other.tf": 'locals { x = "false" }\n'})
@@ -306,7 +306,7 @@ plans = st.builds(_plan, st.lists(trees, max_size=3), plan_values, st.text(max_s
 @FUZZ
 @given(doc=plans | trees.filter(lambda t: isinstance(t, dict)))
 def test_read_plan_raises_only_source_error(doc: Any) -> None:
-    from mfa_lint.sources.terraform.plan_reader import read_plan
+    from mfa_lint.formats.plan.reader import read_plan
 
     try:
         sites = read_plan("plan.json", doc)
@@ -320,7 +320,7 @@ def test_read_plan_raises_only_source_error(doc: Any) -> None:
        | templates.map(lambda t: yaml.safe_dump(t, sort_keys=False))
        | edited(templates.map(lambda t: json.dumps(t, indent=1))))
 def test_read_cloudformation_raises_only_source_error(text: str) -> None:
-    from mfa_lint.sources.cloudformation import read_cloudformation
+    from mfa_lint.formats.cloudformation.reader import read_cloudformation
 
     try:
         sites = read_cloudformation("template.yaml", text)
@@ -332,7 +332,7 @@ def test_read_cloudformation_raises_only_source_error(text: str) -> None:
 @FUZZ
 @given(text=st.text(max_size=200) | edited(policies.map(lambda d: json.dumps(_json_safe(d), indent=2))), kind=kinds)
 def test_read_policy_json_raises_only_source_error(text: str, kind: str) -> None:
-    from mfa_lint.sources.policy_json import read_policy_json
+    from mfa_lint.formats.policy_json.reader import read_policy_json
 
     try:
         sites = read_policy_json("policy.json", text, kind)

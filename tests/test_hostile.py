@@ -603,7 +603,7 @@ def test_the_budget_interrupts_a_backtracking_regular_expression() -> None:
     import re
     import time
 
-    from mfa_lint.scanning.budget import BudgetExceeded, can_time, time_budget
+    from mfa_lint.reading.budget import BudgetExceeded, can_time, time_budget
 
     if not can_time():
         pytest.skip("no SIGALRM interval timer here (not the main thread, or not POSIX)")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from mfa_lint.scan import ScanOptions, scan
+from mfa_lint.scanning import ScanOptions, scan
 from mfa_lint.scanning.pool import MIN_FILES_PER_WORKER, worker_count
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

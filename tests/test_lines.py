@@ -1,8 +1,8 @@
-"""mfa_lint.lines: the one conversion between string offsets and 1-based (line, column)."""
+"""mfa_lint.reading.lines: the one conversion between string offsets and 1-based (line, column)."""
 
 from __future__ import annotations
 
-from mfa_lint.lines import line_starts, offset_of, position_of
+from mfa_lint.reading.lines import line_starts, offset_of, position_of
 
 
 def test_position_of_inverts_offset_of() -> None:

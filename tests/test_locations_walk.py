@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mfa_lint.locations import cloudformation as cfn
-from mfa_lint.locations import terraform as tf
+from mfa_lint.formats.cloudformation import resources as cfn
+from mfa_lint.formats.terraform import resources as tf
 
 DOC = {"Statement": []}
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fixture_cases import FIXTURES, FixtureCase, cases
 from mfa_lint import analyze_document
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform.plan_reader import is_plan, read_plan
+from mfa_lint.formats.plan.reader import is_plan, read_plan
+from mfa_lint.reading.site import PolicySite
 
 PLAN_CASES = cases("plan")
 POLICY = json.dumps({
@@ -26,10 +26,16 @@ def src_dir(case: FixtureCase) -> Path:
 
 
 def findings(sites: list[PolicySite]) -> Counter:
+    """One finding per rule, resource, place and message, as a scan reports them (a plan has one place per
+    resource: several statements failing the same way are one finding)."""
     got: Counter = Counter()
+    seen: set[tuple] = set()
     for s in sites:
         for finding in analyze_document(s.document, s.kind).findings:
-            got[(finding.rule_id, s.resource, None)] += 1
+            key = (finding.rule_id, s.resource, None)
+            if (key, s.span, finding.message) not in seen:
+                seen.add((key, s.span, finding.message))
+                got[key] += 1
     return got
 
 

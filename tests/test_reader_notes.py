@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mfa_lint.core.model import parse_document
-from mfa_lint.scan import ScanOptions, scan
+from mfa_lint.scanning import ScanOptions, scan
 
 
 def test_empty_policies_give_no_note(tmp_path: Path) -> None:

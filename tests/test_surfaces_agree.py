@@ -228,7 +228,7 @@ def _cfnlint(text: str) -> dict[str, set[str]]:
 
 
 def _cli(folder: str) -> dict[str, set[str]]:
-    from mfa_lint.scan import ScanOptions, scan
+    from mfa_lint.scanning import ScanOptions, scan
 
     found: dict[str, set[str]] = defaultdict(set)
     result = scan([folder], ScanOptions())

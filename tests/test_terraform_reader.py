@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fixture_cases import FixtureCase, cases
 from mfa_lint import RULES, Unknown, analyze_document
-from mfa_lint.sources.site import PolicySite, SourceError, Span
-from mfa_lint.sources.terraform.hcl_reader import read_terraform
-from mfa_lint.suppress import FileSuppressions
+from mfa_lint.formats.terraform.hcl_reader import read_terraform
+from mfa_lint.reading.site import PolicySite, SourceError, Span
+from mfa_lint.reading.suppressions import FileSuppressions
 
 # HCL fixtures (templates/ holds policy files written as templates, read by the policy reader)
 TERRAFORM_CASES = [c for c in cases("terraform") if c.path.suffix == ".tf" and c.path.parent.name != "templates"]
@@ -285,8 +285,9 @@ resource "aws_iam_policy" "via_local" {
     via_local = site(sites, "aws_iam_policy.via_local")
     assert via_attribute.document == via_local.document
     assert [r for r, _ in findings_with_spans(via_attribute)] == ["MFA001"]
-    # A value reached through an attribute access has no single place in the file: the attribute line is used.
-    assert findings_with_spans(via_attribute)[0][1].line == 16
+    # A value reached through an attribute access remembers where it was written: the operator in the local.
+    assert findings_with_spans(via_attribute)[0][1].line == 8
+    assert findings_with_spans(via_local)[0][1].line == 8
 
 
 def test_reference_cycles_and_long_chains_stay_unresolved() -> None:

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from mfa_lint.files import SKIP_DIRS, ScanError, collect_files
-from mfa_lint.gitignore import IgnoreRules, parse_line, parse_lines
+from mfa_lint.reading.gitignore import IgnoreRules, parse_line, parse_lines
+from mfa_lint.scanning.walk import SKIP_DIRS, ScanError, collect_files
 
 DENY_BOOL_FALSE = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",\n'
@@ -28,6 +28,8 @@ def write(path: Path, text: str = DENY_BOOL_FALSE) -> Path:
 
 def walked(root: Path, **kwargs) -> list[str]:
     errors: list[ScanError] = []
+    if "exclude" in kwargs:  # globs given on the command line: anchored at the working directory
+        kwargs["exclude"] = tuple((os.getcwd(), glob) for glob in kwargs["exclude"])
     files = collect_files([str(root)], errors, **kwargs)
     assert errors == []
     return sorted(os.path.relpath(path, root).replace(os.sep, "/") for path, _ in files)
@@ -161,15 +163,15 @@ def test_cli_reports_only_what_lies_outside_skipped_folders(tmp_path: Path) -> N
 def test_a_referenced_file_is_read_as_a_scanned_file_is(tmp_path: Path) -> None:
     """`file()` reads the referenced file with the scan's reader: UTF-16 with a BOM (PowerShell) is read like a
     scanned file, and the one size limit holds (over it, the policy is a note, not a finding)."""
-    from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
-    from mfa_lint.scan import ScanOptions, scan
+    from mfa_lint.reading.limits import MAX_FILE_SIZE
+    from mfa_lint.scanning import ScanOptions, scan
 
     (tmp_path / "main.tf").write_text(
         'resource "aws_iam_policy" "wide" {\n  policy = file("${path.module}/wide.json")\n}\n'
         'resource "aws_iam_policy" "big" {\n  policy = file("${path.module}/big.json")\n}\n'
     )
     (tmp_path / "wide.json").write_bytes(DENY_BOOL_FALSE.encode("utf-16"))
-    (tmp_path / "big.json").write_text(DENY_BOOL_FALSE + " " * DEFAULT_MAX_FILE_SIZE)
+    (tmp_path / "big.json").write_text(DENY_BOOL_FALSE + " " * MAX_FILE_SIZE)
     result = scan([str(tmp_path / "main.tf")], ScanOptions(jobs=1))
     assert [(f.resource, os.path.basename(f.file), f.span.line) for f in result.findings] == [
         ("aws_iam_policy.wide", "wide.json", 2)]
@@ -178,7 +180,7 @@ def test_a_referenced_file_is_read_as_a_scanned_file_is(tmp_path: Path) -> None:
 
 def test_a_referenced_file_over_max_file_size_is_not_read(tmp_path: Path) -> None:
     """`--max-file-size` is the one limit: a file `file()` reads that is over it is a note, not read."""
-    from mfa_lint.scan import ScanOptions, scan
+    from mfa_lint.scanning import ScanOptions, scan
 
     (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/p.json")\n}\n')
     (tmp_path / "p.json").write_text(DENY_BOOL_FALSE)

@@ -3,8 +3,10 @@
 The inputs come in environment variables (never interpolated into a shell script): MFA_LINT_PATH holds paths separated
 by newlines (a YAML `|` block) or by spaces; quotes keep a path with spaces whole, as does a line that names an
 existing path as it stands; globs are expanded (`**` too). A path that does not exist, or a glob that matches nothing,
-fails the step loudly. One scan writes the annotations and, when asked, the SARIF file: a SARIF file that cannot be
-written fails the step.
+fails the step loudly. One scan writes the annotations (at most 10 per level, see mfa_lint.reporters.github), the
+job summary (every result: `$GITHUB_STEP_SUMMARY`, unless MFA_LINT_JOB_SUMMARY is false) and, when asked, the SARIF
+file (suppressed findings dropped unless MFA_LINT_SARIF_SUPPRESSED is keep: code scanning ignores SARIF
+`suppressions`); a SARIF file or summary that cannot be written fails the step.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ def expand_paths(text: str) -> list[str]:
     return list(dict.fromkeys(out)) or ["."]
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ActionError(f"{name.removeprefix('MFA_LINT_').lower().replace('_', '-')} input: {value!r} is not one of "
+                          + ", ".join(choices))
+    return value
+
+
 def scan_arguments(env: Mapping[str, str]) -> list[str]:
     """The `mfa-lint scan` arguments for the action's inputs (an empty input leaves the config file in charge)."""
     args = ["scan", "--format", "github"]
@@ -60,6 +70,13 @@ def scan_arguments(env: Mapping[str, str]) -> list[str]:
         value = env.get(name, "").strip()
         if value:
             args += [flag, value]
+    if env.get("MFA_LINT_SARIF_FILE", "").strip():
+        args += ["--sarif-suppressed", _choice(env, "MFA_LINT_SARIF_SUPPRESSED", ("drop", "keep"), "drop")]
+    summary = env.get("GITHUB_STEP_SUMMARY", "").strip()
+    if _choice(env, "MFA_LINT_JOB_SUMMARY", ("true", "false"), "true") == "false":
+        args += ["--no-summary"]
+    elif summary:
+        args += ["--summary", summary]
     for kind in env.get("MFA_LINT_KIND", "").split():  # KIND or GLOB=KIND, space-separated
         args += ["--kind", kind]
     return args + ["--", *expand_paths(env.get("MFA_LINT_PATH", "."))]

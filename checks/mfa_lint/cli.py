@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mfa_lint import __version__
-from mfa_lint.config import ConfigError, parse_seconds, parse_size
-from mfa_lint.core.catalog import POLICY_KINDS
-from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
+from mfa_lint.config import ConfigError
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.scanning.options import SETTINGS, Setting, parse_kind
 
 FORMATS = ("text", "json", "sarif", "github")
 STDIN = "-"
 
 
 def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse `type` from a config-file parser (ValueError -> a usage error naming the flag)."""
+    """An argparse `type` from a setting's parser (ValueError -> a usage error naming the flag)."""
 
     def convert(value: str) -> Any:
         try:
@@ -31,72 +31,53 @@ def _checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    convert.__name__ = parse.__name__.strip("_")
+    convert.__name__ = getattr(parse, "__name__", "value").strip("_").removeprefix("parse_")
     return convert
 
 
-def _kind_arg(value: str) -> tuple[str | None, str]:
+def _kind_arg(value: str) -> tuple[str | None, PolicyKind]:
     """`--kind KIND` (the default kind: glob None) or `--kind GLOB=KIND`."""
     pattern, _, kind = value.rpartition("=")
-    if kind not in POLICY_KINDS:
-        raise ValueError(f"unknown policy kind {kind!r} (one of {', '.join(POLICY_KINDS)}); use KIND or GLOB=KIND")
+    if kind not in tuple(PolicyKind):
+        raise ValueError(f"unknown policy kind {kind!r} (one of {', '.join(PolicyKind)}); use KIND or GLOB=KIND")
     if "=" in value and not pattern:
         raise ValueError("empty glob in GLOB=KIND")
-    return (pattern or None), kind
+    return (pattern or None), parse_kind(kind)
 
 
-def _rules_arg(value: str) -> frozenset[str]:
-    from mfa_lint.config import KEYS
-
-    return KEYS["select"].parse(value)
-
-
-def _jobs_arg(value: str) -> int:
-    from mfa_lint.config import KEYS
-
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"not a number of processes: {value!r}") from None
-    return KEYS["jobs"].parse(number)
+def _add_setting(parser: argparse.ArgumentParser, spec: Setting) -> None:
+    """A setting's flag, as its declaration (scanning.options.ScanOptions) says."""
+    text = spec.flag_help or spec.help
+    if spec.switch is not None:
+        parser.add_argument(*spec.flags, dest=spec.field, action="store_const", const=spec.switch, help=text)
+    elif spec.choices:
+        parser.add_argument(*spec.flags, dest=spec.field, choices=spec.choices, help=text)
+    else:
+        parser.add_argument(*spec.flags, dest=spec.field, action="append" if spec.repeat else "store",
+                            type=_checked(spec.parse), metavar=spec.metavar, help=text)
 
 
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
-    parser.add_argument("--kind", action="append", type=_checked(_kind_arg), metavar="[GLOB=]KIND",
+    parser.add_argument("--kind", dest="kind_flags", action="append", type=_checked(_kind_arg),
+                        metavar="[GLOB=]KIND",
                         help="policy kind of plain policy JSON: KIND sets the default (identity), GLOB=KIND the kind "
-                        "of the files the glob matches (repeatable; first match wins; " + ", ".join(POLICY_KINDS) + ")")
-    parser.add_argument("--no-infer-kind", dest="infer_kind", action="store_const", const=False,
-                        help="do not infer the kind of plain policy JSON from its path (scps/, trust-policy.json)")
-    parser.add_argument("--tf-root", metavar="DIR", help="Terraform configuration a plan JSON was made from")
+                        "of the files the glob matches (repeatable; first match wins; " + ", ".join(PolicyKind) + ")")
+    for spec in SETTINGS.values():
+        if spec.flags:
+            _add_setting(parser, spec)
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE (from the same scan)")
-    parser.add_argument("--fail-on", choices=("error", "warning", "never"),
-                        help="lowest finding severity that makes the exit code 1 (default: error)")
-    parser.add_argument("--select", action="append", type=_checked(_rules_arg), metavar="IDS",
-                        help="report only these rules (comma-separated mfa-lint or cfn-lint ids; repeatable)")
-    parser.add_argument("--ignore", action="append", type=_checked(_rules_arg), metavar="IDS",
-                        help="never report these rules (comma-separated ids; repeatable)")
-    parser.add_argument("--max-file-size", type=_checked(parse_size), metavar="SIZE",
-                        help="skip (as an error) files larger than this (default: 10M)")
-    parser.add_argument("--exclude", action="append", metavar="GLOB",
-                        help="leave out walked files and folders matching GLOB (gitignore syntax, from the current "
-                        "directory; repeatable; adds to the configuration file's); named files are always read")
-    parser.add_argument("--no-ignore", dest="respect_gitignore", action="store_const", const=False,
-                        help="also walk what .gitignore files ignore (.venv, node_modules, .terraform etc. stay "
-                        "skipped)")
-    parser.add_argument("--jobs", "-j", type=_checked(_jobs_arg), metavar="N",
-                        help="worker processes (default: one per CPU; 1: serial)")
-    parser.add_argument("--check-syntax", action="store_const", const=True,
-                        help="parse every walked file, also those that cannot hold an MFA condition, so that their "
-                        "syntax errors are reported (slower; by default such files are not parsed)")
-    parser.add_argument("--parse-timeout", type=_checked(parse_seconds), metavar="SECONDS",
-                        help=f"give up on a file after this long, as an error (default: {DEFAULT_PARSE_TIMEOUT:g}; "
-                        "0: no limit)")
+    parser.add_argument("--sarif-suppressed", choices=("keep", "drop"), default="keep",
+                        help="suppressed findings in SARIF: keep them as results with `suppressions` (default) or "
+                        "drop them (GitHub code scanning ignores `suppressions` and would open alerts for them)")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="append a Markdown summary (totals by rule, every finding, note, unreadable file and "
+                        "suppression) to FILE; with --format github the default is $GITHUB_STEP_SUMMARY when set")
+    parser.add_argument("--no-summary", action="store_true", help="write no Markdown summary")
     parser.add_argument("--ignore-unknown", action="store_true",
                         help="skip named files that are none of the formats (for pre-commit) instead of failing")
-    parser.add_argument("--skip-unrelated", action="store_true", help=argparse.SUPPRESS)  # the default since 0.2
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="with PATH -: the file name standard input stands for (its format, kind and folder)")
     parser.add_argument("--config", metavar="FILE",
@@ -122,6 +103,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_scan_options(scan)
     fix = sub.add_parser("fix", help="apply the mechanical fixes (MFA001, MFA002), then report what is left")
     _add_scan_options(fix)
+    next(a for a in fix._actions if a.dest == "paths").help = (
+        "files or directories (default: .); - reads stdin and writes the fixed text to stdout")
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff instead of writing the files (the report then goes to stderr)")
     rules = sub.add_parser("rules", help="list the rules")
@@ -140,39 +123,23 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The flags given on the command line, keyed like the configuration file (None: not given)."""
-    from mfa_lint.kinds import anchor
+    """The settings given on the command line, keyed like the configuration file (None: not given)."""
+    from mfa_lint.formats.policy_json.kinds import anchor
 
     cwd = os.getcwd()
-    kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind or [] if glob is not None]
-    defaults = [kind for glob, kind in args.kind or [] if glob is None]
-    return {
-        "exclude": tuple((cwd, glob) for glob in args.exclude) if args.exclude else None,
-        "kinds": tuple(kinds) or None,
-        "kind": defaults[-1] if defaults else None,
-        "infer-kind": args.infer_kind,
-        "fail-on": args.fail_on,
-        "select": frozenset().union(*args.select) if args.select else None,
-        "ignore": frozenset().union(*args.ignore) if args.ignore else None,
-        "jobs": args.jobs,
-        "parse-timeout": args.parse_timeout,
-        "respect-gitignore": args.respect_gitignore,
-        "check-syntax": args.check_syntax,
-        "max-file-size": args.max_file_size,
-        "tf-root": args.tf_root,
-    }
-
-
-def _options(args: argparse.Namespace, config, overrides: dict[str, str]):
-    from mfa_lint.scan import ScanOptions
-
-    return ScanOptions(
-        kind=config["kind"], tf_root=config["tf-root"], max_file_size=config["max-file-size"],
-        ignore_unknown=args.ignore_unknown, overrides=overrides,
-        exclude_in=config["exclude"], respect_gitignore=config["respect-gitignore"], jobs=config["jobs"],
-        check_syntax=config["check-syntax"], parse_timeout=config["parse-timeout"] or None, kinds=config["kinds"],
-        infer_kind=config["infer-kind"], select=config["select"], ignore=config["ignore"],
-    )
+    given: dict[str, Any] = {}
+    for key, spec in SETTINGS.items():
+        value = getattr(args, spec.field, None) if spec.flags else None
+        if value is not None and spec.repeat:
+            value = spec.join(value) if spec.join else value[-1]
+        if value is not None and spec.flag_at and spec.at:
+            value = spec.at(cwd, value)
+        given[key] = value
+    kinds = [(anchor(glob, cwd), kind) for glob, kind in args.kind_flags or [] if glob is not None]
+    defaults = [kind for glob, kind in args.kind_flags or [] if glob is None]
+    given["kinds"] = tuple(kinds) or None
+    given["kind"] = defaults[-1] if defaults else None
+    return given
 
 
 def _colour(args: argparse.Namespace, stream) -> bool:
@@ -203,14 +170,56 @@ def _emit(text: str, args: argparse.Namespace, stream) -> int:
     return 0
 
 
+def _summary_file(args: argparse.Namespace) -> str | None:
+    """Where the Markdown summary goes: --summary, else the job summary of a GitHub step with --format github."""
+    if args.no_summary:
+        return None
+    if args.summary:
+        return args.summary
+    return (os.environ.get("GITHUB_STEP_SUMMARY") or None) if args.format == "github" else None
+
+
+def _append_summary(path: str, result) -> int:
+    """Append the summary within what is left of GitHub's 1 MiB per step; 0, or 2 when it cannot be written."""
+    from mfa_lint.reporters.summary import LIMIT, Links, render
+
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    text = render(result, budget=max(LIMIT - used - 1024, 0), links=Links.from_env(os.environ))
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(("\n" if used else "") + text)
+    except OSError as exc:
+        print(f"mfa-lint: error: cannot write the summary {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _elsewhere(args: argparse.Namespace, summary: str | None) -> list[str]:
+    """The other places this run's results go, for the annotation that says where the ones not shown are."""
+    places = []
+    if summary:
+        places.append("the job summary" if summary == os.environ.get("GITHUB_STEP_SUMMARY") else f"{summary}")
+    if args.sarif:
+        places.append(f"the SARIF file {args.sarif} (code scanning)")
+    return places
+
+
 def _report(result, args: argparse.Namespace, fail_on: str, stream) -> int:
     from mfa_lint.reporters import renderer
-    from mfa_lint.scan import exit_code
+    from mfa_lint.scanning import exit_code
 
-    text = renderer(args.format)(result, colour=_colour(args, stream))
+    summary = _summary_file(args)
+    text = renderer(args.format)(result, colour=_colour(args, stream), elsewhere=_elsewhere(args, summary),
+                                 suppressed=args.sarif_suppressed)
     written = _emit(text, args, stream)
     if args.sarif:
-        written = _write(args.sarif, text if args.format == "sarif" else renderer("sarif")(result)) or written
+        sarif = text if args.format == "sarif" else renderer("sarif")(result, suppressed=args.sarif_suppressed)
+        written = _write(args.sarif, sarif) or written
+    if summary:
+        written = _append_summary(summary, result) or written
     return written or exit_code(result, fail_on)
 
 
@@ -220,15 +229,13 @@ def _stdin(args: argparse.Namespace, paths: list[str]) -> tuple[list[str], dict[
         if args.stdin_filename:
             raise ConfigError("--stdin-filename needs the path - (standard input)")
         return paths, {}
-    text = sys.stdin.buffer.read().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    args.stdin_bytes = sys.stdin.buffer.read()  # as read: `fix -` gives it back with only the fixes changed
+    text = args.stdin_bytes.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     name = args.stdin_filename
     if not name:
-        from mfa_lint.scanning.formats import looks_like_cloudformation_yaml
+        from mfa_lint.formats.registry import stdin_name
 
-        stripped = text.lstrip()
-        name = "stdin.json" if stripped.startswith(("{", "[")) else (
-            "stdin.yaml" if looks_like_cloudformation_yaml(text) else "stdin.tf"
-        )
+        name = stdin_name(text)
     return [name if p == STDIN else p for p in paths], {os.path.normpath(name): text, name: text}
 
 
@@ -243,7 +250,7 @@ def _prepare(args: argparse.Namespace):
     if tf_root is not None and not os.path.isdir(tf_root):
         raise ConfigError(f"--tf-root {tf_root}: no such directory ({config.origin('tf-root')})")
     paths, overrides = _stdin(args, paths)
-    return paths, config, _options(args, config, overrides)
+    return paths, config, config.options(ignore_unknown=args.ignore_unknown, overrides=overrides)
 
 
 def _installation_ok() -> bool:
@@ -257,13 +264,13 @@ def _installation_ok() -> bool:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from mfa_lint.config import show
-    from mfa_lint.scan import scan
+    from mfa_lint.scanning import scan
 
     paths, config, options = _prepare(args)
     if args.show_config:
         sys.stdout.write(show(config))
         return 0
-    return _report(scan(paths, options), args, config["fail-on"], sys.stdout)
+    return _report(scan(paths, options), args, options.fail_on, sys.stdout)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -275,7 +282,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.write(show(config))
         return 0
     if options.overrides:
-        raise ConfigError("fix cannot edit standard input: use scan -")
+        return _fix_stdin(args, paths, options.fail_on, options)
     plan, result = fix(paths, options, apply=not args.diff)
     if args.diff:  # bytes: the CRLF and BOM of the files stay in the patch, whatever the terminal's encoding
         sys.stdout.flush()
@@ -284,7 +291,42 @@ def cmd_fix(args: argparse.Namespace) -> int:
     lines = describe(plan, written=not args.diff)
     if lines:  # stdout stays a clean diff, or a clean json/sarif/github report
         print("\n".join(lines), file=sys.stderr if args.diff or args.format != "text" else sys.stdout)
-    return _report(result, args, config["fail-on"], sys.stderr if args.diff else sys.stdout)
+    return _report(result, args, options.fail_on, sys.stderr if args.diff else sys.stdout)
+
+
+def _fix_stdin(args: argparse.Namespace, paths: list[str], fail_on: str, options) -> int:
+    """`fix -`: the fixed text of standard input on stdout (all of it, unchanged where nothing is fixed or it cannot
+    be read, as editors and pipes expect), or with --diff the patch; what was fixed and the report on stderr."""
+    from mfa_lint.fix import describe, fix, unified_diff
+
+    if len(paths) != 1:
+        raise ConfigError("fix -: standard input is fixed on its own (the fixed text goes to stdout): name no other "
+                          "path")
+    data: bytes = args.stdin_bytes
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not args.diff:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        print(f"mfa-lint: error: {paths[0]}: not UTF-8 ({exc.reason} at byte {exc.start}): nothing fixed",
+              file=sys.stderr)
+        return 2
+    bom = raw.startswith("\ufeff")
+    raw = raw[1:] if bom else raw
+    name = paths[0]
+    plan, result = fix(paths, options, apply=False, texts={name: (raw, bom), os.path.normpath(name): (raw, bom)})
+    if args.diff:
+        out = unified_diff(plan)
+    else:
+        out = ("\ufeff" if bom else "") + (plan.files[0].fixed if plan.files else raw)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out.encode("utf-8"))
+    sys.stdout.buffer.flush()
+    lines = describe(plan, written=not args.diff)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+    return _report(result, args, fail_on, sys.stderr)
 
 
 def cmd_rules(_: argparse.Namespace) -> int:

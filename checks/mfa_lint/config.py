@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mfa_lint.core.catalog import POLICY_KINDS, RULES
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE
-from mfa_lint.kinds import anchor
-from mfa_lint.scanning.options import DEFAULT_PARSE_TIMEOUT
+from mfa_lint.scanning.options import SETTINGS, ScanOptions, Setting
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,8 +21,9 @@ else:  # pragma: no cover - Python 3.10 only (pyproject: tomli; python_version <
     import tomli as tomllib
 
 CONFIG_NAMES = (".mfa-lint.toml", "pyproject.toml")
-FAIL_ON = ("error", "warning", "never")
-DEFAULT_KIND = "identity"
+
+#: The configuration-file keys: every user setting (scanning.options.SETTINGS, declared once on ScanOptions).
+KEYS: dict[str, Setting] = SETTINGS
 
 
 class ConfigError(Exception):
@@ -33,132 +31,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Setting:
+class Value:
     value: Any
-    origin: str  # "default", "--flag", or "path/to/pyproject.toml"
-
-
-def _rule_ids(value: Any) -> frozenset[str]:
-    """Rule ids given as mfa-lint or cfn-lint ids (`MFA001`, `E9001`), or a prefix such as `MFA00`."""
-    if isinstance(value, str):
-        value = [part for part in value.replace(",", " ").split() if part]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("expected a list of rule ids")
-    by_cfn = {r.cfn_lint_id.upper(): r.id for r in RULES.values()}
-    out: set[str] = set()
-    for raw in value:
-        token = raw.strip().upper()
-        matched = [rid for rid in RULES if rid.startswith(token)] or ([by_cfn[token]] if token in by_cfn else [])
-        if not token or not matched:
-            raise ValueError(f"unknown rule id {raw!r} (known: {', '.join(RULES)})")
-        out.update(matched)
-    return frozenset(out)
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError("expected a list of strings")
-    return tuple(value)
-
-
-def _kinds(value: Any) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, dict):
-        raise ValueError('expected a table of glob = kind, e.g. "policies/scp/**" = "scp"')
-    out = []
-    for pattern, kind in value.items():
-        out.append((pattern, _kind(kind)))
-    return tuple(out)
-
-
-def _kind(value: Any) -> str:
-    if value not in POLICY_KINDS:
-        raise ValueError(f"unknown policy kind {value!r} (one of {', '.join(POLICY_KINDS)})")
-    return value
-
-
-def _fail_on(value: Any) -> str:
-    if value not in FAIL_ON:
-        raise ValueError(f"expected one of {', '.join(FAIL_ON)}, not {value!r}")
-    return value
-
-
-def _jobs(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"expected a whole number of at least 1, not {value!r}")
-    return value
-
-
-def parse_seconds(value: Any) -> float:
-    """Seconds (a number or its text); 0 means no limit."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number of seconds (0: no limit), not {value!r}")
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"not a number of seconds: {value!r}") from None
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"expected a number of seconds (0: no limit), not {value!r}")
-    return seconds
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, not {value!r}")
-    return value
-
-
-def parse_size(value: Any) -> int:
-    """A byte count, optionally with a K/M/G suffix (powers of 1024): `10M`, `500K`, 1048576."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"expected a size such as 10M or 500K, not {value!r}")
-    text = str(value).strip().upper().removesuffix("B")
-    factor = 1
-    for suffix, multiple in (("K", 1024), ("M", 1024**2), ("G", 1024**3)):
-        if text.endswith(suffix):
-            text, factor = text[:-1], multiple
-            break
-    try:
-        size = int(float(text) * factor)
-    except ValueError:
-        raise ValueError(f"not a size: {value!r} (e.g. 10M, 500K, 1048576)") from None
-    if size <= 0:
-        raise ValueError("the size must be positive")
-    return size
-
-
-@dataclass(frozen=True)
-class Key:
-    """One configuration key: how its file value is checked, and its default."""
-
-    parse: Callable[[Any], Any]
-    default: Any
-    help: str
-
-
-KEYS: dict[str, Key] = {
-    "exclude": Key(_strings, (), "globs of files and folders not to scan (besides .gitignore and .venv etc.)"),
-    "kinds": Key(_kinds, (), "glob = kind for plain policy JSON; first match wins, before the path inference"),
-    "kind": Key(_kind, DEFAULT_KIND, "policy kind of plain policy JSON that no glob and no path names"),
-    "infer-kind": Key(_bool, True, "infer the kind of plain policy JSON from folder and file names (scps/, trust/)"),
-    "fail-on": Key(_fail_on, "error", "lowest finding severity that makes the exit code 1"),
-    "select": Key(_rule_ids, None, "report only these rules (mfa-lint or cfn-lint ids)"),
-    "ignore": Key(_rule_ids, frozenset(), "never report these rules"),
-    "jobs": Key(_jobs, None, "worker processes (default: the number of CPUs)"),
-    "parse-timeout": Key(parse_seconds, DEFAULT_PARSE_TIMEOUT, "time budget of one file (seconds; 0: no limit)"),
-    "respect-gitignore": Key(_bool, True, "skip files that .gitignore ignores in a walk"),
-    "check-syntax": Key(_bool, False, "parse every file in a walk so that syntax errors are reported"),
-    "max-file-size": Key(parse_size, DEFAULT_MAX_FILE_SIZE, "files larger than this are errors"),
-    "tf-root": Key(str, None, "Terraform configuration a plan JSON was made from"),
-}
+    origin: str  # "default", "command line", or "path/to/pyproject.toml"
 
 
 @dataclass
 class Config:
     """The settings in effect, each with where it came from."""
 
-    settings: dict[str, Setting] = field(default_factory=dict)
+    settings: dict[str, Value] = field(default_factory=dict)
     file: str | None = None
 
     def __getitem__(self, key: str) -> Any:
@@ -166,6 +48,10 @@ class Config:
 
     def origin(self, key: str) -> str:
         return self.settings[key].origin
+
+    def options(self, **given: Any) -> ScanOptions:
+        """The ScanOptions these settings make (`given`: the fields the program sets, such as `overrides`)."""
+        return ScanOptions(**{spec.field: self[key] for key, spec in KEYS.items()}, **given)
 
 
 def find_config(start: str) -> str | None:
@@ -225,19 +111,9 @@ def load_file(path: str) -> dict[str, Any]:
             value = spec.parse(raw)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{where}: {key}: {exc}") from None
-        out[key] = _anchored(key, value, os.path.dirname(os.path.abspath(path)))
+        # globs and folders in a configuration file are relative to its folder, wherever the scan is started
+        out[key] = spec.at(os.path.dirname(os.path.abspath(path)), value) if spec.at else value
     return out
-
-
-def _anchored(key: str, value: Any, directory: str) -> Any:
-    """Globs and folders in a config file are relative to the file's folder, wherever the scan is started."""
-    if key == "exclude":  # gitignore-style, anchored at the file's folder (see files.collect_files)
-        return tuple((directory, p) for p in value)
-    if key == "kinds":
-        return tuple((anchor(p, directory), k) for p, k in value)
-    if key == "tf-root":
-        return os.path.join(directory, value)
-    return value
 
 
 def resolve(flags: Mapping[str, Any], paths: list[str], config_path: str | None = None) -> Config:
@@ -256,20 +132,20 @@ def resolve(flags: Mapping[str, Any], paths: list[str], config_path: str | None 
         raise ConfigError(f"{config_path}: no such configuration file")
     config = Config(file=config_path)
     for key, spec in KEYS.items():
-        config.settings[key] = Setting(spec.default, "default")
+        config.settings[key] = Value(spec.default, "default")
     if config_path:
         shown = os.path.relpath(config_path) if not os.path.relpath(config_path).startswith(os.pardir) else config_path
         for key, value in load_file(config_path).items():
-            config.settings[key] = Setting(value, shown)
+            config.settings[key] = Value(value, shown)
     for key, value in flags.items():
         if value is None:
             continue
         if key in ("exclude", "kinds") and config.settings[key].origin != "default":
             # flags add to the file's globs, and come first (first match wins)
             value = tuple(value) + tuple(config[key])
-            config.settings[key] = Setting(value, f"command line + {config.origin(key)}")
+            config.settings[key] = Value(value, f"command line + {config.origin(key)}")
             continue
-        config.settings[key] = Setting(value, "command line")
+        config.settings[key] = Value(value, "command line")
     return config
 
 

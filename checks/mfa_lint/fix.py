@@ -3,17 +3,20 @@
 Only the operator name inside the finding's token changes (`"Bool"` -> `"BoolIfExists"`); every other byte of the
 file stays as it was (line endings, BOM, comments, formatting). An edit whose token no longer reads as scanned is
 refused. Terraform plan JSON is generated output and is never edited: fix the configuration it came from.
+`fix -` fixes standard input: its text is given in `texts` (it is on no disk) and the caller prints the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mfa_lint.lines import line_starts
+from mfa_lint.formats.registry import by_name
+from mfa_lint.reading.lines import line_starts
 from mfa_lint.reporters import relative_path
-from mfa_lint.scan import Edit, Located, ScanOptions, ScanResult, scan, span_text
+from mfa_lint.scanning import Edit, Located, ScanOptions, ScanResult, scan, span_text
 
 _BOM = "\ufeff"
 
@@ -66,15 +69,18 @@ def _apply(text: str, edits: list[tuple[Located, Edit]], refused: list[tuple[Loc
     return text, applied
 
 
-def plan_fixes(result: ScanResult) -> FixPlan:
+def plan_fixes(result: ScanResult, texts: Mapping[str, tuple[str, bool]] | None = None) -> FixPlan:
+    """The edits per file. `texts`: (text, had a BOM) of files that are not on disk (standard input)."""
+    texts = texts or {}
     plan = FixPlan()
     by_file: dict[str, list[tuple[Located, Edit]]] = {}
     for located in result.findings:
         f = located.finding
         if not f.fix:
             continue
-        if located.source == "plan":
-            plan.refused.append((located, "plan JSON is never edited: fix the Terraform configuration"))
+        fmt = by_name(located.source)
+        if not fmt.editable:
+            plan.refused.append((located, fmt.not_editable))
         elif located.edit is None:
             why = "the operator is not in its token" if located.exact else "the finding points at the whole property"
             plan.refused.append((located, why))
@@ -82,7 +88,7 @@ def plan_fixes(result: ScanResult) -> FixPlan:
             by_file.setdefault(located.file, []).append((located, located.edit))
     for path, edits in by_file.items():
         try:
-            original, bom = _raw_text(path)
+            original, bom = texts[path] if path in texts else _raw_text(path)
         except (OSError, UnicodeDecodeError) as exc:
             plan.refused.extend((located, f"cannot read the file again: {exc}") for located, _ in edits)
             continue
@@ -152,9 +158,11 @@ def describe(plan: FixPlan, *, written: bool = True) -> list[str]:
     return lines
 
 
-def fix(paths: list[str], options: ScanOptions, *, apply: bool) -> tuple[FixPlan, ScanResult]:
+def fix(
+    paths: list[str], options: ScanOptions, *, apply: bool, texts: Mapping[str, tuple[str, bool]] | None = None
+) -> tuple[FixPlan, ScanResult]:
     """Scan, fix, and re-scan. With apply=False nothing is written: the re-scan reads the fixed texts in memory."""
-    plan = plan_fixes(scan(paths, options))
+    plan = plan_fixes(scan(paths, options), texts)
     if apply:
         write(plan)
         return plan, scan(paths, options)

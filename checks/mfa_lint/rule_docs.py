@@ -13,9 +13,6 @@ from pathlib import Path
 
 from mfa_lint.core.catalog import RULES, Rule
 
-#: rule id -> (statement that fires, the statement fixed)
-EXAMPLES: dict[str, tuple[dict, dict]] = {r.id: r.example for r in RULES.values() if r.example}
-
 
 def _kinds(rule: Rule) -> str:
     return ", ".join(sorted(rule.kinds)) if rule.kinds else "every policy kind"

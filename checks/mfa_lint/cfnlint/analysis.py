@@ -1,7 +1,7 @@
 """One analysis per resource's Properties, shared by the five cfn-lint rules.
 
 cfn-lint calls each rule's `validate` with the same Properties object; the first call analyses every policy
-location of the resource (from `mfa_lint.locations.cloudformation.RESOURCES`) and caches the resulting errors,
+location of the resource (from `mfa_lint.formats.cloudformation.resources.RESOURCES`) and caches the resulting errors,
 the others read the cache. Errors carry a path relative to Properties that ends at the offending operator key.
 """
 
@@ -17,12 +17,13 @@ from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
-from mfa_lint.locations.cloudformation import RESOURCES, policy_values, within
-from mfa_lint.sources.cloudformation import block_lines as _block
-from mfa_lint.sources.cloudformation_intrinsics import parameter_value
-from mfa_lint.sources.cloudformation_policies import analyze_value
-from mfa_lint.sources.site import Span
-from mfa_lint.suppress import NO_SUPPRESSIONS, FileSuppressions, metadata_skips, names
+from mfa_lint.formats.cloudformation.intrinsics import parameter_value
+from mfa_lint.formats.cloudformation.policies import analyze_value
+from mfa_lint.formats.cloudformation.reader import block_lines as _block
+from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.reading.site import Span
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
 
 KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 

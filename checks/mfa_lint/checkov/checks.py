@@ -34,6 +34,7 @@ from mfa_lint.checkov.from_file import (
     defines_data_source,
     has_ignore_comments,
     may_hold_mfa_file,
+    read_files_hold_mfa_text,
     resource_block,
 )
 from mfa_lint.checkov.locate import cloudformation_file, in_module, start_line, terraform_file, terraform_module_call
@@ -57,9 +58,9 @@ from mfa_lint.checkov.verdict import (
 from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, UNJUDGED, Rule
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.keys import may_mention_mfa
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.suppress import metadata_skips
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.formats.terraform import resources as tf_table
 
 LOG = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
             verdict.kinds = {p.kind for p in policies if p.judged_at is None}
         if verdict.unresolved:
             verdict.mfa_text = (verdict.mfa_text or holds_mfa_text(conf)
-                                or any(holds_mfa_text(document) for document in verdict.documents))
+                                or any(holds_mfa_text(document) for document in verdict.documents)
+                                or check.reads_mfa_text(conf))
             if verdict.mfa_text and not verdict.unjudged_suppressed:
                 verdict.unjudged_suppressed = check.ignores_unjudged(conf)
             LOG.info("mfa-lint: %s cannot be judged in full: %s", entity, "; ".join(verdict.unresolved))
@@ -182,6 +184,10 @@ class _RuleCheck:
         """The entity's first and last line in its file, from the conf (for `mfa-lint:ignore MFA000`)."""
         return None
 
+    def reads_mfa_text(self, conf: Mapping[str, Any]) -> bool:
+        """A file the entity's policy reads (Terraform's `file()`, `templatefile()`) holds MFA text."""
+        return False
+
     def ignores_unjudged(self, conf: Mapping[str, Any]) -> bool:
         """`mfa-lint:ignore` naming MFA000 (or every rule) in the entity's block or right above it."""
         block = self.block(conf)
@@ -205,6 +211,10 @@ class _TerraformFile:
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         scanned, name = self._entity()  # type: ignore[attr-defined]
         return terraform_file(scanned, conf, name)
+
+    def reads_mfa_text(self, conf: Mapping[str, Any]) -> bool:
+        path = self.entity_file(conf)
+        return path is not None and read_files_hold_mfa_text(path, conf)
 
     def block(self, conf: Mapping[str, Any]) -> tuple[int, int] | None:
         first, last = start_line(conf), conf.get("__end_line__")
@@ -285,7 +295,7 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         return cloudformation_file(conf, scanned, name)
 
     def host_skips(self, conf: Mapping[str, Any]) -> frozenset[str]:
-        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (mfa_lint.suppress.metadata_skips)."""
+        """cfn-lint's `Metadata: cfn-lint: config: ignore_checks` (formats.cloudformation.suppression)."""
         return metadata_skips(conf)
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import mfa_lint
 from mfa_lint.checkov import CHECK_IDS, checks_dir
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.terraform import resources as tf_table
 
 LOADER = "mfa_lint_checkov_checks.py"
 INIT = "__init__.py"

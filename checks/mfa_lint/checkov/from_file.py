@@ -3,7 +3,8 @@
 Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
 resources that use them, which checkov does not tell a data check). A file is read once per content, with the
 CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
-on many resources cost one read. Suppressions are the CLI's (mfa_lint.suppress). Imports nothing from checkov.
+on many resources cost one read. Suppressions are the CLI's (mfa_lint.reading.suppressions). Imports nothing from
+checkov.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
-from mfa_lint.checkov.verdict import Verdict, judge
+from mfa_lint.checkov.verdict import Verdict, holds_mfa_text, judge
 from mfa_lint.core.findings import Finding
-from mfa_lint.files import DEFAULT_MAX_FILE_SIZE, TERRAFORM_EXT, read_text
-from mfa_lint.scanning.formats import NotOurs, read_sites
-from mfa_lint.scanning.module_context import ModuleTexts
-from mfa_lint.scanning.relevance import may_hold_mfa
-from mfa_lint.scanning.suppression import line_suppressions
-from mfa_lint.sources.site import PolicySite, SourceError
-from mfa_lint.suppress import FileSuppressions
+from mfa_lint.formats.base import NotOurs
+from mfa_lint.formats.cloudformation.intrinsics import any_node
+from mfa_lint.formats.registry import comments_in, may_hold_mfa, read_sites
+from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS
+from mfa_lint.formats.terraform.relevance import literal_file_reads
+from mfa_lint.reading.budget import BudgetExceeded, budget_message
+from mfa_lint.reading.context import ReadContext, read_text
+from mfa_lint.reading.site import PolicySite, SourceError
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions
 
 _MAX_FILES = 32
 
@@ -59,19 +63,20 @@ def missing_dependency(error: ImportError) -> str:
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
 
 
-_MODULE_TEXTS: list[tuple[tuple, ModuleTexts]] = []
+_CONTEXT: list[tuple[tuple, ReadContext]] = []
 
 
-def _siblings(path: str) -> dict[str, str]:
-    """The other `.tf` files of `path`'s folder (ModuleTexts), read once per folder while none of them changes:
-    checkov asks for every entity of every file of a folder in turn."""
+def _context(path: str) -> ReadContext:
+    """The read context for a file of this folder: one per folder while none of its `.tf` files changes, so the
+    module's texts are read once for every entity of every file of the folder (checkov asks for them in turn). The
+    scan's context without SIGALRM (not ours to install in checkov's process): the readers' deadline holds."""
     directory = os.path.dirname(path) or "."
     with os.scandir(directory) as entries:
-        signature = (directory, tuple(sorted((e.name, e.stat().st_mtime, e.stat().st_size) for e in entries
-                                             if e.name.lower().endswith(TERRAFORM_EXT))))
-    if not _MODULE_TEXTS or _MODULE_TEXTS[0][0] != signature:
-        _MODULE_TEXTS[:] = [(signature, ModuleTexts(DEFAULT_MAX_FILE_SIZE))]
-    return _MODULE_TEXTS[0][1].siblings(path)
+        signature = (directory, tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries
+                                             if e.name.lower().endswith(TERRAFORM_EXTENSIONS))))
+    if not _CONTEXT or _CONTEXT[0][0] != signature:
+        _CONTEXT[:] = [(signature, ReadContext(alarm=False))]
+    return _CONTEXT[0][1]
 
 
 def _file_key(path: str) -> tuple[str, float, int]:
@@ -87,14 +92,16 @@ def _read(path: str) -> _Read:
     if cached is not None:
         _READS.move_to_end(key)
         return cached
+    context = _context(path)
     try:
-        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
-        terraform = path.lower().endswith(TERRAFORM_EXT)
-        module_texts = _siblings(path) if terraform else None
-        source, sites = read_sites(path, text, True, module_texts=module_texts)
-        read = _Read(sites, line_suppressions(source, text))
+        text = context.read(path)
+        with context.budget():
+            fmt, sites = read_sites(path, text, context, explicit=True)
+        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS)
     except (SourceError, NotOurs) as error:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
+    except BudgetExceeded:
+        read = _Read([], FileSuppressions(""), error=budget_message(context.parse_timeout or 0))
     except ImportError as error:
         read = _Read([], FileSuppressions(""), error=str(error), missing=missing_dependency(error))
     _READS[key] = read
@@ -115,10 +122,7 @@ def may_hold_mfa_file(path: str | None) -> bool:
     try:
         key = _file_key(path)
         if key not in _RELEVANT:
-            text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
-            terraform = path.lower().endswith(TERRAFORM_EXT)
-            module_texts = _siblings(path) if terraform else None
-            _RELEVANT[key] = may_hold_mfa(path, text, module_texts)
+            _RELEVANT[key] = may_hold_mfa(path, read_text(path), _context(path))
             while len(_RELEVANT) > 1024:
                 _RELEVANT.popitem(last=False)
         return _RELEVANT[key]
@@ -142,7 +146,7 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"
-        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note}") for note in site.notes)
+        policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note.message}") for note in site.notes)
         policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
@@ -157,7 +161,7 @@ def _module_data_sources(directory: str) -> frozenset[tuple[str, str]]:
     """(type, name) of every data block in the folder's `.tf` files (a text test; cached while no file changes)."""
     with os.scandir(directory) as entries:
         files = sorted((e.path, e.stat().st_mtime, e.stat().st_size) for e in entries
-                       if e.name.lower().endswith(TERRAFORM_EXT) and e.is_file())
+                       if e.name.lower().endswith(TERRAFORM_EXTENSIONS) and e.is_file())
     signature = tuple(files)
     cached = _DATA_SOURCES.get(directory)
     if cached is not None and cached[0] == signature:
@@ -165,7 +169,7 @@ def _module_data_sources(directory: str) -> frozenset[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for path, _, _ in files:
         try:
-            found.update(_DATA_BLOCK.findall(read_text(path, DEFAULT_MAX_FILE_SIZE, {})))
+            found.update(_DATA_BLOCK.findall(read_text(path)))
         except SourceError:
             continue
     _DATA_SOURCES[directory] = (signature, frozenset(found))
@@ -179,12 +183,32 @@ def defines_data_source(path: str, reference: str) -> bool:
     (`data.aws_iam_policy_document.x.json`): then the data source's own check carries the verdict, and nothing of
     `path` needs reading for it. A text test; False when unsure."""
     match = _DATA_REFERENCE.match(reference)
-    if match is None or not path.lower().endswith(TERRAFORM_EXT):
+    if match is None or not path.lower().endswith(TERRAFORM_EXTENSIONS):
         return False
     try:
         return (match.group(1), match.group(2)) in _module_data_sources(os.path.dirname(os.path.realpath(path)))
     except OSError:
         return False
+
+
+def read_files_hold_mfa_text(path: str, conf: Any) -> bool:
+    """A file the entity's policy reads by a literal path (`file("p.json")`, `templatefile(...)`, relative to the
+    entity's file) holds MFA text: the policy has MFA text even where checkov shows only the call."""
+    calls: list[str] = []
+
+    def hit(node: Any) -> bool:
+        if isinstance(node, str) and ("file(" in node or "templatefile(" in node):
+            calls.append(node)
+        return False
+
+    any_node(conf, hit, 20_000)
+    for referenced in sorted(set().union(*(literal_file_reads(path, call) for call in calls))):
+        try:
+            if holds_mfa_text(read_text(referenced)):
+                return True
+        except SourceError:
+            continue
+    return False
 
 
 def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) -> bool:
@@ -193,10 +217,10 @@ def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) ->
     if path is None:
         return False
     try:
-        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+        text = read_text(path)
     except (OSError, SourceError):
         return False
-    if "mfa-lint:ignore" not in text:
+    if "mfa-lint:ignore" not in text or not comments_in(path, text):
         return False
     return FileSuppressions(text).suppresses(finding, block[0], block)
 
@@ -207,7 +231,7 @@ def resource_block(path: str | None, name: str, first: int, last: int) -> tuple[
     if path is None:
         return None
     try:
-        lines = read_text(path, DEFAULT_MAX_FILE_SIZE, {}).split("\n")
+        lines = read_text(path).split("\n")
     except (OSError, SourceError):
         return None
     key = re.compile(rf"""\s*["']?{re.escape(name)}["']?\s*:""")
@@ -230,7 +254,7 @@ def has_ignore_comments(path: str | None) -> bool:
     if path is None:
         return False
     try:  # the comments only: nothing is parsed
-        text = read_text(path, DEFAULT_MAX_FILE_SIZE, {})
+        text = read_text(path)
     except (OSError, SourceError):
         return False
-    return "mfa-lint:ignore" in text and bool(FileSuppressions(text))
+    return "mfa-lint:ignore" in text and comments_in(path, text) and bool(FileSuppressions(text))

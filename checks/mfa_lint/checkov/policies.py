@@ -1,6 +1,6 @@
 """Find the policy documents in one checkov entity conf (Terraform resource/data, plan resource, CloudFormation).
 
-Walks the location tables (mfa_lint.locations: the one walk per language every surface uses), so a new resource
+Walks the resource tables (formats.<language>.resources: the one walk per language all surfaces use), so a new resource
 type is one line there. Imports nothing from checkov: the shapes are plain dicts and lists. Each policy comes back
 as a document for the core, as the reason it cannot be judged, or marked `unrendered` (checkov left expression text
 or intrinsics: the check reads it from the file instead), never silently dropped.
@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
-from mfa_lint.locations import cloudformation as cfn_table
-from mfa_lint.locations import terraform as tf_table
-from mfa_lint.sources.cloudformation_intrinsics import expand, has_intrinsics
-from mfa_lint.sources.cloudformation_policies import document_views
-from mfa_lint.sources.site import PolicySite
-from mfa_lint.sources.terraform_policy_document import policy_document_from_blocks, split_references
-from mfa_lint.sources.terraform_values import is_reference, normalise_document, restore_booleans, unwrap
-from mfa_lint.sources.unknowns import terraform_unknowns
+from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.intrinsics import expand, has_intrinsics
+from mfa_lint.formats.cloudformation.policies import document_views
+from mfa_lint.formats.terraform import resources as tf_table
+from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
+from mfa_lint.formats.terraform.values import is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.reading.site import PolicySite
+from mfa_lint.reading.unknowns import terraform_unknowns
 
 _MAX_SHOWN = 80
 _METADATA_KEYS = frozenset({"__file__", "__startline__", "__endline__", "__start_line__", "__end_line__",
@@ -72,9 +72,11 @@ def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
     if isinstance(value, str):
         if is_reference(value):
             reason = f"{label} is an unresolved reference {_shown(value)}"
-        else:
-            reason = f"{label} is not a JSON policy document: {_shown(value)}"
-        return PolicyInput(label, kind, unresolved=reason)
+            return PolicyInput(label, kind, unresolved=reason)
+        # not JSON as checkov rendered it: checkov mangles template directives (`%{~ if x ~}` becomes `~ if True ~`),
+        # so the file is read with mfa-lint's reader, which renders templates (and says so when it is not JSON)
+        reason = f"{label} is not a JSON policy document: {_shown(value)}"
+        return PolicyInput(label, kind, unresolved=reason, unrendered=True)
     if not isinstance(value, (Mapping, list)):
         return PolicyInput(label, kind, unresolved=f"{label} is not a policy document: {_shown(value)}")
     return PolicyInput(label, kind, document=terraform_unknowns(value))
@@ -133,7 +135,7 @@ def cloudformation_policies(
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
     checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.sources.cloudformation_policies). A value with intrinsics is `unrendered`
+    document (shared expansion in mfa_lint.formats.cloudformation.policies). A value with intrinsics is `unrendered`
     (read from the template by the CLI's reader instead), or with `intrinsics`, expanded here: every `Fn::If`
     combination (none pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` unknown; its label
     then names its conditions, `(Fn::If combination k of n; conditions: A, B)`.

@@ -21,8 +21,8 @@ from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import UNJUDGED, Rule
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.keys import may_mention_mfa, mfa_like_target
-from mfa_lint.sources.cloudformation_intrinsics import any_node
-from mfa_lint.suppress import names
+from mfa_lint.formats.cloudformation.intrinsics import any_node
+from mfa_lint.reading.suppressions import names
 
 LOG = logging.getLogger(__name__)
 

@@ -13,11 +13,13 @@ import dataclasses
 import itertools
 from typing import Any
 
+from mfa_lint.core.callers import Callers
 from mfa_lint.core.catalog import POLICY_KINDS
-from mfa_lint.core.findings import Analysis, Finding, Note
+from mfa_lint.core.findings import BUDGET, MISSING_FILE, UNRESOLVED, Analysis, Finding, Note
 from mfa_lint.core.keys import AGE
 from mfa_lint.core.model import Document, Statement, Test, parse_document
 from mfa_lint.core.policy import Policy
+from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.core.rules import REGISTRY
 from mfa_lint.core.values import Unknown
 
@@ -26,20 +28,30 @@ MAX_TRIES = 64
 MAX_STATEMENT_RUNS = 100_000
 
 
-def analyze_policy(document: Any, kind: str = "identity") -> list[Finding]:
+def analyze_policy(document: Any, kind: PolicyKind | str = PolicyKind.IDENTITY, callers: Callers | None = None
+                   ) -> list[Finding]:
     """The findings for one policy document (a dict or a JSON string) of the given policy kind."""
-    return analyze_document(document, kind).findings
+    return analyze_document(document, kind, callers).findings
 
 
-def analyze_document(document: Any, kind: str = "identity") -> Analysis:
-    """Findings and notes (what could not be analysed) for one policy document."""
+def analyze_document(document: Any, kind: PolicyKind | str = PolicyKind.IDENTITY, callers: Callers | None = None
+                     ) -> Analysis:
+    """Findings and notes (what could not be analysed) for one policy document.
+
+    `callers`: who calls the document, when its attachments say so (core/callers.py: a role's policies are called
+    by the sessions its trust policy admits, a permission set's by IAM Identity Center sessions). None: the kind's
+    default callers, as before.
+    """
     if kind not in POLICY_KINDS:
         raise ValueError(f"unknown policy kind {kind!r}; expected one of {', '.join(POLICY_KINDS)}")
+    kind = PolicyKind(kind)
+    if callers is not None and not isinstance(callers, Callers):
+        raise TypeError(f"callers must be a Callers value, not {type(callers).__name__}")
     parsed = parse_document(document)
     analysis = Analysis(notes=list(parsed.notes))
     slots = _unknown_slots(parsed)
     if not slots:
-        analysis.findings = _run_rules(parsed.statements, kind, analysis.notes)
+        analysis.findings = _run_rules(parsed.statements, kind, analysis.notes, callers)
         return analysis
     # one unknown is one unknown: tests holding the same unresolved value (and tried with the same candidates) take
     # the same candidate in every try
@@ -50,11 +62,11 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
     ]
     tries = shared
     if len(tries) > MAX_TRIES or len(tries) * len(parsed.statements) > MAX_STATEMENT_RUNS:
-        return _too_many_unknowns(parsed, kind, slots, analysis)
+        return _too_many_unknowns(parsed, kind, slots, analysis, callers)
     runs: list[list[Finding]] = []
     for values in tries:
         statements = _substitute(parsed.statements, slots, values)
-        runs.append(_run_rules(statements, kind, analysis.notes))
+        runs.append(_run_rules(statements, kind, analysis.notes, callers))
     keys = [{_key(f) for f in run} for run in runs]
     common = set.intersection(*keys)
     analysis.findings = [f for f in runs[0] if _key(f) in common]
@@ -62,7 +74,8 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
     by_index = {s.index: s for s in parsed.statements}
     for index in sorted({k[1] for k in undecided}, key=lambda i: -1 if i is None else i):
         statement = by_index[index]
-        raws = sorted({str(v) for t in statement.tests for v in t.values if isinstance(v, Unknown)})
+        unknowns = [v for t in statement.tests for v in t.values if isinstance(v, Unknown)]
+        raws = sorted({str(v) for v in unknowns})
         rules = sorted({k[0] for k in undecided if k[1] == index})
         analysis.notes.append(
             Note(
@@ -70,6 +83,7 @@ def analyze_document(document: Any, kind: str = "identity") -> Analysis:
                 f"{', '.join(raws) or 'an unresolved value elsewhere in the policy'}",
                 statement.path,
                 index,
+                kind=MISSING_FILE if any(v.kind == MISSING_FILE for v in unknowns) else UNRESOLVED,
             )
         )
     analysis.notes = _dedupe(analysis.notes)
@@ -90,22 +104,26 @@ def _dedupe(notes: list[Note]) -> list[Note]:
     return out
 
 
-def _run_rules(statements: list[Statement], kind: str, notes: list[Note]) -> list[Finding]:
-    """Every rule that applies to `kind`, over every MFA statement; an exclusive rule (MFA003) silences the rest."""
+def _run_rules(statements: list[Statement], kind: str, notes: list[Note], callers: Callers | None = None
+               ) -> list[Finding]:
+    """Every rule that applies to `kind`, over every MFA statement. Exclusive rules run first, in id order; the first
+    that fires (MFA003, then MFA006) silences the rest for that statement."""
     rules = [r for r in REGISTRY.values() if r.record.applies_to(kind)]
     exclusive = [r for r in rules if r.record.exclusive]
     ordinary = [r for r in rules if not r.record.exclusive]
-    policy = Policy(kind, statements, notes)
+    policy = Policy(kind, statements, notes, callers)
     findings: list[Finding] = []
     for statement in statements:
         if statement.effect is None or statement.unjudged or not statement.is_mfa_statement:
             continue
-        first = [f for r in exclusive for f in r.check(statement, policy)]
-        if first:
-            findings.extend(first)
-            continue
-        for r in ordinary:
-            findings.extend(r.check(statement, policy))
+        for r in exclusive:
+            first = r.check(statement, policy)
+            if first:
+                findings.extend(first)
+                break
+        else:
+            for r in ordinary:
+                findings.extend(r.check(statement, policy))
     return findings
 
 
@@ -151,13 +169,14 @@ def _substitute(statements: list[Statement], slots: list[Slot], values: tuple[st
     return out
 
 
-def _too_many_unknowns(document: Document, kind: str, slots: list[Slot], analysis: Analysis) -> Analysis:
+def _too_many_unknowns(document: Document, kind: str, slots: list[Slot], analysis: Analysis,
+                       callers: Callers | None) -> Analysis:
     """Too many unresolved values to try them all: judge only the statements without any."""
     unresolved = {si for si, _, _ in slots}
     known = [s for si, s in enumerate(document.statements) if si not in unresolved]
-    analysis.findings = _run_rules(known, kind, analysis.notes)
+    analysis.findings = _run_rules(known, kind, analysis.notes, callers)
     for si in sorted(unresolved):
         statement = document.statements[si]
         analysis.notes.append(Note("unresolved value: too many unresolved MFA values to judge this statement",
-                                   statement.path, statement.index))
+                                   statement.path, statement.index, kind=BUDGET))
     return analysis

@@ -9,11 +9,14 @@ is read as if its last `*` filled the missing segments (the safe reading for "ma
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from mfa_lint.core.globs import contains, matches, matches_all, overlap
 
 _SEGMENTS = 6
 
 
+@lru_cache(maxsize=65536)
 def segments(pattern: str) -> tuple[str, ...] | None:
     """The six segments of an ARN pattern, or None when it is not an ARN (it then matches no ARN)."""
     parts = pattern.split(":", _SEGMENTS - 1)
@@ -53,7 +56,7 @@ def arn_contains(outer: str, inner: str) -> bool:
     so, si = segments(outer), segments(inner)
     if so is None or si is None:
         return outer == inner
-    return all(contains(x, y, ignore_case=False) for x, y in zip(so, si, strict=True))
+    return all(x == y or contains(x, y, ignore_case=False) for x, y in zip(so, si, strict=True))
 
 
 def partition(patterns: list[str]) -> str:

@@ -6,18 +6,21 @@ Adding a surface means reading this table, never copying it.
 
 from __future__ import annotations
 
-from mfa_lint.core.record import DOCS_BASE, Rule
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.core.record import DOCS_BASE, RECORDS, Rule
 from mfa_lint.core.rules import REGISTRY
 from mfa_lint.core.unjudged import UNJUDGED
 
 RULES: dict[str, Rule] = {rule_id: registered.record for rule_id, registered in REGISTRY.items()}
+RECORDS.update(RULES)
 
 #: Results that are not rule findings (core/unjudged.py): MFA000 / I9000, "could not be judged in full".
 NOTES: dict[str, Rule] = {UNJUDGED.id: UNJUDGED}
+RECORDS.update(NOTES)
 
-POLICY_KINDS = ("identity", "role", "trust", "scp", "rcp", "resource", "unknown")
+POLICY_KINDS: tuple[PolicyKind, ...] = tuple(PolicyKind)
 
-__all__ = ["DOCS_BASE", "NOTES", "POLICY_KINDS", "RULES", "UNJUDGED", "Rule", "rule"]
+__all__ = ["DOCS_BASE", "NOTES", "POLICY_KINDS", "RULES", "UNJUDGED", "PolicyKind", "Rule", "rule"]
 
 
 def rule(rule_id: str) -> Rule:

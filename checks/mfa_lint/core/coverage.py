@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from mfa_lint.core.arns import arn_contains, arn_overlap, partition
+from mfa_lint.core.availability import is_availability_test
 from mfa_lint.core.globs import contains, matches, matches_all, overlap
 from mfa_lint.core.model import Statement
 from mfa_lint.core.values import Unknown
@@ -41,6 +43,7 @@ def _known(items: list[str | Unknown] | None) -> list[str] | None:
     return [str(i) for i in items]
 
 
+@lru_cache(maxsize=65536)
 def _self_service(pattern: str) -> bool:
     return any(contains(s, pattern) for s in MFA_SELF_SERVICE)
 
@@ -148,17 +151,21 @@ def principals_cover(t: Statement, s: Statement) -> bool:
 
 
 def conditions_cover(t: Statement, s: Statement) -> bool:
-    """T's non-MFA tests are a subset of S's: T applies wherever S does (as far as other keys go)."""
+    """T's non-MFA tests are a subset of S's: T applies wherever S does (as far as other keys go). T's tests on keys
+    with the MFA key's availability are left out: the companion search only uses T where they surely hold."""
     if t.condition_opaque:
         return False
+    theirs = [x for x in t.other_tests if not is_availability_test(x)]
+    if not theirs:
+        return True
     mine = {x.signature() for x in s.other_tests}
-    return all(x.signature() in mine for x in t.other_tests)
+    return all(x.signature() in mine for x in theirs)
 
 
 def statement_covers(t: Statement, s: Statement) -> bool:
     """T denies at least what S denies, apart from the MFA tests (rules.md, MFA001 companions)."""
     return (
-        actions_cover(t, s) and resources_cover(t, s) and principals_cover(t, s) and conditions_cover(t, s)
+        principals_cover(t, s) and conditions_cover(t, s) and actions_cover(t, s) and resources_cover(t, s)
     )
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import Enum
 
-if TYPE_CHECKING:
-    from mfa_lint.core.record import Rule
+from mfa_lint.core.record import RECORDS, Rule
 
 Path = tuple  # keys and list indexes from the document root, e.g. ("Statement", 0, "Condition", "Bool")
 
@@ -33,9 +32,7 @@ class Finding:
 
     @property
     def rule(self) -> Rule:
-        from mfa_lint.core.catalog import rule  # the catalog imports the rule modules, which build findings
-
-        return rule(self.rule_id)
+        return RECORDS[self.rule_id]
 
     @property
     def severity(self) -> str:
@@ -73,16 +70,39 @@ class Finding:
         }
 
 
+class NoteKind(str, Enum):
+    """What a note is about: every filter and surface reads this, never the note's wording.
+
+    A `str` Enum: it compares, hashes, formats and serialises as its value (`"unresolved"`).
+    """
+
+    UNRESOLVED = "unresolved"  # a value filled in later (a variable without default, a data source, an intrinsic)
+    MISSING_FILE = "missing-file"  # a file the policy is read from (`file()`, `templatefile()`) could not be read
+    MALFORMED = "malformed"  # a part that is no valid policy (not JSON, no Statement, a condition that is no mapping)
+    READER_LIMIT = "reader-limit"  # a reader stopped at a named limit (dynamic block elements, Fn::If combinations)
+    BUDGET = "budget"  # an analysis stopped at its budget (companion search, too many unresolved values to try)
+    NO_FORMAT = "no-format"  # a file names an MFA key but is none of the formats mfa-lint reads
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+UNRESOLVED, MISSING_FILE, MALFORMED, READER_LIMIT, BUDGET, NO_FORMAT = NoteKind
+
+
 @dataclass(frozen=True)
 class Note:
-    """A part of the document the core could not analyse (malformed, or an unresolved value)."""
+    """A part of the document that could not be analysed, and what kind of reason that is."""
 
     message: str
     path: Path = ()
     statement_index: int | None = None
+    kind: NoteKind = field(kw_only=True)
 
     def to_dict(self) -> dict:
-        return {"message": self.message, "path": list(self.path), "statement_index": self.statement_index}
+        return {"message": self.message, "path": list(self.path), "statement_index": self.statement_index,
+                "kind": self.kind.value}
 
 
 @dataclass

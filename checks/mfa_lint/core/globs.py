@@ -63,7 +63,7 @@ def matches_all(pattern: str) -> bool:
 
 def contains(outer: str, inner: str, ignore_case: bool = True) -> bool:
     """Every string matched by `inner` is matched by `outer`."""
-    if matches_all(outer):
+    if outer == inner or matches_all(outer):
         return True
     if len(outer) > MAX_PATTERN or len(inner) > MAX_PATTERN:
         return _norm(outer, ignore_case) == _norm(inner, ignore_case)
@@ -140,4 +140,13 @@ def matches(pattern: str, text: str, ignore_case: bool = True) -> bool:
         return contains(pattern, text.replace("*", "\0").replace("?", "\1"), ignore_case)
     if _is_literal(pattern):
         return _norm(pattern, ignore_case) == _norm(text, ignore_case)
+    if not _ends_fit(_norm(pattern, ignore_case), _norm(text, ignore_case)):
+        return False  # cheap: the literal text before the first and after the last wildcard must fit
     return _regex(pattern, ignore_case).fullmatch(text) is not None
+
+
+def _ends_fit(pattern: str, text: str) -> bool:
+    first = min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)
+    last = max(pattern.rfind("*"), pattern.rfind("?"))
+    head, tail = pattern[:first], pattern[last + 1:]
+    return len(head) + len(tail) <= len(text) and text.startswith(head) and text.endswith(tail)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mfa_lint.core.findings import Note
+from mfa_lint.core.findings import BUDGET, MALFORMED, Note
 from mfa_lint.core.keys import canonical, is_mfa_key, mfa_like_target
 from mfa_lint.core.operators import Operator, parse_operator
-from mfa_lint.core.values import Unknown, describe, scalar, value_list
+from mfa_lint.core.values import Unknown, describe, scalar, unknown_kind, value_list
 
 MAX_STATEMENTS = 100_000
 
@@ -135,50 +135,54 @@ def parse_document(document: Any) -> Document:
         try:
             document = json.loads(document)
         except (ValueError, RecursionError) as exc:
-            doc.notes.append(Note(f"cannot analyse: the policy is not valid JSON ({str(exc)[:80]})"))
+            doc.notes.append(Note(f"cannot analyse: the policy is not valid JSON ({str(exc)[:80]})", kind=MALFORMED))
             return doc
     if isinstance(document, Unknown):
-        doc.notes.append(Note(f"unresolved value: the policy is {describe(document)}"))
+        doc.notes.append(Note(f"unresolved value: the policy is {describe(document)}", kind=unknown_kind(document)))
         return doc
     if not isinstance(document, dict):
-        doc.notes.append(Note(f"cannot analyse: the policy is {_json_type(document)}, not an object"))
+        doc.notes.append(Note(f"cannot analyse: the policy is {_json_type(document)}, not an object", kind=MALFORMED))
         return doc
     key, statements = _get(document, "Statement")
     if key is None:
-        doc.notes.append(Note("cannot analyse: the policy has no Statement"))
+        doc.notes.append(Note("cannot analyse: the policy has no Statement", kind=MALFORMED))
         return doc
     if isinstance(statements, dict):
         _add_statement(doc, statements, 0, (key,))  # a single object: index 0, path without it
     elif isinstance(statements, list):
         if len(statements) > MAX_STATEMENTS:
-            doc.notes.append(Note(f"cannot analyse: more than {MAX_STATEMENTS} statements", (key,)))
+            doc.notes.append(Note(f"cannot analyse: more than {MAX_STATEMENTS} statements", (key,), kind=BUDGET))
             return doc
         for i, statement in enumerate(statements):
             _add_statement(doc, statement, i, (key, i))
     elif isinstance(statements, Unknown):
-        doc.notes.append(Note(f"unresolved value: Statement is {describe(statements)}", (key,)))
+        doc.notes.append(Note(f"unresolved value: Statement is {describe(statements)}", (key,),
+                              kind=unknown_kind(statements)))
     else:
-        doc.notes.append(Note(f"cannot analyse: Statement is {_json_type(statements)}", (key,)))
+        doc.notes.append(Note(f"cannot analyse: Statement is {_json_type(statements)}", (key,), kind=MALFORMED))
     return doc
 
 
 def _add_statement(doc: Document, raw: Any, index: int | None, path: tuple) -> None:
     where = f"statement {index}" if index is not None else "the statement"
     if isinstance(raw, Unknown):
-        doc.notes.append(Note(f"unresolved value: {where} is {describe(raw)}", path, index))
+        doc.notes.append(Note(f"unresolved value: {where} is {describe(raw)}", path, index, kind=unknown_kind(raw)))
         return
     if not isinstance(raw, dict):
-        doc.notes.append(Note(f"cannot analyse: {where} is {_json_type(raw)}, not an object", path, index))
+        doc.notes.append(Note(f"cannot analyse: {where} is {_json_type(raw)}, not an object", path, index,
+                              kind=MALFORMED))
         return
     _, effect_raw = _get(raw, "Effect")
     effect = None
     if isinstance(effect_raw, str) and effect_raw.lower() in ("allow", "deny"):
         effect = effect_raw.capitalize()
     elif effect_raw is None:
-        doc.notes.append(Note(f"cannot analyse: {where} has no Effect", path, index))
+        doc.notes.append(Note(f"cannot analyse: {where} has no Effect", path, index, kind=MALFORMED))
     else:
-        reason = "unresolved value" if isinstance(effect_raw, Unknown) else "cannot analyse"
-        doc.notes.append(Note(f"{reason}: {where} has Effect {describe(effect_raw)}", path, index))
+        unresolved = isinstance(effect_raw, Unknown)
+        reason = "unresolved value" if unresolved else "cannot analyse"
+        kind = unknown_kind(effect_raw) if unresolved else MALFORMED
+        doc.notes.append(Note(f"{reason}: {where} has Effect {describe(effect_raw)}", path, index, kind=kind))
     _, sid = _get(raw, "Sid")
     statement = Statement(
         index=index,
@@ -202,43 +206,50 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
     index = statement.index
     if isinstance(condition, Unknown):
         statement.condition_opaque = True
-        doc.notes.append(Note(f"unresolved value: the Condition of {where} is {describe(condition)}", path, index))
+        doc.notes.append(Note(f"unresolved value: the Condition of {where} is {describe(condition)}", path, index,
+                              kind=unknown_kind(condition)))
         return
     if not isinstance(condition, dict):
         statement.condition_opaque = True
         doc.notes.append(
-            Note(f"cannot analyse: the Condition of {where} is {_json_type(condition)}", path, index)
+            Note(f"cannot analyse: the Condition of {where} is {_json_type(condition)}", path, index, kind=MALFORMED)
         )
         return
     for op_name, block in condition.items():
         op_path = path + (op_name,)
         if isinstance(op_name, Unknown):
             statement.condition_opaque = True
-            doc.notes.append(Note(f"unresolved value: a condition operator in {where} is {op_name}", op_path, index))
+            doc.notes.append(Note(f"unresolved value: a condition operator in {where} is {op_name}", op_path, index,
+                                  kind=unknown_kind(op_name)))
             continue
         if not isinstance(op_name, str):
             statement.condition_opaque = True
-            doc.notes.append(Note(f"cannot analyse: condition operator {op_name!r} in {where}", op_path, index))
+            doc.notes.append(Note(f"cannot analyse: condition operator {op_name!r} in {where}", op_path, index,
+                                  kind=MALFORMED))
             continue
         operator = parse_operator(op_name)
         if isinstance(block, Unknown):
             statement.condition_opaque = True
-            doc.notes.append(Note(f"unresolved value: {op_name} in {where} is {describe(block)}", op_path, index))
+            doc.notes.append(Note(f"unresolved value: {op_name} in {where} is {describe(block)}", op_path, index,
+                                  kind=unknown_kind(block)))
             continue
         if not isinstance(block, dict):
             statement.condition_opaque = True
             doc.notes.append(
-                Note(f"cannot analyse: {op_name} in {where} is {_json_type(block)}, not a mapping", op_path, index)
+                Note(f"cannot analyse: {op_name} in {where} is {_json_type(block)}, not a mapping", op_path, index,
+                     kind=MALFORMED)
             )
             continue
         for key, raw_values in block.items():
             if isinstance(key, Unknown):
                 statement.condition_opaque = True
-                doc.notes.append(Note(f"unresolved value: a condition key in {where} is {key}", op_path, index))
+                doc.notes.append(Note(f"unresolved value: a condition key in {where} is {key}", op_path, index,
+                                      kind=unknown_kind(key)))
                 continue
             if isinstance(key, bool) or key is None or not isinstance(key, (str, int, float)):
                 statement.condition_opaque = True
-                doc.notes.append(Note(f"cannot analyse: condition key {key!r} in {where}", op_path, index))
+                doc.notes.append(Note(f"cannot analyse: condition key {key!r} in {where}", op_path, index,
+                                      kind=MALFORMED))
                 continue
             key = str(key)
             values, ok = value_list(raw_values)
@@ -252,7 +263,7 @@ def _add_tests(doc: Document, statement: Statement, condition: Any, path: tuple,
                 statement.unjudged = True
                 doc.notes.append(
                     Note(f"cannot analyse: {op_name} {key} in {where} has no string, number or boolean value",
-                         op_path, index)
+                         op_path, index, kind=MALFORMED)
                 )
                 continue
             statement.tests.append(test)

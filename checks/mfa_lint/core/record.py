@@ -26,7 +26,9 @@ class Rule:
     kinds: frozenset[str] | None = None  # policy kinds it applies to; None: every kind
     example: tuple[dict, dict] | None = None  # (statement that fires, the statement fixed) for the rule page
     example_kind: str = "identity"  # the policy kind the example is analysed as
-    exclusive: bool = False  # when it fires for a statement, no other rule is decided for that statement
+    #: when it fires for a statement, no later rule is decided for that statement (exclusive rules run first, in id
+    #: order: MFA003 before MFA006)
+    exclusive: bool = False
     at_statement: bool = False  # its findings point at the statement's first line, not at an operator key
     fixable: bool = False  # `mfa-lint fix` can apply an operator replacement for some of its findings
 
@@ -47,3 +49,8 @@ class Rule:
 
     def applies_to(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
+
+
+#: Every rule's record by id, filled once by the catalog (core/catalog.py) when it collects the rule modules. A finding
+#: names its rule by id and reads its record here: this module imports no rule, so findings import no rule either.
+RECORDS: dict[str, Rule] = {}

@@ -7,18 +7,30 @@ reader that knows the syntax: the core itself knows no IaC syntax. A string is a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from mfa_lint.core.findings import UNRESOLVED, NoteKind
 
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value an IaC tool will fill in later; `raw` names it as the template does (`var.account_id`, `Ref P`)."""
+    """A value an IaC tool will fill in later; `raw` names it as the template does (`var.account_id`, `Ref P`).
+
+    `kind`: why it is unknown, for the note that names it (a file the policy is read from that could not be read is
+    MISSING_FILE; everything else UNRESOLVED). Not part of its identity: the same reference is the same unknown.
+    """
 
     raw: str
+    kind: NoteKind = field(default=UNRESOLVED, compare=False)
 
     def __str__(self) -> str:
         return self.raw
+
+
+def unknown_kind(value: Any) -> NoteKind:
+    """The note kind of an unresolved value: the Unknown's own, else UNRESOLVED."""
+    return value.kind if isinstance(value, Unknown) else UNRESOLVED
 
 
 def describe(value: Any) -> str:

@@ -6,7 +6,7 @@ import importlib
 import os
 from collections.abc import Callable
 
-from mfa_lint.scan import ScanResult
+from mfa_lint.scanning import ScanResult
 
 FORMATS = ("text", "json", "sarif", "github")
 

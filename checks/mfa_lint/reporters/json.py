@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mfa_lint.scan import Located, ScanResult
+from mfa_lint.scanning import Located, ScanResult
 
 
 def finding_dict(located: Located) -> dict:
@@ -31,6 +31,12 @@ def finding_dict(located: Located) -> dict:
     }
 
 
+def _suppression(located: Located) -> dict | None:
+    """What suppressed it: the marker, the reason written with it, and the line of an `mfa-lint:ignore` comment."""
+    why = located.suppression
+    return None if why is None else {"marker": why.marker, "justification": why.justification, "line": why.line}
+
+
 def render(result: ScanResult, **_: object) -> str:
     report = {
         "findings": [finding_dict(x) for x in result.findings],
@@ -42,10 +48,11 @@ def render(result: ScanResult, **_: object) -> str:
                 "column": n.span.column if n.span else None,
                 "resource": n.resource,
                 "message": n.message,
+                "kind": n.kind.value,
             }
             for n in result.notes
         ],
-        "suppressed": [finding_dict(x) for x in result.suppressed],
+        "suppressed": [{**finding_dict(x), "suppression": _suppression(x)} for x in result.suppressed],
         "summary": result.summary(),
     }
     return json.dumps(report, indent=2) + "\n"

@@ -5,6 +5,12 @@ finding with a mechanical fix carries a SARIF `fixes` entry that replaces the op
 `mfa-lint fix` makes. `partialFingerprints` name the finding without its line (rule, file, resource, statement by Sid
 or index, operator, key), so code scanning keeps tracking an alert when lines above it move. Read errors and notes
 become tool execution notifications.
+
+Suppressed findings are results too, with `suppressions: [{kind: inSource, justification}]` (the reason written with
+`mfa-lint:ignore`, `checkov:skip=ID:reason` or checkov's Metadata `comment`), and every other result carries an empty
+`suppressions` list: SARIF 2.1.0 §3.27.23 wants them all null or all non-null in a run. GitHub code scanning does not
+read `suppressions` (github/codeql-action#1230): it would open an alert for each, so `suppressed="drop"` (the
+Action's default, `--sarif-suppressed drop`) leaves them out.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from urllib.parse import quote
 
 import mfa_lint
 from mfa_lint.core.catalog import RULES
+from mfa_lint.reading.site import Span
 from mfa_lint.reporters import relative_path
-from mfa_lint.scan import Located, ScanResult
-from mfa_lint.sources.site import Span
+from mfa_lint.scanning import Located, ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"
@@ -79,7 +85,21 @@ def _fingerprint(located: Located, seen: Counter) -> str:
     return f"{digest}:{seen[parts]}"  # the n-th finding with the same identity in this run
 
 
-def _result(located: Located, rule_index: dict[str, int], seen: Counter) -> dict:
+def _suppressions(located: Located) -> list[dict]:
+    why = located.suppression
+    if why is None:
+        return []
+    suppression: dict = {"kind": "inSource"}
+    if why.justification:
+        suppression["justification"] = why.justification
+    if why.line is not None:
+        region = {"startLine": why.line}
+        suppression["location"] = {"physicalLocation": {"artifactLocation": _artifact(located.file), "region": region}}
+    suppression["properties"] = {"marker": why.marker}
+    return [suppression]
+
+
+def _result(located: Located, rule_index: dict[str, int], seen: Counter, suppressed: bool = False) -> dict:
     f = located.finding
     result: dict = {
         "ruleId": f.rule_id,
@@ -102,6 +122,7 @@ def _result(located: Located, rule_index: dict[str, int], seen: Counter) -> dict
             "cfn-lint-id": f.cfn_lint_id,
             "security-severity": f"{f.rule.security_severity:.1f}",
         },
+        "suppressions": _suppressions(located) if suppressed else [],
     }
     if located.edit is not None:
         result["fixes"] = [
@@ -127,7 +148,8 @@ def _notification(level: str, message: str, file: str, span: Span | None) -> dic
     return {"level": level, "message": {"text": message}, "locations": [{"physicalLocation": location}]}
 
 
-def render(result: ScanResult, **_: object) -> str:
+def render(result: ScanResult, *, suppressed: str = "keep", **_: object) -> str:
+    """`suppressed`: "keep" (results with `suppressions`) or "drop" (left out, for GitHub code scanning)."""
     rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
     seen: Counter = Counter()
     notifications = [_notification("error", e.message, e.file, None) for e in result.errors]
@@ -150,7 +172,8 @@ def render(result: ScanResult, **_: object) -> str:
                 "invocations": [
                     {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}
                 ],
-                "results": [_result(x, rule_index, seen) for x in result.findings],
+                "results": [_result(x, rule_index, seen) for x in result.findings]
+                + ([_result(x, rule_index, seen, True) for x in result.suppressed] if suppressed == "keep" else []),
                 "columnKind": "unicodeCodePoints",
             }
         ],

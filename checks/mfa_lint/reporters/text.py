@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa_lint.scan import ScanResult
+from mfa_lint.scanning import ScanResult
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"

@@ -1,7 +1,19 @@
-"""The pieces of `mfa-lint scan`, one concern per module, in the order a path travels to a report:
+"""`mfa-lint scan`: from paths to a result, one concern per module, in the order a path travels:
 
-options (ScanOptions) -> mfa_lint.files (the walk) -> module_context (a .tf file's module) -> relevance (the skip
-filter) -> formats (sniffing and the readers) -> budget (per-file time limit) -> findings (analysis, with the
-suppression hook and fix edits) -> dedupe -> results (ScanResult) -> exit_codes. file_scan runs one file through
-them; pool runs many files on every core; mfa_lint.scan puts it together.
+options (ScanOptions: every setting, declared once) -> walk (which files) -> file_scan (triage: read, not IaC?,
+unrelated?; then parse within the time budget through formats.registry) -> judge (a site's findings, notes, edits,
+suppressions) -> identity (one finding per place) -> results (ScanResult) -> selection -> exit_codes. pool runs many
+files on every core; run.scan puts it together. This package is the API reporters, `fix` and tools import.
 """
+
+from mfa_lint.reading.edits import Edit, operator_edit, span_text
+from mfa_lint.scanning.exit_codes import FAIL_LEVELS, exit_code
+from mfa_lint.scanning.options import ScanOptions
+from mfa_lint.scanning.results import FileReport, Located, NoteEntry, ScanResult
+from mfa_lint.scanning.run import scan
+from mfa_lint.scanning.walk import ScanError
+
+__all__ = [
+    "FAIL_LEVELS", "Edit", "FileReport", "Located", "NoteEntry", "ScanError", "ScanOptions", "ScanResult",
+    "exit_code", "operator_edit", "scan", "span_text",
+]

@@ -16,14 +16,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from enum import Enum
 from typing import Any
 
-from mfa_lint.files import ScanError
-from mfa_lint.scanning.file_scan import ToParse, scan_file, triage
-from mfa_lint.scanning.formats import prepare
-from mfa_lint.scanning.module_context import ModuleTexts
+from mfa_lint.formats.registry import prepare
+from mfa_lint.reading.context import ReadContext
+from mfa_lint.scanning.file_scan import ToParse, read_context, scan_file, triage
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.results import UNREADABLE, FileReport
+from mfa_lint.scanning.walk import ScanError
 
 #: Fewer files than this per worker and the scan runs serially.
 MIN_FILES_PER_WORKER = 16
@@ -31,7 +32,7 @@ CHUNK = 8
 WORKER_DIED = "not scanned: a worker process died (killed or out of memory); --jobs 1 shows which file"
 
 _worker_options: ScanOptions | None = None
-_worker_modules: ModuleTexts | None = None
+_worker_context: ReadContext | None = None
 
 
 def available_cpus() -> int:
@@ -48,22 +49,22 @@ def worker_count(jobs: int | None, files: int) -> int:
 
 
 def _init(options: ScanOptions) -> None:
-    global _worker_options, _worker_modules
+    global _worker_options, _worker_context
     _worker_options = options
-    _worker_modules = ModuleTexts(options.max_file_size, options.overrides)
+    _worker_context = read_context(options)
 
 
 def _parse_one(task: tuple[str, bool]) -> FileReport:
     """In a worker: the file again from disk (cheaper than sending its text), triaged and parsed."""
-    assert _worker_options is not None and _worker_modules is not None
-    return plain(scan_file(task[0], task[1], _worker_options, _worker_modules))
+    assert _worker_options is not None and _worker_context is not None
+    return plain(scan_file(task[0], task[1], _worker_options, _worker_context))
 
 
 def plain(value: Any) -> Any:
     """`value` with the readers' str/int/float/dict/list subclasses (cfn-lint's position-carrying nodes, which do not
     pickle) turned into the plain types, so that a worker's report can be sent back; equal to `value`."""
     kind = type(value)
-    if kind in _PLAIN:
+    if kind in _PLAIN or isinstance(value, Enum):  # enums (PolicyKind, NoteKind) pickle by name
         return value
     if isinstance(value, bool):
         return bool(value)
@@ -101,15 +102,15 @@ def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Itera
     Serial (`--jobs 1`, one CPU): each file triaged and parsed in turn. Otherwise the triage (reading, sniffing, the
     skip filter) runs here first, keeping only the final reports and the names of the files to parse (memory stays
     flat); those are parsed by the workers when there are enough of them, else here."""
-    modules = ModuleTexts(options.max_file_size, options.overrides)
+    reading = read_context(options)
     if (options.jobs or available_cpus()) == 1:
         for path, named in tasks:
-            yield scan_file(path, named, options, modules)
+            yield scan_file(path, named, options, reading)
         return
     triaged: list[FileReport | None] = []  # None: to parse
     kept: list[tuple[str, bool]] = []
     for path, named in tasks:
-        item = triage(path, named, options, modules)
+        item = triage(path, named, options, reading)
         if isinstance(item, ToParse):
             kept.append((path, named))
             triaged.append(None)
@@ -119,15 +120,15 @@ def scan_files(tasks: Sequence[tuple[str, bool]], options: ScanOptions) -> Itera
     if workers == 1:
         pending = iter(kept)
         for report in triaged:
-            yield report if report is not None else scan_file(*next(pending), options, modules)
+            yield report if report is not None else scan_file(*next(pending), options, reading)
         return
-    context = _context()
-    if context.get_start_method() == "fork":  # import the parsers once, here: every worker inherits them
+    mp_context = _context()
+    if mp_context.get_start_method() == "fork":  # import the parsers once, here: every worker inherits them
         for path in {os.path.splitext(p)[1].lower(): p for p, _ in kept}.values():
             prepare(path)
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(options,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=mp_context, initializer=_init, initargs=(options,)) as pool:
             parsed = pool.map(_parse_one, kept, chunksize=CHUNK)
             for report in triaged:
                 yield report if report is not None else next(parsed)

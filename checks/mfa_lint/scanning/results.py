@@ -10,34 +10,46 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mfa_lint.core.findings import Finding
-from mfa_lint.files import ScanError
-from mfa_lint.scanning.edits import Edit
-from mfa_lint.sources.site import Span
+from mfa_lint.core.findings import Finding, NoteKind
+from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.reading.edits import Edit
+from mfa_lint.reading.site import Span
+from mfa_lint.reading.suppressions import Suppression
+from mfa_lint.scanning.walk import ScanError
 
 READ, UNRELATED, NOT_IAC, UNREADABLE = "read", "unrelated", "not_iac", "unreadable"
 
 
 @dataclass
 class Located:
-    """A finding placed in a file."""
+    """A finding placed in a file: the file that holds its operator, whichever file it was reached from.
+
+    `source`: the name of the format that read it (formats.registry). `via`: the scanned file it was reached through
+    when that is another file (a module call's caller, a `.tf` that reads it with `file()`), else None; one finding
+    reached both ways is reported once (scanning.identity).
+    """
 
     finding: Finding
     file: str
     span: Span
     resource: str | None
-    policy_kind: str
-    source: str  # terraform | plan | cloudformation | policy
+    policy_kind: PolicyKind
+    source: str
     exact: bool = True  # the span is the offending token (not the fallback span of the whole property)
     edit: Edit | None = None
+    via: str | None = None
+    suppression: Suppression | None = None  # what suppressed it (only on ScanResult.suppressed)
 
 
 @dataclass(frozen=True)
 class NoteEntry:
+    """A note placed in a file: what could not be judged there, and the kind of reason (filters read the kind)."""
+
     file: str
     span: Span | None
     resource: str | None
     message: str
+    kind: NoteKind
 
 
 @dataclass

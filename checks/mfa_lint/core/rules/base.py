@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from mfa_lint.core.callers import Callers
 from mfa_lint.core.contexts import Context
 from mfa_lint.core.coverage import MFA_SELF_SERVICE
 from mfa_lint.core.findings import Finding
@@ -16,6 +17,13 @@ SELF_SERVICE_LIST = ", ".join(MFA_SELF_SERVICE)
 COMPANION_ADVICE = (
     'add a Deny with "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"} over the same actions and resources'
 )
+
+
+def no_mfa_advice(callers: Callers) -> str:
+    """What to do when no caller of a statement can carry MFA (no operator makes the condition work)."""
+    return (f"no caller of this statement can carry MFA ({callers.describe()}), so no MFA condition can require "
+            "it here: require MFA where they authenticate (the identity provider, IAM Identity Center) and remove "
+            "the MFA condition, or admit callers that can use MFA")
 
 
 def label(statement: Statement) -> str:

@@ -1,19 +1,22 @@
 """MFA001 deny-fails-open: a Deny that holds in some context lets a weaker context through (rules.md).
 
-Only the contexts that occur for the policy's kind are weighed (a role policy never meets long-term keys), and a
-companion Deny that holds where this one does not closes the gap.
+Only the contexts that occur for the statement's callers are weighed (core/callers.py: a role policy, or a trust
+statement for a role ARN, never meets long-term keys), only callers for whom getting through is an exposure are
+named (AWS services are admitted by design), and companion Denies that hold where this one does not close the gap
+together (a union). When no caller of the statement can carry MFA there is no operator that fixes it: MFA006 reports
+the lockouts, and an escape gets advice instead of a fix.
 """
 
 from __future__ import annotations
 
 from mfa_lint.core.contexts import MFF, Context
 from mfa_lint.core.evaluation import first_false, holds
-from mfa_lint.core.findings import Finding
+from mfa_lint.core.findings import BUDGET, Finding
 from mfa_lint.core.keys import MFA_KEYS
 from mfa_lint.core.model import Statement, Test
 from mfa_lint.core.policy import Policy
 from mfa_lint.core.record import Rule
-from mfa_lint.core.rules.base import COMPANION_ADVICE, NO_MFA, finding, label, with_operator
+from mfa_lint.core.rules.base import COMPANION_ADVICE, NO_MFA, finding, label, no_mfa_advice, with_operator
 
 RULE = Rule(
     id="MFA001",
@@ -57,13 +60,15 @@ def escapes(statement: Statement, policy: Policy) -> list[Context]:
     """The contexts that get through: weaker than one the statement denies, not denied by it or a companion."""
     if statement.effect != "Deny" or holds(statement, MFF):
         return []
-    holding = [c for c in policy.contexts if c is not MFF and holds(statement, c)]
+    callers = policy.callers_of(statement)
+    contexts = callers.contexts()
+    holding = [c for c in contexts if c is not MFF and holds(statement, c)]
     if not holding:
         return []
     strongest = max(c.rank for c in holding)
     out = []
-    for c in policy.contexts:
-        if c.rank >= strongest or holds(statement, c):
+    for c in contexts:
+        if c.rank >= strongest or holds(statement, c) or not callers.in_context(c, exposed_only=True):
             continue
         covered = policy.companions.covers(statement, c)
         if covered is None:
@@ -89,13 +94,14 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
         test = first_false(statement, escaping[0])
         fix = None
         op = test.operator
-        if not op.if_exists and op.base != "Null":
+        capable = policy.callers_of(statement).capable
+        if capable and not op.if_exists and op.base != "Null":
             candidate = op.spelled(if_exists=True)
             if not escapes(with_operator(statement, test, candidate), policy):
                 fix = candidate
     except _Undecided:
         policy.note(f"not analysed: MFA001 for {label(statement)}: the companion search stopped at its budget of "
-                    f"{policy.companions.budget} comparisons per policy", statement)
+                    f"{policy.companions.budget} comparisons per policy", statement, BUDGET)
         return []
     who = "; ".join(f"{policy.callers(c, statement)} are not denied: "
                     f"{_why_false(first_false(statement, c), c, statement, policy)}" for c in escaping)
@@ -103,6 +109,9 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
     advice = None
     if fix:
         message += f" Use {fix}."
+    elif not capable:
+        advice = no_mfa_advice(policy.callers_of(statement))
+        message += f" Fix: {advice}."
     else:
         advice = f"no single operator change closes it: {COMPANION_ADVICE}"
         message += f" Fix: {advice}."

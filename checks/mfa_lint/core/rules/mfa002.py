@@ -1,16 +1,22 @@
-"""MFA002 allow-fails-open: an Allow that admits MFA also admits callers without it (rules.md)."""
+"""MFA002 allow-fails-open: an Allow that admits MFA also admits callers without it (rules.md).
+
+"Admits MFA" is fresh MFA (a range of ages) or old MFA, so an inverted age test counts. Only the contexts of the
+statement's callers are weighed (a role ARN's sessions always carry the key: `BoolIfExists true` is `Bool true`
+there), only callers for whom it is an exposure are named, and Deny statements of the same document that close the
+gap (together, as a union) keep it from leaking.
+"""
 
 from __future__ import annotations
 
-from mfa_lint.core.contexts import LT, MFF, NM, Context
+from mfa_lint.core.contexts import LT, MFF, MFO, NM, Context
 from mfa_lint.core.evaluation import holds, test_holds
-from mfa_lint.core.findings import Finding
+from mfa_lint.core.findings import BUDGET, Finding
 from mfa_lint.core.keys import MFA_KEYS, PRESENT
 from mfa_lint.core.model import Statement, Test
 from mfa_lint.core.operators import Operator
 from mfa_lint.core.policy import Policy
 from mfa_lint.core.record import Rule
-from mfa_lint.core.rules.base import finding, with_operator
+from mfa_lint.core.rules.base import finding, label, no_mfa_advice, with_operator
 
 _TRUST_ROOT = {"AWS": "arn:aws:iam::111122223333:root"}
 
@@ -47,15 +53,33 @@ RULE = Rule(
 )
 
 
+class _Undecided(Exception):
+    """The companion search ran out of budget before it could decide."""
+
+
+def admits_mfa(statement: Statement) -> bool:
+    return holds(statement, MFF) or holds(statement, MFO)
+
+
+def _open(statement: Statement, policy: Policy, context: Context) -> bool:
+    """The Allow admits `context` for some exposed caller and no Deny of the document closes that gap."""
+    if not holds(statement, context) or not policy.callers_of(statement).in_context(context, exposed_only=True):
+        return False
+    closed = policy.companions.covers(statement, context)
+    if closed is None:
+        raise _Undecided
+    return not closed
+
+
 def _escape(statement: Statement, policy: Policy) -> Context | None:
     """The weakest context the Allow admits although it means MFA, or None."""
-    if statement.effect != "Allow" or not holds(statement, MFF):
+    if statement.effect != "Allow" or not admits_mfa(statement):
         return None
-    if policy.occurs(LT) and holds(statement, LT):
+    if policy.occurs(LT, statement) and _open(statement, policy, LT):
         return LT
     means_mfa = any(not (t.canonical_key == PRESENT and t.operator.base == "Null") and not t.like_target
                     for t in statement.mfa_tests)
-    if holds(statement, NM) and means_mfa:
+    if means_mfa and policy.occurs(NM, statement) and _open(statement, policy, NM):
         return NM
     return None
 
@@ -81,14 +105,25 @@ def _advice(test: Test) -> str:
 
 
 def check(statement: Statement, policy: Policy) -> list[Finding]:
+    try:
+        return _check(statement, policy)
+    except _Undecided:
+        policy.note(f"not analysed: MFA002 for {label(statement)}: the companion search stopped at its budget of "
+                    f"{policy.companions.budget} comparisons per policy", statement, BUDGET)
+        return []
+
+
+def _check(statement: Statement, policy: Policy) -> list[Finding]:
     escape = _escape(statement, policy)
     if escape is None:
         return []
+    capable = policy.callers_of(statement).capable
     candidates = [t for t in statement.mfa_tests if test_holds(t, escape)]
     chosen, fix = None, None
-    for t in candidates:
+    for t in candidates if capable else []:
         for variant in _strict_variants(t.operator):
-            if _escape(with_operator(statement, t, variant), policy) is None:
+            fixed = with_operator(statement, t, variant)
+            if _escape(fixed, policy) is None and holds(fixed, MFF):
                 chosen, fix = t, variant
                 break
         if chosen:
@@ -107,6 +142,6 @@ def check(statement: Statement, policy: Policy) -> list[Finding]:
     if fix:
         message += f" Use {fix}."
     else:
-        advice = _advice(chosen)
+        advice = _advice(chosen) if capable else no_mfa_advice(policy.callers_of(statement))
         message += f" Fix: {advice}."
     return [finding(RULE.id, statement, message, chosen, fix, [escape], advice)]

@@ -1,12 +1,16 @@
 """MFA005 mfa-enrolment-blocked: an MFA deny for callers without MFA that also blocks enrolling a device (rules.md).
 
 Each enrolment action counts only when the statement's resources can be its resource type (ARNs compared segment
-by segment), and the fix never widens the deny.
+by segment), only when the statement's callers include IAM users (the ones who enrol), and only when its
+aws:RequestedRegion tests let IAM's region through: IAM calls are always made in us-east-1 (IAM User Guide,
+reference_policies_condition-keys.html#condition-keys-requestedregion). The fix never widens the deny.
 """
 
 from __future__ import annotations
 
-from mfa_lint.core.contexts import LT, MFF, MFO, NM
+from mfa_lint.core.arns import partition
+from mfa_lint.core.callers import CallerClass
+from mfa_lint.core.contexts import LT, MFF, MFO, NM, evaluate
 from mfa_lint.core.coverage import MFA_ENROLMENT, MFA_SELF_SERVICE, covers_action, reaches_resource
 from mfa_lint.core.evaluation import holds
 from mfa_lint.core.findings import Finding
@@ -15,6 +19,7 @@ from mfa_lint.core.model import Statement
 from mfa_lint.core.policy import Policy
 from mfa_lint.core.record import Rule
 from mfa_lint.core.rules.base import NO_MFA, SELF_SERVICE_LIST, finding
+from mfa_lint.core.values import Unknown
 
 RULE = Rule(
     id="MFA005",
@@ -71,24 +76,53 @@ def _advice(statement: Statement, blocked: list[str]) -> str:
     return "; ".join(parts)
 
 
+#: the region IAM's calls are made in, per partition (only the commercial partition is documented)
+_IAM_REGION = {"aws": "us-east-1"}
+_REGION_KEY = "aws:requestedregion"
+_ENROLLING = frozenset({CallerClass.PRINCIPALS, CallerClass.IAM_USERS})
+
+
+def _reaches_iam_region(statement: Statement) -> bool | None:
+    """Whether the statement's aws:RequestedRegion tests hold for IAM's region; None when unsure."""
+    tests = [t for t in statement.other_tests if t.canonical_key == _REGION_KEY and t.operator is not None]
+    if not tests:
+        return True
+    known = [r for r in (statement.resources or statement.not_resources or []) if isinstance(r, str)]
+    region = _IAM_REGION.get(partition(known))
+    if region is None:
+        return True  # another partition: its IAM region is not documented here, the tests are assumed to hold
+    outcome: bool | None = True
+    for t in tests:
+        if any(isinstance(v, Unknown) or "${" in v for v in t.values):
+            outcome = None
+        elif not evaluate(t.operator, region, [str(v) for v in t.values]):
+            return False
+    return outcome
+
+
 def check(statement: Statement, policy: Policy) -> list[Finding]:
     if statement.effect != "Deny" or not (holds(statement, LT) or holds(statement, NM)):
         return []
     if _no_long_term_keys_idiom(statement):
         return []
-    blocked, unsure = [], False
+    if not policy.callers_of(statement).classes & _ENROLLING:
+        return []
+    region = _reaches_iam_region(statement)
+    if region is False:
+        return []
+    blocked, unsure = [], region is None
     for action, resource in MFA_ENROLMENT.items():
         verdicts = (covers_action(statement, action), reaches_resource(statement, resource))
         if False in verdicts:
             continue
-        if None in verdicts:
+        if None in verdicts or region is None:
             unsure = True
         else:
             blocked.append(action)
     if not blocked:
         if unsure:
             policy.note("unresolved value: whether this MFA deny blocks MFA enrolment depends on an unresolved "
-                        "action or resource", statement)
+                        "action, resource or region", statement)
         return []
     advice = _advice(statement, blocked)
     message = (

@@ -1,0 +1,64 @@
+"""CloudFormation and SAM templates (YAML or JSON), and Serverless Framework files with CloudFormation resources.
+
+The wing: the resource table (resources: which properties hold policies, of which kind), the reader (reader, with
+cfn-lint's decoder, imported cheaply by cfn_lint_import), how a policy value becomes documents (policies, intrinsics:
+Fn::If, Ref, Fn::Sub; embedded: positions inside JSON text), and `Metadata` skips (suppression). The cfn-lint rules
+(mfa_lint.cfnlint) and the checkov checks read the same table and expansion.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mfa_lint.formats.base import Format, NotOurs, Reading
+from mfa_lint.reading.site import PolicySite
+
+# Top-level keys that make a YAML file worth handing to the reader (cheap test before decoding).
+_CFN_YAML = re.compile(r"^[\"']?(?:AWSTemplateFormatVersion|Resources|Transform)[\"']?\s*:"
+                       r"|^resources:\s*\n(?:[ \t]*(?:#.*)?\n)*[ \t]+Resources:", re.MULTILINE)
+
+
+def looks_like_cloudformation_yaml(text: str) -> bool:
+    """A cheap test before decoding: a top-level AWSTemplateFormatVersion, Resources or Transform key."""
+    return _CFN_YAML.search(text) is not None
+
+
+def _claims(document: Any) -> bool:
+    if not (isinstance(document, dict) and ("Resources" in document or "AWSTemplateFormatVersion" in document)):
+        return False
+    from mfa_lint.formats.cloudformation.reader import looks_like_template
+
+    return looks_like_template(document)
+
+
+def _read(reading: Reading) -> list[PolicySite]:
+    if reading.document is None and not looks_like_cloudformation_yaml(reading.text):
+        raise NotOurs()
+    from mfa_lint.formats.cloudformation.reader import read_cloudformation  # imports cfn-lint's decoder
+
+    return read_cloudformation(reading.path, reading.text, reading.context)
+
+
+def _has_comments(text: str) -> bool:
+    return not text.lstrip().startswith("{")  # YAML has comments, a JSON template none
+
+
+def _prepare() -> None:
+    from mfa_lint.formats.cloudformation.cfn_lint_import import import_cfn_lint_decoder
+    from mfa_lint.formats.cloudformation.reader import read_cloudformation  # noqa: F401
+
+    import_cfn_lint_decoder()
+
+
+CLOUDFORMATION = Format(
+    name="cloudformation",
+    read=_read,
+    extensions=(".yaml", ".yml", ".template"),
+    json_extensions=(".json", ".template"),
+    could_be=looks_like_cloudformation_yaml,
+    json_keys=("AWSTemplateFormatVersion", "Resources"),
+    claims=_claims,
+    comments=_has_comments,
+    prepare=_prepare,
+)

@@ -1,0 +1,1 @@
+"""What every format reader shares, below the format wings."""

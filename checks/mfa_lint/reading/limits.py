@@ -1,0 +1,96 @@
+"""Every limit the readers and the scan stop at, named once.
+
+Hostile input (a 100,000-level nesting, a module calling itself, a dynamic block over a million elements) must cost
+one file a bounded amount of work and stack, never the run. Each limit is far above what real configurations need;
+where a reader stops at one it says so in a note (NoteKind.READER_LIMIT) or an error, never silently. The core's own
+budgets (statements, tries, companion comparisons) stay in the core, which imports nothing.
+"""
+
+from __future__ import annotations
+
+# -- files --------------------------------------------------------------------------------------------------------
+
+#: Larger files are an error, never read (`--max-file-size`; also files a policy reads with `file()`).
+MAX_FILE_SIZE = 10 * 1024 * 1024
+#: Seconds one file may take to be read and analysed (`--parse-timeout`; checkov's HCL parse budget is also 10 s).
+PARSE_TIMEOUT = 10.0
+#: Files a policy references (`file()`, a called module's files) kept in a scan's read cache.
+CACHED_FILES = 256
+
+# -- nesting: deeper than this, a value is left as it is (or the file is refused), so no walk exhausts the stack ----
+
+#: JSON decoded with positions (policy files, heredocs, Fn::Sub text, JSON strings): deeper is a SourceError.
+JSON_NESTING = 512
+#: Brackets in a `.tf` file before the HCL parser sees it.
+HCL_NESTING = 4096
+#: `${ ... }` interpolations nested inside strings of a `.tf` file.
+HCL_TEMPLATE_NESTING = 64
+#: Values marked as Unknown (Terraform references, CloudFormation intrinsics) and HCL expressions evaluated.
+VALUE_NESTING = 256
+#: JSON decoded from an HCL string template, walked to put interpolated values in place.
+TEMPLATE_VALUE_NESTING = 600
+#: checkov's one-element list wrappings and jsonencode booleans undone.
+CHECKOV_VALUE_NESTING = 64
+#: CloudFormation values expanded for intrinsics (Fn::If, Ref, Fn::Sub).
+INTRINSIC_NESTING = 64
+#: Fn::If nested on the way to one CloudFormation policy property (not inside the document).
+FN_IF_NESTING = 8
+#: Nested block levels of an `aws_iam_policy_document` data source (body -> statement -> condition).
+POLICY_DOCUMENT_BLOCK_NESTING = 4
+
+# -- Terraform evaluation -----------------------------------------------------------------------------------------
+
+#: `var.x` / `local.x` references followed one inside another.
+REFERENCE_DEPTH = 16
+#: Characters of an unresolved expression shown in a note.
+REFERENCE_TEXT = 200
+#: Expression nodes one evaluation may visit (references can repeat work: `local.a = [local.b, local.b]`).
+EVALUATION_NODES = 100_000
+#: Elements one `for` expression, splat or template `%{ for }` iterates over.
+FOR_ITERATIONS = 1_000
+#: Items one function call may produce (`range(1e9)`, `formatlist` over huge lists, `setproduct`).
+FUNCTION_ITEMS = 10_000
+#: Characters of one string a function or a template produces.
+EVALUATED_STRING = 1_000_000
+#: Characters a regular expression (`replace` with `/re/`, `regex`) is run on.
+REGEX_TEXT = 100_000
+#: Interpolation texts (and `templatestring` texts) parsed inside one another.
+NESTED_TEMPLATES = 16
+#: Directives (`%{ if }`, `%{ for }`) nested in one template, and tokens one template may have.
+DIRECTIVE_NESTING = 64
+TEMPLATE_TOKENS = 100_000
+#: Wrappers unwrapped and operators followed in one chain of an HCL expression.
+EXPRESSION_CHAIN = 4096
+#: Files one `fileset()` may list, and folder entries it may look at.
+FILESET_FILES = 256
+FILESET_VISITS = 10_000
+#: Document paths whose places are collected from one evaluated value.
+LOCATED_PATHS = 200_000
+#: YAML nodes turned into values by `yamldecode` (aliases count each time they are used), and their nesting.
+YAML_NODES = 200_000
+YAML_NESTING = 512
+#: Module calls followed from one file (a module calling a module ...).
+MODULE_CALL_DEPTH = 4
+#: Instances of a module call with `for_each` judged one by one (more, or unknown: judged once with `each` unbound).
+MODULE_INSTANCES = 32
+#: Unresolved references a policy document's `for_each` conditions may depend on (2**n tries).
+DYNAMIC_REFERENCES = 4
+#: Elements one `dynamic` block is expanded over.
+DYNAMIC_ITERATIONS = 256
+
+# -- plan JSON ----------------------------------------------------------------------------------------------------
+
+#: Module nesting followed in a plan's planned_values.
+PLAN_MODULE_DEPTH = 64
+#: `.tf` files read under `--tf-root` to map plan addresses to lines.
+TF_ROOT_FILES = 2000
+
+# -- CloudFormation -----------------------------------------------------------------------------------------------
+
+#: Fn::If branch combinations judged per policy value.
+FN_IF_VARIANTS = 64
+
+# -- unknown values -----------------------------------------------------------------------------------------------
+
+#: Characters of an unknown value's text kept in a note.
+UNKNOWN_TEXT = 200

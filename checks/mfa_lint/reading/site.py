@@ -1,0 +1,61 @@
+"""The contract between the format readers and everything downstream (the scan, checkov's from-file path, fix).
+
+A reader answers one question: where are the policy documents in this file, what kind is each, and where in the
+file is each part? It returns PolicySites; the core analyses `document`, and `locate` maps the finding's document
+path back to a file position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mfa_lint.core.findings import Note
+from mfa_lint.core.policy_kinds import PolicyKind
+
+
+class SourceError(Exception):
+    """The file cannot be read or parsed. The message is one line, the reason (the caller adds the file name)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: the file the span
+    lies in when it is not the file of the site it locates (a value a policy takes from another file: a local in a
+    sibling `.tf`, a `yamldecode(file(...))`), else None."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    file: str | None = None
+
+
+@dataclass
+class PolicySite:
+    """One policy document found in a file.
+
+    - `document`: what to pass to the core (dict, list, JSON string; may contain unresolved-reference markers).
+    - `kind`: policy kind.
+    - `resource`: `aws_iam_policy.name`, `data.aws_iam_policy_document.name`, a plan address, a CloudFormation
+      logical id, or None for a plain policy file.
+    - `span`: where the property that holds the document sits (fallback location for any finding).
+    - `locate(path)`: the span of the element at `path` inside the document (for an operator key: the key token
+      itself), or None when the reader cannot tell (the caller then uses `span`).
+    - `notes`: what the reader could not read of it (an unresolved value, a limit it stopped at), each with its kind.
+    - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
+    - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
+      resource (mfa_lint.reading.suppressions); None when the format has no such block (plan JSON, policy JSON).
+    """
+
+    document: Any
+    kind: PolicyKind
+    file: str
+    resource: str | None
+    span: Span
+    locate: Callable[[tuple], Span | None] = field(default=lambda path: None)
+    notes: list[Note] = field(default_factory=list)
+    suppressed: frozenset[str] = frozenset()
+    block: tuple[int, int] | None = None
+    block_file: str | None = None

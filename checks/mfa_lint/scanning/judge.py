@@ -1,0 +1,127 @@
+"""Judging one file's policy sites: analysis, exact places, fix edits, suppressions, and the notes worth saying.
+
+A site may sit in another file than the one scanned (a called module's file, a policy read with `file()`): its
+finding is placed, edited and suppressed in the file that holds its operator, and remembers the scanned file it was
+reached through (`Located.via`), so that the scan reports one finding per place (scanning.identity).
+"""
+
+from __future__ import annotations
+
+from mfa_lint.core.analyzer import analyze_document
+from mfa_lint.core.findings import UNRESOLVED, Finding
+from mfa_lint.core.keys import may_mention_mfa
+from mfa_lint.formats.base import Format
+from mfa_lint.formats.registry import comments_in
+from mfa_lint.reading.context import ReadContext
+from mfa_lint.reading.edits import operator_edit
+from mfa_lint.reading.lines import line_starts
+from mfa_lint.reading.site import PolicySite, Span
+from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, Skips, Suppression, names
+from mfa_lint.scanning.results import FileReport, Located, NoteEntry
+
+
+def _locate(site: PolicySite, path: tuple) -> Span | None:
+    try:
+        return site.locate(tuple(path))
+    except Exception:  # a reader's locate must never take the scan down
+        return None
+
+
+def _empty(document: object) -> bool:
+    """`assume_role_policy = ""`, `AssumeRolePolicyDocument: {}`: nothing there, so no MFA test can hide there."""
+    return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
+
+
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument, a YAML file read with `yamldecode(file())`) carries that file."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
+
+
+class _File:
+    """A file findings are placed in: its text (None: unreadable), line starts and `mfa-lint:ignore` comments."""
+
+    def __init__(self, path: str, text: str | None, has_comments: bool) -> None:
+        self.path = path
+        self.text = text
+        self._starts: list[int] | None = None
+        self.suppressions = FileSuppressions(text) if text is not None and has_comments else NO_SUPPRESSIONS
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = line_starts(self.text or "")
+        return self._starts
+
+
+class FileJudge:
+    """Judges the sites the reading of one scanned file found, into that file's report."""
+
+    def __init__(self, path: str, text: str, fmt: Format, context: ReadContext, report: FileReport) -> None:
+        self.path = path
+        self.format = fmt
+        self.context = context
+        self.report = report
+        self._files = {path: _File(path, text, fmt.comments(text))}
+
+    def _file(self, path: str) -> _File:
+        """The scanned file, or another file a site sits in (through the read context's cache)."""
+        if path not in self._files:
+            text = self.context.referenced(path)
+            self._files[path] = _File(path, text, text is not None and comments_in(path, text))
+        return self._files[path]
+
+    def _may_hide_mfa(self, site: PolicySite) -> bool:
+        """Whether a note on an unresolved part of this site can matter: some MFA key text in the scanned file, or in
+        the file the policy sits in (a called module's, a file read by `file()`). Where neither mentions one, an
+        unresolved value could only bring an MFA test from outside the scan, and the fast path would not even parse
+        such a file: no note. (Other kinds of notes are always said.)"""
+        if may_mention_mfa(self._files[self.path].text or ""):
+            return True
+        if site.file == self.path:
+            return False
+        text = self._file(site.file).text
+        return text is None or may_mention_mfa(text)
+
+    def _suppression(self, site: PolicySite, finding: Finding, line: int, file: str) -> Suppression | None:
+        """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
+        the file that holds it, or one in the resource's block (in the file that holds the block); None: none."""
+        if names(site.suppressed, finding):
+            skips = site.suppressed
+            return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
+        found = self._file(file).suppressions.suppression(finding, line)
+        if found is not None or site.block is None:
+            return found
+        return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
+
+    def judge(self, site: PolicySite) -> None:
+        """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
+        report = self.report
+        analysis = analyze_document(site.document, site.kind)
+        noted = self._may_hide_mfa(site)
+        for note in site.notes:
+            if noted or note.kind is not UNRESOLVED:
+                report.notes.append(NoteEntry(site.file, site.span, site.resource, note.message, note.kind))
+        for note in analysis.notes:
+            if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
+                continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
+            file, span = _placed(site, _locate(site, note.path) or site.span)
+            report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
+        for finding in analysis.findings:
+            exact = _locate(site, finding.path)
+            file, span = _placed(site, exact or site.span)
+            via = self.path if file != self.path else None  # reached through this file
+            edit = None
+            if exact and finding.fix and finding.operator and self.format.editable:
+                holder = self._file(file)  # the edit is made where the operator is, whatever file was scanned
+                if holder.text is not None:
+                    edit = operator_edit(holder.text, span, finding.operator, finding.fix, holder.starts)
+            located = Located(finding, file, span, site.resource, site.kind, self.format.name, exact is not None,
+                              edit, via)
+            located.suppression = self._suppression(site, finding, span.line, file)
+            if located.suppression is not None:
+                report.suppressed.append(located)
+            else:
+                report.findings.append(located)

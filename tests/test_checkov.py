@@ -492,3 +492,22 @@ def test_mfa000_is_suppressed_like_any_check(tmp_path: Path) -> None:
     assert results["failed"] == {(UNJUDGED.id, "open"), (UNJUDGED.id, "Open")}
     assert {(UNJUDGED.id, "ignored"), (UNJUDGED.id, "skipped"), (UNJUDGED.id, "Ignored")} <= results["skipped"]
     assert not results["passed"]
+
+
+def test_without_cfn_lint_a_parameter_default_is_read_from_the_template() -> None:
+    """checkov 3.2 leaves `${Param}` in Fn::Sub text; where checkov runs without cfn-lint the conf is judged with the
+    template's parameter defaults (read with PyYAML, tags as plain values), as the CLI's reader resolves them."""
+    from mfa_lint.checkov.template_parameters import parameter_defaults
+    from mfa_lint.checkov.verdict import judge
+
+    template = FIXTURES / "cloudformation" / "mfa001_sub_documents.yaml"
+    assert parameter_defaults(str(template)) == {"MfaFlag": "false"}
+    assert parameter_defaults(str(FIXTURES / "cloudformation" / "mfa001_fn_if_long_form.json")) is not None
+    document = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*MFADevice", '
+                '"Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": ${MfaFlag}}}}]}')
+    conf = {"Properties": {"PolicyName": "p", "Groups": ["ops"], "PolicyDocument": {"Fn::Sub": document}}}
+    known = judge(cloudformation_policies("AWS::IAM::Policy", conf, intrinsics=True,
+                                          parameters=parameter_defaults(str(template))))
+    assert {f.rule_id for _, f in known.findings} == {"MFA001"} and not known.unresolved
+    unknown = judge(cloudformation_policies("AWS::IAM::Policy", conf, intrinsics=True))
+    assert not unknown.findings and unknown.unresolved

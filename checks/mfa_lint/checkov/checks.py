@@ -44,6 +44,7 @@ from mfa_lint.checkov.policies import (
     terraform_data_policies,
     terraform_resource_policies,
 )
+from mfa_lint.checkov.template_parameters import parameter_defaults
 from mfa_lint.checkov.verdict import (
     FAILED,
     PASSED,
@@ -301,11 +302,11 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """The CLI's verdict, which needs cfn-lint and the template; where checkov runs without cfn-lint (or does not
         say which template), checkov's own conf judged with mfa-lint's intrinsics (every Fn::If combination,
-        Fn::Sub text, a Ref unknown): usually enough."""
+        Fn::Sub text, a Ref to a parameter at its Default): usually enough."""
         if cfn_lint_installed() and self.entity_file(conf) is not None:
             return super().file_verdict(conf)
-        policies = cloudformation_policies(self.entity_type, conf, intrinsics=True)
         path, block = self.entity_file(conf), self.block(conf)
+        policies = cloudformation_policies(self.entity_type, conf, intrinsics=True, parameters=parameter_defaults(path))
         keep = None
         if path is not None and block is not None:  # `mfa-lint:ignore` anywhere in the resource's lines
 

@@ -130,20 +130,26 @@ def strip_metadata(value: Any) -> Any:
 
 
 def cloudformation_policies(
-    resource_type: str, conf: Mapping[str, Any], *, intrinsics: bool = False
+    resource_type: str, conf: Mapping[str, Any], *, intrinsics: bool = False,
+    parameters: Mapping[str, str] | None = None,
 ) -> list[PolicyInput]:
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
     checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
     document (shared expansion in mfa_lint.formats.cloudformation.policies). A value with intrinsics is `unrendered`
     (read from the template by the CLI's reader instead), or with `intrinsics`, expanded here: every `Fn::If`
-    combination (none pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` unknown; its label
-    then names its conditions, `(Fn::If combination k of n; conditions: A, B)`.
+    combination (none pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` to one of
+    `parameters` (name -> its Default) resolved, any other `Ref` unknown.
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):
         return []
     properties = strip_metadata(properties)
+    known = dict(parameters or {})
+
+    def resolve_ref(name: str) -> str | None:
+        return known.get(name)
+
     found: list[PolicyInput] = []
     for value in cfn_table.policy_values(resource_type, properties):
         label = ".".join(str(step) for step in value.path)
@@ -152,11 +158,12 @@ def cloudformation_policies(
             found.append(PolicyInput(label, value.kind, unresolved=reason, unrendered=True))
             continue
         views = document_views(
-            value.value, statements_only=value.prop.statements_only, resolve_ref=_no_ref, satisfiable=_any, lines=None
+            value.value, statements_only=value.prop.statements_only, resolve_ref=resolve_ref, satisfiable=_any,
+            lines=None
         )
         choices: list[dict[str, bool] | None] = [dict(value.conditions)] * len(views)
         if intrinsics and has_intrinsics(value.value):  # one view per Fn::If combination, in expand's order
-            variants = [] if value.prop.statements_only else expand(value.value, _no_ref, _any)
+            variants = [] if value.prop.statements_only else expand(value.value, resolve_ref, _any)
             if len(variants) == len(views):
                 choices = [{**value.conditions, **variant.conditions} for variant in variants]
             else:
@@ -170,10 +177,6 @@ def cloudformation_policies(
                 found.append(PolicyInput(branch_label, value.kind, document=view.document, group=label,
                                          choices=choices[index]))
     return found
-
-
-def _no_ref(_name: str) -> None:
-    return None
 
 
 def _any(_assignment: Mapping[str, bool]) -> bool:

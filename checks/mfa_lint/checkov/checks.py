@@ -33,11 +33,19 @@ from mfa_lint.checkov.from_file import (
     cli_verdict,
     defines_data_source,
     has_ignore_comments,
+    has_tfvars,
     may_hold_mfa_file,
     read_files_hold_mfa_text,
     resource_block,
 )
-from mfa_lint.checkov.locate import cloudformation_file, in_module, start_line, terraform_file, terraform_module_call
+from mfa_lint.checkov.locate import (
+    cloudformation_file,
+    in_module,
+    runner_var_files,
+    start_line,
+    terraform_file,
+    terraform_module_call,
+)
 from mfa_lint.checkov.policies import (
     PolicyInput,
     cloudformation_policies,
@@ -221,6 +229,18 @@ class _TerraformFile:
         first, last = start_line(conf), conf.get("__end_line__")
         return (first, last) if isinstance(first, int) and isinstance(last, int) else None
 
+    def reads_file(self, policies: list[PolicyInput], conf: Mapping[str, Any]) -> bool:
+        """Also where checkov's rendering may differ from terraform's: in a called module whose folder holds tfvars
+        files (checkov applies them to the module; terraform gives a called module only its arguments), and when
+        checkov was given var files (the CLI's reader applies them with terraform's precedence)."""
+        if super().reads_file(policies, conf):  # type: ignore[misc]
+            return True
+        if not policies:
+            return False
+        if runner_var_files():
+            return True
+        return in_module(conf) and has_tfvars(self.entity_file(conf))
+
     def may_hold_mfa(self, conf: Mapping[str, Any]) -> bool:
         """In a called module the caller's arguments may bring MFA values: always read."""
         return in_module(conf) or super().may_hold_mfa(conf)  # type: ignore[misc]
@@ -273,6 +293,8 @@ class TerraformDataRuleCheck(_TerraformFile, _RuleCheck, BaseDataCheck):
             return False
         if any(p.unrendered or p.unresolved is not None for p in policies):
             return True
+        if runner_var_files() or (in_module(conf) and has_tfvars(self.entity_file(conf))):
+            return True  # checkov's values may not be terraform's (see _TerraformFile.reads_file)
         return may_mention_mfa(json.dumps(conf, default=str))
 
     def resource_name(self) -> str:

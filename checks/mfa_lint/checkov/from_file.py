@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from mfa_lint.checkov.locate import runner_var_files
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.checkov.verdict import Verdict, holds_mfa_text, judge
 from mfa_lint.core.findings import Finding
@@ -60,23 +61,31 @@ def missing_dependency(error: ImportError) -> str:
     return f"{name} is not installed where checkov runs (mfa-lint's reader needs it): install it next to checkov"
 
 
-_READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
+_READS: OrderedDict[tuple[tuple[str, float, int], tuple[str, ...]], _Read] = OrderedDict()
 
 
 _CONTEXT: list[tuple[tuple, ReadContext]] = []
 
 
 def _context(path: str) -> ReadContext:
-    """The read context for a file of this folder: one per folder while none of its `.tf` files changes, so the
-    module's texts are read once for every entity of every file of the folder (checkov asks for them in turn). The
-    scan's context without SIGALRM (not ours to install in checkov's process): the readers' deadline holds."""
+    """The read context for a file of this folder: one per folder while none of its `.tf` files changes (and checkov
+    was given the same var files), so the module's texts are read once for every entity of every file of the folder
+    (checkov asks for them in turn). The scan's context without SIGALRM (not ours to install in checkov's process):
+    the readers' deadline holds. `checkov --var-file` sets root module variables as `mfa-lint --var-file` does."""
     directory = os.path.dirname(path) or "."
+    tf_vars = tuple(("file", f) for f in runner_var_files())
     with os.scandir(directory) as entries:
-        signature = (directory, tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries
-                                             if e.name.lower().endswith(TERRAFORM_EXTENSIONS))))
+        signature = (directory, tf_vars, tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                                                      for e in entries
+                                                      if e.name.lower().endswith(TERRAFORM_EXTENSIONS))))
     if not _CONTEXT or _CONTEXT[0][0] != signature:
-        _CONTEXT[:] = [(signature, ReadContext(alarm=False))]
+        _CONTEXT[:] = [(signature, ReadContext(alarm=False, tf_vars=tf_vars))]
     return _CONTEXT[0][1]
+
+
+def _read_key(path: str) -> tuple[tuple[str, float, int], tuple[str, ...]]:
+    """A read depends on the file's version and on the var files checkov was given."""
+    return _file_key(path), runner_var_files()
 
 
 def _file_key(path: str) -> tuple[str, float, int]:
@@ -86,8 +95,9 @@ def _file_key(path: str) -> tuple[str, float, int]:
 
 
 def _read(path: str) -> _Read:
-    """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
-    key = _file_key(path)
+    """The file's policy sites as the CLI reads them (cached by path, modification time and size, and the var files
+    checkov was given)."""
+    key = _read_key(path)
     cached = _READS.get(key)
     if cached is not None:
         _READS.move_to_end(key)
@@ -110,7 +120,7 @@ def _read(path: str) -> _Read:
     return read
 
 
-_RELEVANT: OrderedDict[tuple[str, float, int], bool] = OrderedDict()
+_RELEVANT: OrderedDict[tuple[tuple[str, float, int], tuple[str, ...]], bool] = OrderedDict()
 
 
 def may_hold_mfa_file(path: str | None) -> bool:
@@ -120,7 +130,7 @@ def may_hold_mfa_file(path: str | None) -> bool:
     if path is None:
         return True
     try:
-        key = _file_key(path)
+        key = _read_key(path)
         if key not in _RELEVANT:
             _RELEVANT[key] = may_hold_mfa(path, read_text(path), _context(path))
             while len(_RELEVANT) > 1024:
@@ -143,6 +153,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     sites = [site for site in read.sites if site.resource == resource]
     if not sites:
         return None
+    if all(site.merged_into is not None for site in sites):
+        return Verdict()  # no policy on its own (merged into others, judged there): no rule applies here
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"
@@ -247,6 +259,14 @@ def resource_block(path: str | None, name: str, first: int, last: int) -> tuple[
             break
         end -= 1  # blank, comment-only, or the next resource's key: not this resource's
     return start, end
+
+
+def has_tfvars(path: str | None) -> bool:
+    """The folder of `path` holds tfvars files terraform would load if it were the root module (checkov also
+    applies them to the module when another module calls it: terraform does not)."""
+    from mfa_lint.formats.terraform.module_context import tfvars_files
+
+    return path is not None and bool(tfvars_files(os.path.dirname(os.path.abspath(path))))
 
 
 def has_ignore_comments(path: str | None) -> bool:

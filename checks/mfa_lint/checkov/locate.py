@@ -2,12 +2,12 @@
 
 Public surfaces first: the check's `entity_path` ("<file>:<type>:<name>", the file relative to the scanned folder,
 or absolute when checkov scans files), the conf's `__address__` (`module.<call>["<key>"].<type>.<name>`) and
-`__start_line__`, a CloudFormation conf's `__file__`. They do not say where the scanned folder is, nor which file
-holds a module call, so the absolute path and the caller are taken from the Terraform runner's `run_block` frame
-(`full_file_path`, a TFDefinitionKey: `file_path`, `tf_source_modules`), and only trusted when it agrees with the
-public surfaces. `checkov.selftest` checks at load time that this frame still looks so; when neither works, the
-entity's file is "not found" and a policy that needs it is reported as unjudged (MFA000), never silently passed.
-Imports nothing from checkov.
+`__start_line__`, a CloudFormation conf's `__file__`. They do not say where the scanned folder is, which file holds
+a module call, nor which var files checkov was given, so these are taken from the Terraform runner's `run_block`
+frame (`full_file_path`, a TFDefinitionKey: `file_path`, `tf_source_modules`; `runner_filter.var_files`), and the
+first two only trusted when they agree with the public surfaces. `checkov.selftest` checks at load time that this
+frame still looks so; when neither works, the entity's file is "not found" and a policy that needs it is reported as
+unjudged (MFA000), never silently passed. Imports nothing from checkov.
 """
 
 from __future__ import annotations
@@ -21,23 +21,20 @@ from dataclasses import dataclass
 from typing import Any
 
 _MAX_FRAMES = 40
+#: Levels of nested module calls followed up to the outermost caller (the CLI follows limits.MODULE_CALL_DEPTH down).
+_MAX_CHAIN = 32
 #: `module.a["k"].module.b[0].` prefixes of an address, one call each
 _CALL = re.compile(r'module\.([\w-]+)(\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\.')
 
 
 @dataclass(frozen=True)
 class ModuleCall:
-    """The caller of a module checkov scans an entity in: the CLI reads the call, with its arguments, from there
-    and names the module's resources `module.<name>.<address>`."""
+    """The outermost caller of the module an entity is in: the CLI reads the call from there, follows the calls down
+    with their arguments, and names the module's resources with the whole chain (`module.a.module.b["k"].<address>`,
+    as terraform and checkov do)."""
 
     path: str
-    name: str
-    key: str | None = None  # the instance of a call with `for_each`
-
-    @property
-    def address(self) -> str:
-        """`module.<name>`, or `module.<name>["<key>"]` for one instance, as the CLI and terraform name it."""
-        return f"module.{self.name}" + ("" if self.key is None else f"[{json.dumps(self.key)}]")
+    address: str
 
 
 def address_calls(conf: Mapping[str, Any]) -> list[tuple[str, str | None]]:
@@ -112,20 +109,42 @@ def terraform_file(scanned: str, conf: Mapping[str, Any], name: str) -> str | No
 
 
 def terraform_module_call(conf: Mapping[str, Any]) -> ModuleCall | None:
-    """The module call (one level: the caller of the module the entity is in).
+    """The outermost module call above the module the entity is in, with the address of the whole chain.
 
-    Its name and `for_each` key come from the public `__address__`; the caller's file from the runner frame's
-    `tf_source_modules`, used only when it names the same call.
+    The chain of calls and their `for_each` keys come from the public `__address__`; the file holding the outermost
+    call from the runner frame's `tf_source_modules` (innermost call first, `nested_tf_module` its caller), used
+    only when its chain of names is the address's.
     """
     calls = address_calls(conf)
-    if len(calls) != 1:
-        return None  # not in a module, or nested calls: the CLI follows them too, but naming them here is not safe
-    name, key = calls[0]
-    module = getattr(_definition_key(), "tf_source_modules", None)
-    path = getattr(module, "path", None)
-    if getattr(module, "name", None) != name or getattr(module, "nested_tf_module", None) is not None:
+    if not calls:
         return None
-    return ModuleCall(path, name, key) if isinstance(path, str) and os.path.isfile(path) else None
+    module = getattr(_definition_key(), "tf_source_modules", None)
+    names: list[str] = []
+    path: str | None = None
+    for _ in range(_MAX_CHAIN):
+        if module is None:
+            break
+        name, path = getattr(module, "name", None), getattr(module, "path", None)
+        if not isinstance(path, str) or not name:
+            return None
+        names.append(str(name))
+        module = getattr(module, "nested_tf_module", None)
+    else:
+        return None
+    if list(reversed(names)) != [name for name, _ in calls] or path is None or not os.path.isfile(path):
+        return None
+    address = ".".join(f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]") for name, key in calls)
+    return ModuleCall(path, address)
+
+
+def runner_var_files() -> tuple[str, ...]:
+    """The var files checkov was given (`--var-file`): no public API says them, so from the `runner_filter` of the
+    runner's `run_block` frame (checkov.selftest checks that it is still there)."""
+    runner_filter = _frame_local("runner_filter")
+    files = getattr(runner_filter, "var_files", None)
+    if not isinstance(files, (list, tuple)):
+        return ()
+    return tuple(os.path.abspath(f) for f in files if isinstance(f, str) and os.path.isfile(f))
 
 
 def in_module(conf: Mapping[str, Any]) -> bool:
@@ -135,12 +154,17 @@ def in_module(conf: Mapping[str, Any]) -> bool:
 
 def _definition_key() -> Any:
     """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
+    return _frame_local("full_file_path")
+
+
+def _frame_local(name: str) -> Any:
+    """A local of the runner's `run_block` frame (the check runs below it)."""
     frame = sys._getframe(1)
     for _ in range(_MAX_FRAMES):
         if frame is None:
             return None
-        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
-            return frame.f_locals["full_file_path"]
+        if frame.f_code.co_name == "run_block" and name in frame.f_locals:
+            return frame.f_locals[name]
         frame = frame.f_back
     return None
 

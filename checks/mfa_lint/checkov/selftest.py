@@ -3,8 +3,9 @@
 Public (checkov's custom Python check API, what its docs show custom checks using): the base classes,
 `scan_*_conf(conf)`, `CheckResult`, `entity_path` set by `run()`, `details`, `severity`, the conf's `__address__` /
 `__start_line__` and a CloudFormation conf's `__file__`. Internal: the Terraform runners' `run_block(...,
-full_file_path, ...)` frame and checkov's TFDefinitionKey / TFModule fields, from which checkov.locate takes the
-absolute path of a file and the file of a module call (no public API says either).
+full_file_path, ..., runner_filter, ...)` frame, checkov's TFDefinitionKey / TFModule fields and RunnerFilter's
+`var_files`, from which checkov.locate takes the absolute path of a file, the file of a module call and the var
+files checkov was given (no public API says any of them).
 
 A checkov release that changes the public part makes every policy with MFA text MFA000 FAILED, with this module's
 message; one that changes the internal part leaves only the public ways of finding a file (checkov.locate), and a
@@ -56,8 +57,17 @@ def _locator_problem() -> str | None:
         return f"checkov's Terraform runner is not where it was ({error})"
     for runner in (Runner, PlanRunner):
         method = getattr(runner, "run_block", None)
-        if method is None or "full_file_path" not in inspect.signature(method).parameters:
-            return f"{runner.__module__}.Runner.run_block no longer takes full_file_path"
+        parameters = inspect.signature(method).parameters if method is not None else {}
+        for name in ("full_file_path", "runner_filter"):
+            if name not in parameters:
+                return f"{runner.__module__}.Runner.run_block no longer takes {name}"
+    try:
+        from checkov.runner_filter import RunnerFilter
+
+        if not hasattr(RunnerFilter(), "var_files"):
+            return "checkov's RunnerFilter no longer holds var_files"
+    except Exception as error:  # noqa: BLE001 - a changed constructor is the finding
+        return f"checkov's RunnerFilter changed ({error!r})"
     missing = {"file_path", "tf_source_modules"} - _fields(TFDefinitionKey)
     missing |= {"path", "name", "foreach_idx", "nested_tf_module"} - _fields(TFModule)
     if missing:

@@ -182,7 +182,7 @@ def checkov_only() -> Path:
                             "--disable-pip-version-check", f"checkov=={checkov_version}"], check=True, timeout=1800)
             (home / ".complete").write_text(checkov_version)
     python = str(home / "bin" / "python")
-    for module in ("mfa_lint", "cfnlint"):
+    for module in ("mfa_lint", "cfnlint", "tree_sitter"):  # mfa-lint's own dependencies checkov lacks
         probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, text=True)
         assert probe.returncode != 0, f"{module} is importable in the checkov-only virtualenv"
     return home
@@ -241,3 +241,20 @@ def test_plain_folder_copied_where_mfa_lint_cannot_load_fails_loudly(checkov_onl
         declared = {r for c in cases(folder) if "checkov" in surfaces_for(c) for _, r in _declared(c)}
         failed_resources = {checkov_resource(FRAMEWORKS[folder], r["resource"]) for r in records}
         assert declared <= failed_resources  # every resource with a verdict is FAILED by the stand-in
+
+
+def test_without_tree_sitter_the_reader_parses_with_checkovs_hcl2() -> None:
+    """A checkov running the export has bc-python-hcl2 (its own dependency) but not tree-sitter: the reader's
+    fallback builds the same tree, and refuses at once what would make the Lark grammar backtrack."""
+    import time
+
+    from hcl_trees import first_difference
+    from mfa_lint.formats.terraform import hcl_syntax, hcl_tree_sitter
+    from mfa_lint.reading.site import SourceError
+
+    text = (FIXTURES / "terraform" / "checkov_unresolved.tf").read_text()
+    assert first_difference(hcl_syntax._parse_lark(text), hcl_tree_sitter.parse(text), text) is None
+    start = time.monotonic()
+    with pytest.raises(SourceError, match="no closing brace"):
+        hcl_syntax._parse_lark('locals {\n  x = "$${' + "a" * 40 + '"\n}\n')
+    assert time.monotonic() - start < 5

@@ -12,7 +12,7 @@ FIXTURES = ROOT / "fixtures"
 SIDE = ".expect.json"
 _COMMON = frozenset({"about", "kind", "kind_from_path", "findings", "unknown", "surfaces"})
 #: keys one folder or a few fixtures add (fixtures/README.md); any other key is a typo nobody would check
-_EXTRA = frozenset({"referenced", "outcome", "reason", "host_limits"})
+_EXTRA = frozenset({"referenced", "outcome", "reason", "host_limits", "unknown_no_mfa_text"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,17 @@ class FixtureCase:
     def id(self) -> str:
         return str(self.path.relative_to(FIXTURES))
 
+    @property
+    def unknown_no_mfa_text(self) -> list[str]:
+        """Unknown resources whose policy cannot be read and shows no MFA text (rules.md "Unjudged": not
+        unjudged): no MFA000 on checkov, no I9000 on cfn-lint."""
+        return list(self.extra.get("unknown_no_mfa_text", []))
+
+    @property
+    def unjudged(self) -> list[str]:
+        """Unknown resources with MFA text: MFA000 FAILED on checkov (I9000 on cfn-lint, a note on the CLI)."""
+        return [r for r in self.unknown if r not in self.unknown_no_mfa_text]
+
     def runs_on(self, surface: str) -> bool:
         return self.surfaces is None or surface in self.surfaces
 
@@ -48,6 +59,7 @@ def load_case(sidecar: Path) -> FixtureCase:
     data = json.loads(sidecar.read_text())
     unread = set(data) - _COMMON - _EXTRA
     assert not unread, f"{sidecar}: sidecar keys no test reads: {sorted(unread)}"
+    assert set(data.get("unknown_no_mfa_text", [])) <= set(data.get("unknown", [])), f"{sidecar}: not in unknown"
     return FixtureCase(
         path=sidecar.with_name(sidecar.name[: -len(SIDE)]),
         about=data.get("about", ""),

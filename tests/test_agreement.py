@@ -1,7 +1,8 @@
 """All surfaces agree: every fixture, through every surface that reads its format, gives what the fixture declares.
 
 The core and the CLI must match rule, resource and line; cfn-lint rule (via the catalog), logical id and line;
-checkov, which can only point at a whole resource, the (rule, resource) pairs it fails.
+checkov, which can only point at a whole resource, the (rule, resource) pairs it fails, plus MFA000 (unjudged) on
+every `unknown` resource with MFA text.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import pytest
 from fixture_cases import cases
 from mfa_lint import RULES
+from mfa_lint.core.catalog import UNJUDGED
 from surfaces import (
     cfnlint_findings,
     checkov_failed,
@@ -52,7 +54,8 @@ def test_surface_reports_what_the_fixture_declares(case, surface: str) -> None:
     elif surface == "cfnlint":
         assert cfnlint_findings(case) == case.expected_multiset(), case.about
     elif surface == "checkov":
-        assert checkov_failed(case) == {(e.rule, e.resource) for e in case.findings}, case.about
+        expected = {(e.rule, e.resource) for e in case.findings} | {(UNJUDGED.id, r) for r in case.unjudged}
+        assert checkov_failed(case) == expected, case.about
 
 
 @pytest.mark.parametrize(
@@ -60,8 +63,12 @@ def test_surface_reports_what_the_fixture_declares(case, surface: str) -> None:
     ids=lambda c: c.id,
 )
 def test_checkov_verdict_per_resource_equals_the_core(case) -> None:
-    """checkov's FAILED (rule, resource) pairs are exactly the CLI's (the core's, through mfa-lint's readers)."""
-    assert checkov_failed(case) == {(rule, resource) for rule, resource, _ in cli_findings(case)}
+    """checkov's FAILED (rule, resource) pairs are exactly the CLI's (the core's, through mfa-lint's readers), and
+    each MFA000 (unjudged) is on a resource the CLI writes a note for."""
+    failed = checkov_failed(case)
+    assert {p for p in failed if p[0] != UNJUDGED.id} == {(rule, resource) for rule, resource, _ in cli_findings(case)}
+    _, _, notes = cli_result(case)
+    assert {resource for rule, resource in failed if rule == UNJUDGED.id} <= {n.get("resource") for n in notes}
 
 
 @pytest.mark.parametrize(
@@ -69,10 +76,12 @@ def test_checkov_verdict_per_resource_equals_the_core(case) -> None:
     ids=lambda c: c.id,
 )
 def test_checkov_never_passes_what_the_cli_flags_or_cannot_judge(case) -> None:
-    """No PASSED for a (rule, resource) the CLI reports, nor for any rule on a resource the CLI notes as unresolved."""
+    """No PASSED for a (rule, resource) the CLI reports, nor for any rule on a resource the CLI notes as unresolved;
+    MFA000 FAILED on every `unknown` resource with MFA text (the sidecar's `unknown` less `unknown_no_mfa_text`)."""
     passed = checkov_passed(case)
     flagged = {(rule, resource) for rule, resource, _ in cli_findings(case)}
     assert not passed & flagged, case.about
     _, _, notes = cli_result(case)
     unjudged = {n.get("resource") for n in notes} | set(case.unknown)
     assert not {(rule, resource) for rule, resource in passed if resource in unjudged}, case.about
+    assert {(UNJUDGED.id, resource) for resource in case.unjudged} <= checkov_failed(case), case.about

@@ -1,9 +1,9 @@
 """The checkov plugin, run by checkov itself over the fixture folders (one run per framework), and by its CLI.
 
 checkov reports FAILED/PASSED per (check, resource) and drops UNKNOWN from its report. FAILED sets are compared
-with the fixtures in test_agreement.py; here: resources declared `unknown` are neither FAILED nor PASSED and our
-checks, run on checkov's own parsed conf of them, say UNKNOWN with a reason; silent fixtures PASS; metadata,
-loading, the command line and the conf shapes checkov produces.
+with the fixtures in test_agreement.py; here: resources declared `unknown` are never PASSED nor FAILED by a rule,
+MFA000 FAILED where they hold MFA text, and our checks, run on checkov's own parsed conf of them, say why; silent
+fixtures PASS; metadata, loading, the command line and the conf shapes checkov produces.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from mfa_lint.checkov.checks import (
 from mfa_lint.checkov.policies import cloudformation_policies, terraform_data_policies
 from mfa_lint.checkov.rendering import terraform_unrendered, unrendered_text
 from mfa_lint.checkov.verdict import Verdict, VerdictCache
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES, UNJUDGED, rule
 from mfa_lint.formats.cloudformation import resources as cfn_table
 from mfa_lint.formats.cloudformation.policies import document_views
 from mfa_lint.formats.terraform import resources as tf_table
@@ -67,9 +67,13 @@ ALL_CASES = _params("terraform") + _params("plan") + _params("cloudformation")
 
 @pytest.mark.parametrize(("folder", "case"), ALL_CASES)
 def test_unknown_resources_are_never_judged(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
+    """Never PASSED (MFA000 included), never FAILED by a rule; MFA000 FAILED exactly where MFA text is."""
     got = runs[folder].records(case)
-    judged = {resource for _, resource in got["failed"] | got["passed"]}
+    judged = {resource for check, resource in got["failed"] if check != UNJUDGED.id}
+    judged |= {resource for _, resource in got["passed"]}
     assert not judged & set(case.unknown), case.about
+    unjudged = {resource for check, resource in got["failed"] if check == UNJUDGED.id}
+    assert unjudged & set(case.unknown) == set(case.unjudged), case.about
 
 
 @pytest.mark.parametrize(("folder", "case"), [p for p in ALL_CASES if not p.values[1].findings])
@@ -79,7 +83,7 @@ def test_silent_fixtures_pass(runs: dict[str, CheckovRun], folder: str, case: Fi
     if case.unknown and not judged_resources:
         pytest.skip("every resource of this fixture is unknown")
     assert got["passed"], f"no PASSED record for a silent fixture: {case.about}"
-    assert not got["failed"]
+    assert got["failed"] == {(UNJUDGED.id, resource) for resource in case.unjudged}
 
 
 def _terraform_confs(runner, case: FixtureCase) -> dict[str, tuple[str, str, dict]]:
@@ -109,7 +113,8 @@ UNKNOWN_CASES = [p for p in ALL_CASES if p.values[1].unknown and p.values[0] != 
 
 @pytest.mark.parametrize(("folder", "case"), UNKNOWN_CASES)
 def test_unknown_resources_say_why(runs: dict[str, CheckovRun], folder: str, case: FixtureCase) -> None:
-    """Run our registered checks on checkov's parsed conf of each unknown resource: UNKNOWN, with a reason."""
+    """Run our registered checks on checkov's parsed conf of each unknown resource: the rules UNKNOWN with a reason,
+    MFA000 FAILED where MFA text is (saying what could not be resolved and how to resolve it), else UNKNOWN."""
     run = runs[folder]
     read = _cloudformation_confs if folder == "cloudformation" else _terraform_confs
     confs = read(run.runner, case)
@@ -124,23 +129,41 @@ def test_unknown_resources_say_why(runs: dict[str, CheckovRun], folder: str, cas
         reasons = []
         for check in checks:
             result = check.run(str(case.path), conf, resource, entity_type, {})
-            assert result["result"] == CheckResult.UNKNOWN, (resource, check.id)
+            if check.id == UNJUDGED.id and resource in case.unjudged:
+                assert result["result"] == CheckResult.FAILED, resource
+                assert check.details and all(d.startswith("cannot judge in full: ") for d in check.details)
+                assert all("To resolve: " in d or "install" in d for d in check.details), check.details
+            else:
+                assert result["result"] == CheckResult.UNKNOWN, (resource, check.id)
             reasons.extend(check.details)
         assert any(r.startswith("cannot judge") for r in reasons), (resource, reasons)
 
 
 def test_every_rule_has_three_checks_with_catalog_metadata() -> None:
     checks = register()
-    assert len(checks) == 3 * len(RULES)
+    assert len(checks) == 3 * (len(RULES) + len(NOTES))
+    assert {check.id for check in checks} == set(CHECK_IDS) == set(RULES) | {UNJUDGED.id}
     for check in checks:
-        rule = RULES[check.id]
-        assert (check.name, check.guideline, check.severity.name) == (rule.title, rule.doc_url, rule.checkov_severity)
-    by_class = defaultdict(set)
+        record = rule(check.id)
+        # (CloudFormation's MFA000 adds the last resource's reason to its name: checkov's report drops details)
+        assert check.name.startswith(record.title)
+        assert (check.guideline, check.severity.name) == (record.doc_url, record.checkov_severity)
+    assert UNJUDGED.checkov_severity == "LOW" and UNJUDGED.cfn_lint_id == "I9000" and UNJUDGED.severity == "note"
     for check in checks:
-        by_class[type(check)].add(frozenset(check.supported_entities))
-    assert by_class[TerraformResourceRuleCheck] == {frozenset(tf_table.RESOURCES)}
-    assert by_class[TerraformDataRuleCheck] == {frozenset(tf_table.POLICY_DOCUMENT_DATA_SOURCES)}
-    assert by_class[CloudFormationRuleCheck] == {frozenset(cfn_table.RESOURCES)}
+        record = rule(check.id)
+        if isinstance(check, TerraformDataRuleCheck):  # a document's kind is its users': every rule
+            assert set(check.supported_entities) == set(tf_table.POLICY_DOCUMENT_DATA_SOURCES)
+            continue
+        table = tf_table.RESOURCES if isinstance(check, TerraformResourceRuleCheck) else cfn_table.RESOURCES
+        # a type is supported when one of its policies can be of a kind the rule applies to (a kind decided per
+        # resource, as for Organizations policies, can be any)
+        can_apply = {name for name, attributes in table.items() for attribute in attributes
+                     if callable(attribute.kind) or record.applies_to(attribute.kind)}
+        assert set(check.supported_entities) == can_apply, check.id
+    resources = {c.id: set(c.supported_entities) for c in checks if isinstance(c, TerraformResourceRuleCheck)}
+    assert resources["MFA004"] == {"aws_organizations_policy"}
+    assert "aws_iam_role_policy" not in resources["MFA005"] and "aws_iam_policy" in resources["MFA005"]
+    assert resources["MFA001"] == resources[UNJUDGED.id] == {n for n, a in tf_table.RESOURCES.items() if a}
 
 
 def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, CheckovRun]) -> None:
@@ -151,9 +174,9 @@ def test_checks_dir_loads_once_and_holds_only_the_loader(runs: dict[str, Checkov
     for registry in (resource_registry, data_registry, cfn_registry):
         registry.load_external_checks(checks_dir())  # checkov loads the folder once per registry: again here
         for entity, checks in registry.checks.items():
-            ids = [c.id for c in checks if c.id in RULES]
+            ids = [c.id for c in checks if c.id in CHECK_IDS]
             assert len(ids) == len(set(ids)), (entity, ids)
-    assert len(register()) == 3 * len(RULES)
+    assert len(register()) == 3 * (len(RULES) + len(NOTES))
 
 
 def test_plan_resources_use_the_terraform_registry(runs: dict[str, CheckovRun]) -> None:
@@ -177,6 +200,7 @@ def test_checkov_command_line() -> None:
                "-c", ",".join(CHECK_IDS), "--skip-download", "--framework", "terraform", "-o", "json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     expected = {(f.rule, f.resource) for c in _cases("terraform") for f in c.findings}
+    expected |= {(UNJUDGED.id, resource) for c in _cases("terraform") for resource in c.unjudged}
     assert done.returncode == (1 if expected else 0), done.stderr[-2000:]
     report = json.loads(done.stdout)
     reports = report if isinstance(report, list) else [report]
@@ -184,7 +208,9 @@ def test_checkov_command_line() -> None:
               for rep in reports for r in rep["results"]["failed_checks"]}
     assert failed == expected
     severities = {r["check_id"]: r["severity"] for rep in reports for r in rep["results"]["failed_checks"]}
-    assert all(severities[i] == RULES[i].checkov_severity for i in severities)
+    assert all(severities[i] == rule(i).checkov_severity for i in severities)
+    details = {r["check_id"]: r["details"] for rep in reports for r in rep["results"]["failed_checks"]}
+    assert details[UNJUDGED.id] and "To resolve: " in details[UNJUDGED.id][0]
 
 
 def test_policy_document_same_from_hcl2_and_checkov(runs: dict[str, CheckovRun]) -> None:
@@ -363,3 +389,125 @@ def test_null_merges_are_no_merge_and_plan_documents_are_judged_on_their_users()
 def test_what_checkov_left_unrendered(text: str, unrendered: bool) -> None:
     assert unrendered_text(text) is unrendered
     assert (terraform_unrendered({"Statement": [{"Condition": {"Bool": {"k": text}}}]}) is not None) is unrendered
+
+
+# ------------------------------------------------------------------------- what the checks take from checkov
+
+
+def test_selftest_passes_on_this_checkov_and_names_the_tested_range() -> None:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    from checkov.version import version
+    from mfa_lint.checkov import selftest
+
+    register()
+    assert (selftest.RESULT.version, selftest.RESULT.api, selftest.RESULT.locator) == (version, None, None)
+    extras = tomllib.loads((FIXTURES.parent / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["checkov"] == [f"checkov{selftest.SUPPORTED}"]
+    assert f"checkov{selftest.SUPPORTED}" in extras["test"]
+
+
+def test_without_the_runner_frame_the_file_is_found_from_public_surfaces_or_the_policy_is_unjudged(
+    runs: dict[str, CheckovRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check run outside checkov's `run_block` (as if a release renamed it): checkov's relative path is tried from
+    the working directory, checked against the conf's `__start_line__`; where that fails too, MFA000 says so."""
+    case = next(c for c in _cases("terraform") if c.path.name == "checkov_unrendered_expressions.tf")
+    # a policy-document data source is always read from its file (its kind is that of the resources using it)
+    _, entity_type, conf = _terraform_confs(runs["terraform"].runner, case)["data.aws_iam_policy_document.scp"]
+    checks = {c.id: c for c in register() if isinstance(c, TerraformDataRuleCheck)}
+    scanned = f"/{case.path.name}"
+    monkeypatch.chdir(case.path.parent)  # checkov's relative path names the file from here: judged from it
+    assert checks["MFA004"].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.FAILED
+    assert checks[UNJUDGED.id].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.PASSED
+    monkeypatch.chdir(FIXTURES)  # ... and not from here: its users, hence its kind, cannot be read
+    conf = json.loads(json.dumps(conf))  # a new conf object: not the cached verdict
+    assert checks["MFA001"].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.UNKNOWN
+    assert checks[UNJUDGED.id].run(scanned, conf, "scp", entity_type, {})["result"] == CheckResult.FAILED
+    assert any("does not say which file data.aws_iam_policy_document.scp is in" in d
+               for d in checks[UNJUDGED.id].details), checks[UNJUDGED.id].details
+
+
+def test_a_changed_check_api_turns_every_policy_with_mfa_text_into_mfa000(tmp_path: Path) -> None:
+    """What checkov.selftest finds at load time when a release changes the custom-check API: nothing is judged, and
+    every policy with MFA text is MFA000 FAILED naming the problem; none is PASSED."""
+    from checkov.terraform.runner import Runner as TfRunner
+    from mfa_lint.checkov import selftest
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Deny", Action = "*", '
+        'Resource = "*", Condition = {Bool = {"aws:MultiFactorAuthPresent" = "false"}}}]})\n}\n'
+        'resource "aws_iam_policy" "plain" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+        'Action = "s3:GetObject", Resource = "*"}]})\n}\n')
+    register()
+    selftest.RESULT.api = "checks are no longer told their entity_path"
+    try:
+        report = TfRunner().run(root_folder=str(tmp_path), external_checks_dir=[checks_dir()],
+                                runner_filter=_filter("terraform"))
+    finally:
+        selftest.RESULT.api = None
+    failed = {(r.check_id, r.resource): r.details for r in report.failed_checks}
+    assert set(failed) == {(UNJUDGED.id, "aws_iam_policy.p")}
+    assert "checks are no longer told their entity_path" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
+    assert "mfa-lint is tested with checkov>=" in failed[(UNJUDGED.id, "aws_iam_policy.p")][0]
+    assert not report.passed_checks
+
+
+def test_mfa000_is_suppressed_like_any_check(tmp_path: Path) -> None:
+    """`mfa-lint:ignore MFA000`, `checkov:skip=MFA000` and cfn-lint's `ignore_checks: [I9000]` make MFA000 SKIPPED;
+    the same policy without them is MFA000 FAILED; the rules are never PASSED on it."""
+    from checkov.cloudformation.runner import Runner as CfnRunner
+    from checkov.terraform.runner import Runner as TfRunner
+
+    def policy(name: str, comment: str = "") -> str:
+        return (f'resource "aws_iam_policy" "{name}" {{\n{comment}  policy = jsonencode({{Statement = [{{'
+                'Effect = "Deny", Action = "*", Resource = "*", '
+                'Condition = {Bool = {"aws:MultiFactorAuthPresent" = var.flag}}}]})\n}\n')
+
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(
+        'variable "flag" {\n  type = string\n}\n' + policy("open")
+        + policy("ignored", "  # mfa-lint:ignore MFA000 the flag comes from the pipeline\n")
+        + policy("skipped", "  # checkov:skip=MFA000:the flag comes from the pipeline\n"))
+    (tmp_path / "cfn").mkdir()
+    document = ("      PolicyDocument:\n        Statement:\n          - Effect: Deny\n            Action: '*'\n"
+                "            Resource: '*'\n            Condition:\n              Bool:\n"
+                "                aws:MultiFactorAuthPresent: !Ref Flag\n")
+    (tmp_path / "cfn" / "template.yaml").write_text(
+        "Parameters:\n  Flag:\n    Type: String\nResources:\n"
+        "  Open:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n" + document
+        + "  Ignored:\n    Type: AWS::IAM::ManagedPolicy\n    Metadata:\n      cfn-lint:\n        config:\n"
+        "          ignore_checks: [I9000]\n    Properties:\n" + document)
+    register()
+    results: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for runner, folder in ((TfRunner(), "tf"), (CfnRunner(), "cfn")):
+        framework = "terraform" if folder == "tf" else "cloudformation"
+        report = runner.run(root_folder=str(tmp_path / folder), external_checks_dir=[checks_dir()],
+                            runner_filter=_filter(framework))
+        for status, records in (("failed", report.failed_checks), ("passed", report.passed_checks),
+                                ("skipped", report.skipped_checks)):
+            results[status] |= {(r.check_id, r.resource.rsplit(".", 1)[-1]) for r in records}
+    assert results["failed"] == {(UNJUDGED.id, "open"), (UNJUDGED.id, "Open")}
+    assert {(UNJUDGED.id, "ignored"), (UNJUDGED.id, "skipped"), (UNJUDGED.id, "Ignored")} <= results["skipped"]
+    assert not results["passed"]
+
+
+def test_without_cfn_lint_a_parameter_default_is_read_from_the_template() -> None:
+    """checkov 3.2 leaves `${Param}` in Fn::Sub text; where checkov runs without cfn-lint the conf is judged with the
+    template's parameter defaults (read with PyYAML, tags as plain values), as the CLI's reader resolves them."""
+    from mfa_lint.checkov.template_parameters import parameter_defaults
+    from mfa_lint.checkov.verdict import judge
+
+    template = FIXTURES / "cloudformation" / "mfa001_sub_documents.yaml"
+    assert parameter_defaults(str(template)) == {"MfaFlag": "false"}
+    assert parameter_defaults(str(FIXTURES / "cloudformation" / "mfa001_fn_if_long_form.json")) is not None
+    document = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*MFADevice", '
+                '"Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": ${MfaFlag}}}}]}')
+    conf = {"Properties": {"PolicyName": "p", "Groups": ["ops"], "PolicyDocument": {"Fn::Sub": document}}}
+    known = judge(cloudformation_policies("AWS::IAM::Policy", conf, intrinsics=True,
+                                          parameters=parameter_defaults(str(template))))
+    assert {f.rule_id for _, f in known.findings} == {"MFA001"} and not known.unresolved
+    unknown = judge(cloudformation_policies("AWS::IAM::Policy", conf, intrinsics=True))
+    assert not unknown.findings and unknown.unresolved

@@ -108,7 +108,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff instead of writing the files (the report then goes to stderr)")
     rules = sub.add_parser("rules", help="list the rules")
-    checkov_dir = sub.add_parser("checkov-dir", help="print the directory to pass to checkov --external-checks-dir")
+    checkov_dir = sub.add_parser(
+        "checkov-dir", help="print the directory to pass to checkov --external-checks-dir",
+        description="Print the folder of mfa-lint's checkov checks (for a checkov installed next to mfa-lint), or "
+        "with --export write a self-contained copy for a checkov that cannot import mfa-lint (checkov-action, "
+        "pipx, brew).")
+    checkov_dir.add_argument("--export", metavar="DIR",
+                             help="write a self-contained external-checks folder to DIR (a loader and mfa-lint as "
+                             "a zip; needs only checkov) and print DIR")
+    checkov_dir.add_argument("--check", action="store_true",
+                             help="with --export: write nothing; exit 1 when DIR is not what --export would write "
+                             "(a stale export)")
     return parser, {"scan": scan, "fix": fix, "rules": rules, "checkov-dir": checkov_dir}
 
 
@@ -333,13 +343,32 @@ def cmd_rules(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_checkov_dir(_: argparse.Namespace) -> int:
+def cmd_checkov_dir(args: argparse.Namespace) -> int:
     try:
         from mfa_lint.checkov import checks_dir
     except ImportError as exc:
         print(f"mfa-lint: error: the checkov plugin is not available: {exc}", file=sys.stderr)
         return 2
-    print(checks_dir())
+    if args.check and not args.export:
+        print("mfa-lint: error: --check needs --export DIR", file=sys.stderr)
+        return 2
+    if not args.export:
+        print(checks_dir())
+        return 0
+    from mfa_lint.checkov.export import export, stale
+
+    if args.check:
+        problems = stale(args.export)
+        for problem in problems:
+            print(f"mfa-lint: {args.export}: {problem}; run `mfa-lint checkov-dir --export {args.export}`",
+                  file=sys.stderr)
+        return 1 if problems else 0
+    try:
+        export(args.export)
+    except OSError as exc:
+        print(f"mfa-lint: error: cannot write {args.export}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(args.export)
     return 0
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES
 
-#: The ids to pass to `checkov -c`.
-CHECK_IDS = tuple(rule.checkov_id for rule in RULES.values())
+#: The ids to pass to `checkov -c`: the rules, then MFA000 (a policy with MFA text that could not be judged in full).
+CHECK_IDS = tuple(record.checkov_id for record in (*RULES.values(), *NOTES.values()))
 
 
 def checks_dir() -> str:

@@ -3,33 +3,35 @@
 Used when checkov left part of a policy unrendered, and for policy-document data sources (their kind comes from the
 resources that use them, which checkov does not tell a data check). A file is read once per content, with the
 CLI's module context (variables, locals and data sources of the directory's other .tf files), so five rule checks
-on many resources cost one read. Suppressions are the CLI's
-(mfa_lint.reading.suppressions). Imports nothing from checkov.
+on many resources cost one read. Suppressions are the CLI's (mfa_lint.reading.suppressions). Imports nothing from
+checkov.
 """
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
-import sys
+import re
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from mfa_lint.checkov.locate import runner_var_files
 from mfa_lint.checkov.policies import PolicyInput
-from mfa_lint.checkov.verdict import Verdict, judge
+from mfa_lint.checkov.verdict import Verdict, holds_mfa_text, judge
+from mfa_lint.core.findings import Finding
 from mfa_lint.formats.base import NotOurs
-from mfa_lint.formats.registry import may_hold_mfa, read_sites
+from mfa_lint.formats.cloudformation.intrinsics import any_node
+from mfa_lint.formats.registry import comments_in, may_hold_mfa, read_sites
+from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS
+from mfa_lint.formats.terraform.relevance import literal_file_reads
 from mfa_lint.reading.budget import BudgetExceeded, budget_message
 from mfa_lint.reading.context import ReadContext, read_text
 from mfa_lint.reading.site import PolicySite, SourceError
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions
 
 _MAX_FILES = 32
-_MAX_FRAMES = 32
-#: Levels of nested module calls followed up to the outermost caller (the CLI follows limits.MODULE_CALL_DEPTH down).
-_MAX_CHAIN = 32
 
 
 @dataclass
@@ -37,9 +39,53 @@ class _Read:
     sites: list[PolicySite]
     suppressions: FileSuppressions
     error: str | None = None
+    missing: str | None = None  # a reader's dependency is not installed where checkov runs (cfn-lint)
 
 
-_READS: OrderedDict[tuple[tuple[str, float, int], tuple[tuple[str, str], ...]], _Read] = OrderedDict()
+@cache
+def cfn_lint_installed() -> bool:
+    """cfn-lint can be imported where checkov runs (not in checkov's own image, nor in a pipx/brew checkov)."""
+    return importlib.util.find_spec("cfnlint") is not None
+
+
+CFN_LINT_MISSING = ("cfn-lint is not installed where checkov runs (mfa-lint reads CloudFormation templates with "
+                    "cfn-lint's decoder and condition solver): install cfn-lint next to checkov (pip install "
+                    "cfn-lint, or pipx inject checkov cfn-lint), or run mfa-lint scan on the template")
+
+
+def missing_dependency(error: ImportError) -> str:
+    """What to say when a reader cannot be imported: checkov's own image and pipx/brew installs have no cfn-lint."""
+    name = (error.name or "").split(".")[0] or str(error)
+    if name == "cfnlint":
+        return CFN_LINT_MISSING
+    return f"{name} is not installed where checkov runs (mfa-lint's reader needs it): install it next to checkov"
+
+
+_READS: OrderedDict[tuple[tuple[str, float, int], tuple[str, ...]], _Read] = OrderedDict()
+
+
+_CONTEXT: list[tuple[tuple, ReadContext]] = []
+
+
+def _context(path: str) -> ReadContext:
+    """The read context for a file of this folder: one per folder while none of its `.tf` files changes (and checkov
+    was given the same var files), so the module's texts are read once for every entity of every file of the folder
+    (checkov asks for them in turn). The scan's context without SIGALRM (not ours to install in checkov's process):
+    the readers' deadline holds. `checkov --var-file` sets root module variables as `mfa-lint --var-file` does."""
+    directory = os.path.dirname(path) or "."
+    tf_vars = tuple(("file", f) for f in runner_var_files())
+    with os.scandir(directory) as entries:
+        signature = (directory, tf_vars, tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                                                      for e in entries
+                                                      if e.name.lower().endswith(TERRAFORM_EXTENSIONS))))
+    if not _CONTEXT or _CONTEXT[0][0] != signature:
+        _CONTEXT[:] = [(signature, ReadContext(alarm=False, tf_vars=tf_vars))]
+    return _CONTEXT[0][1]
+
+
+def _read_key(path: str) -> tuple[tuple[str, float, int], tuple[str, ...]]:
+    """A read depends on the file's version and on the var files checkov was given."""
+    return _file_key(path), runner_var_files()
 
 
 def _file_key(path: str) -> tuple[str, float, int]:
@@ -50,15 +96,13 @@ def _file_key(path: str) -> tuple[str, float, int]:
 
 def _read(path: str) -> _Read:
     """The file's policy sites as the CLI reads them (cached by path, modification time and size, and the var files
-    checkov was given: `checkov --var-file` sets root module variables as `mfa-lint --var-file` does)."""
-    tf_vars = tuple(("file", f) for f in runner_var_files())
-    key = (_file_key(path), tf_vars)
+    checkov was given)."""
+    key = _read_key(path)
     cached = _READS.get(key)
     if cached is not None:
         _READS.move_to_end(key)
         return cached
-    # the scan's read context, without SIGALRM (not ours to install in checkov's process): the readers' deadline holds
-    context = ReadContext(alarm=False, tf_vars=tf_vars)
+    context = _context(path)
     try:
         text = context.read(path)
         with context.budget():
@@ -68,13 +112,15 @@ def _read(path: str) -> _Read:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
     except BudgetExceeded:
         read = _Read([], FileSuppressions(""), error=budget_message(context.parse_timeout or 0))
+    except ImportError as error:
+        read = _Read([], FileSuppressions(""), error=str(error), missing=missing_dependency(error))
     _READS[key] = read
     while len(_READS) > _MAX_FILES:
         _READS.popitem(last=False)
     return read
 
 
-_RELEVANT: OrderedDict[tuple[tuple[str, float, int], tuple[tuple[str, str], ...]], bool] = OrderedDict()
+_RELEVANT: OrderedDict[tuple[tuple[str, float, int], tuple[str, ...]], bool] = OrderedDict()
 
 
 def may_hold_mfa_file(path: str | None) -> bool:
@@ -84,11 +130,9 @@ def may_hold_mfa_file(path: str | None) -> bool:
     if path is None:
         return True
     try:
-        tf_vars = tuple(("file", f) for f in runner_var_files())
-        key = (_file_key(path), tf_vars)
+        key = _read_key(path)
         if key not in _RELEVANT:
-            text = read_text(path)
-            _RELEVANT[key] = may_hold_mfa(path, text, ReadContext(alarm=False, tf_vars=tf_vars))
+            _RELEVANT[key] = may_hold_mfa(path, read_text(path), _context(path))
             while len(_RELEVANT) > 1024:
                 _RELEVANT.popitem(last=False)
         return _RELEVANT[key]
@@ -102,6 +146,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         read = _read(path)
     except OSError as error:
         return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
+    if read.missing is not None:
+        return Verdict(unresolved=[read.missing])
     if read.error is not None:
         return None
     sites = [site for site in read.sites if site.resource == resource]
@@ -118,69 +164,101 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                  or not read.suppressions.suppresses_site(policy.site, finding))
 
 
-def has_ignore_comments(path: str | None) -> bool:
-    """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
+_DATA_SOURCES: OrderedDict[str, tuple[tuple, frozenset[tuple[str, str]]]] = OrderedDict()
+_DATA_REFERENCE = re.compile(r"data\.([\w-]+)\.([\w-]+)")
+_DATA_BLOCK = re.compile(r"""^\s*data\s+"?([\w-]+)"?\s+"?([\w-]+)"?\s*\{""", re.MULTILINE)
+
+
+def _module_data_sources(directory: str) -> frozenset[tuple[str, str]]:
+    """(type, name) of every data block in the folder's `.tf` files (a text test; cached while no file changes)."""
+    with os.scandir(directory) as entries:
+        files = sorted((e.path, e.stat().st_mtime, e.stat().st_size) for e in entries
+                       if e.name.lower().endswith(TERRAFORM_EXTENSIONS) and e.is_file())
+    signature = tuple(files)
+    cached = _DATA_SOURCES.get(directory)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found: set[tuple[str, str]] = set()
+    for path, _, _ in files:
+        try:
+            found.update(_DATA_BLOCK.findall(read_text(path)))
+        except SourceError:
+            continue
+    _DATA_SOURCES[directory] = (signature, frozenset(found))
+    while len(_DATA_SOURCES) > 64:
+        _DATA_SOURCES.popitem(last=False)
+    return _DATA_SOURCES[directory][1]
+
+
+def defines_data_source(path: str, reference: str) -> bool:
+    """The module of `path` (a `.tf` file of its folder) defines the data source `reference` names
+    (`data.aws_iam_policy_document.x.json`): then the data source's own check carries the verdict, and nothing of
+    `path` needs reading for it. A text test; False when unsure."""
+    match = _DATA_REFERENCE.match(reference)
+    if match is None or not path.lower().endswith(TERRAFORM_EXTENSIONS):
+        return False
+    try:
+        return (match.group(1), match.group(2)) in _module_data_sources(os.path.dirname(os.path.realpath(path)))
+    except OSError:
+        return False
+
+
+def read_files_hold_mfa_text(path: str, conf: Any) -> bool:
+    """A file the entity's policy reads by a literal path (`file("p.json")`, `templatefile(...)`, relative to the
+    entity's file) holds MFA text: the policy has MFA text even where checkov shows only the call."""
+    calls: list[str] = []
+
+    def hit(node: Any) -> bool:
+        if isinstance(node, str) and ("file(" in node or "templatefile(" in node):
+            calls.append(node)
+        return False
+
+    any_node(conf, hit, 20_000)
+    for referenced in sorted(set().union(*(literal_file_reads(path, call) for call in calls))):
+        try:
+            if holds_mfa_text(read_text(referenced)):
+                return True
+        except SourceError:
+            continue
+    return False
+
+
+def block_ignores(path: str | None, block: tuple[int, int], finding: Finding) -> bool:
+    """A `mfa-lint:ignore` comment naming the finding's id (or every rule) in the block or right above it (the
+    comments only: nothing is parsed)."""
     if path is None:
         return False
-    try:  # a plain text test first: most files have none, and then nothing is parsed
-        return "mfa-lint:ignore" in read_text(path) and bool(_read(path).suppressions)
+    try:
+        text = read_text(path)
     except (OSError, SourceError):
         return False
+    if "mfa-lint:ignore" not in text or not comments_in(path, text):
+        return False
+    return FileSuppressions(text).suppresses(finding, block[0], block)
 
 
-@dataclass(frozen=True)
-class ModuleCall:
-    """The outermost caller of the module an entity is in: the CLI reads the call from there, follows the calls down
-    with their arguments, and names the module's resources with the whole chain (`module.a.module.b["k"].<address>`,
-    as terraform and checkov do)."""
-
-    path: str
-    address: str
-
-
-def terraform_file(scanned_file: str) -> str | None:
-    """The file a Terraform check runs on. checkov gives a check only its path relative to the scanned folder, so
-    the absolute path is taken from the runner's `run_block` frame (`full_file_path`), else tried as given."""
-    key = _definition_key()
-    path = key if isinstance(key, str) else getattr(key, "file_path", None)
-    if isinstance(path, str) and os.path.isfile(path):
-        return path
-    for candidate in (scanned_file, scanned_file.lstrip("/\\")):
-        if candidate and os.path.isfile(candidate):
-            return candidate
-    return None
-
-
-def terraform_module_call() -> ModuleCall | None:
-    """The outermost module call above the module the entity is in, from checkov's definition key, with the address
-    of the whole chain: checkov's `module.a.module.b.aws_iam_policy.x` is read from the file calling `a`, where the CLI
-    follows the calls down with their arguments and names the resource the same way."""
-    module = getattr(_definition_key(), "tf_source_modules", None)
-    names: list[str] = []
-    path: str | None = None
-    for _ in range(_MAX_CHAIN):
-        if module is None:
+def resource_block(path: str | None, name: str, first: int, last: int) -> tuple[int, int] | None:
+    """A template resource's lines from checkov's marks on its conf (which start at the resource's first key and end
+    at the next resource's): from the logical id line to its last line of content."""
+    if path is None:
+        return None
+    try:
+        lines = read_text(path).split("\n")
+    except (OSError, SourceError):
+        return None
+    key = re.compile(rf"""\s*["']?{re.escape(name)}["']?\s*:""")
+    start = next((n for n in range(min(first, len(lines)), max(first - 6, 0), -1) if key.match(lines[n - 1])), None)
+    if start is None:
+        return None
+    indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
+    end = min(last, len(lines))
+    while end > start:
+        text = lines[end - 1]
+        stripped = text.lstrip()
+        if stripped and not stripped.startswith("#") and len(text) - len(stripped) > indent:
             break
-        name, path = getattr(module, "name", None), getattr(module, "path", None)
-        if not isinstance(path, str) or not name:
-            return None
-        index = getattr(module, "foreach_idx", None)
-        names.append(f"module.{name}" + (f"[{json.dumps(index)}]" if isinstance(index, str) else ""))
-        module = getattr(module, "nested_tf_module", None)
-    else:
-        return None
-    if not names or path is None or not os.path.isfile(path):
-        return None
-    return ModuleCall(path, ".".join(reversed(names)))
-
-
-def runner_var_files() -> tuple[str, ...]:
-    """The var files checkov was given (`--var-file`), from the runner's `run_block` frame."""
-    runner_filter = _frame_local("runner_filter")
-    files = getattr(runner_filter, "var_files", None)
-    if not isinstance(files, (list, tuple)):
-        return ()
-    return tuple(os.path.abspath(f) for f in files if isinstance(f, str) and os.path.isfile(f))
+        end -= 1  # blank, comment-only, or the next resource's key: not this resource's
+    return start, end
 
 
 def has_tfvars(path: str | None) -> bool:
@@ -191,25 +269,12 @@ def has_tfvars(path: str | None) -> bool:
     return path is not None and bool(tfvars_files(os.path.dirname(os.path.abspath(path))))
 
 
-def _definition_key() -> Any:
-    """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
-    return _frame_local("full_file_path")
-
-
-def _frame_local(name: str) -> Any:
-    """A local of the runner's `run_block` frame (the check runs below it)."""
-    frame = sys._getframe(1)
-    for _ in range(_MAX_FRAMES):
-        if frame is None:
-            return None
-        if frame.f_code.co_name == "run_block" and name in frame.f_locals:
-            return frame.f_locals[name]
-        frame = frame.f_back
-    return None
-
-
-def cloudformation_file(conf: Mapping[str, Any]) -> str | None:
-    """The template a CloudFormation check runs on: checkov marks every mapping of the conf with `__file__`."""
-    properties = conf.get("Properties")
-    path = properties.get("__file__") if isinstance(properties, Mapping) else None
-    return path if isinstance(path, str) and os.path.isfile(path) else None
+def has_ignore_comments(path: str | None) -> bool:
+    """The file holds `mfa-lint:ignore` comments (then the CLI's suppressions decide what checkov reports)."""
+    if path is None:
+        return False
+    try:  # the comments only: nothing is parsed
+        text = read_text(path)
+    except (OSError, SourceError):
+        return False
+    return "mfa-lint:ignore" in text and comments_in(path, text) and bool(FileSuppressions(text))

@@ -15,6 +15,7 @@ from typing import Any
 
 from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
 from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.intrinsics import expand, has_intrinsics
 from mfa_lint.formats.cloudformation.policies import document_views
 from mfa_lint.formats.terraform import resources as tf_table
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
@@ -45,6 +46,10 @@ class PolicyInput:
     judged_at: str | None = None
     #: read by mfa-lint's own reader (checkov.from_file): where its findings are located and suppressed
     site: PolicySite | None = None
+    #: CloudFormation: the policy value this document comes from, and the Fn::If choices that lead to it (None when
+    #: they are not known: then nothing here says a finding is certain without cfn-lint's condition solver)
+    group: str | None = None
+    choices: Mapping[str, bool] | None = None
 
 
 def _shown(value: Any) -> str:
@@ -124,37 +129,54 @@ def strip_metadata(value: Any) -> Any:
     return root[0]
 
 
-def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
+def cloudformation_policies(
+    resource_type: str, conf: Mapping[str, Any], *, intrinsics: bool = False,
+    parameters: Mapping[str, str] | None = None,
+) -> list[PolicyInput]:
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
     checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.formats.cloudformation.policies).
+    document (shared expansion in mfa_lint.formats.cloudformation.policies). A value with intrinsics is `unrendered`
+    (read from the template by the CLI's reader instead), or with `intrinsics`, expanded here: every `Fn::If`
+    combination (none pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` to one of
+    `parameters` (name -> its Default) resolved, any other `Ref` unknown.
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):
         return []
     properties = strip_metadata(properties)
+    known = dict(parameters or {})
+
+    def resolve_ref(name: str) -> str | None:
+        return known.get(name)
+
     found: list[PolicyInput] = []
     for value in cfn_table.policy_values(resource_type, properties):
         label = ".".join(str(step) for step in value.path)
-        if cloudformation_unrendered(value.value):
+        if not intrinsics and cloudformation_unrendered(value.value):
             reason = f"{label}: checkov left intrinsic functions unrendered"
             found.append(PolicyInput(label, value.kind, unresolved=reason, unrendered=True))
             continue
         views = document_views(
-            value.value, statements_only=value.prop.statements_only, resolve_ref=_no_ref, satisfiable=_any, lines=None
+            value.value, statements_only=value.prop.statements_only, resolve_ref=resolve_ref, satisfiable=_any,
+            lines=None
         )
+        choices: list[dict[str, bool] | None] = [dict(value.conditions)] * len(views)
+        if intrinsics and has_intrinsics(value.value):  # one view per Fn::If combination, in expand's order
+            variants = [] if value.prop.statements_only else expand(value.value, resolve_ref, _any)
+            if len(variants) == len(views):
+                choices = [{**value.conditions, **variant.conditions} for variant in variants]
+            else:
+                choices = [None] * len(views)
         for index, view in enumerate(views):
             branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
             if view.note:
-                found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}"))
+                found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}",
+                                         group=label, choices=choices[index]))
             else:
-                found.append(PolicyInput(branch_label, value.kind, document=view.document))
+                found.append(PolicyInput(branch_label, value.kind, document=view.document, group=label,
+                                         choices=choices[index]))
     return found
-
-
-def _no_ref(_name: str) -> None:
-    return None
 
 
 def _any(_assignment: Mapping[str, bool]) -> bool:

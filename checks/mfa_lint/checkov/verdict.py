@@ -1,13 +1,16 @@
-"""Judge a resource's policies once, then answer each rule's check from that one analysis.
+"""Judge a resource's policies once, then answer each rule's check (and MFA000) from that one analysis.
 
-checkov runs the five rule checks one after another on the same conf object, so the analysis is cached by the
-conf's identity (a strong reference is kept, so the id cannot be reused while cached). Imports nothing from
-checkov: the checks map the outcome to a CheckResult.
+checkov runs the rule checks one after another on the same conf object, so the analysis is cached by the conf's
+identity (a strong reference is kept, so the id cannot be reused while cached). A resource whose policies hold MFA
+text and could not be judged in full is MFA000 FAILED, with what could not be resolved and how to resolve it
+(rules.md "Unjudged"); it never PASSES a rule. Imports nothing from checkov: the checks map the outcome to a
+CheckResult.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +18,10 @@ from typing import Any
 
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.core.analyzer import analyze_document
-from mfa_lint.core.catalog import Rule
+from mfa_lint.core.catalog import UNJUDGED, Rule
 from mfa_lint.core.findings import Finding
+from mfa_lint.core.keys import may_mention_mfa, mfa_like_target
+from mfa_lint.formats.cloudformation.intrinsics import any_node
 from mfa_lint.reading.suppressions import names
 from mfa_lint.scanning.site_analysis import analyze_site
 
@@ -33,17 +38,30 @@ class Verdict:
     findings: list[tuple[str, Finding]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     suppressed: list[tuple[str, Finding]] = field(default_factory=list)  # by `mfa-lint:ignore` and host skips
+    #: some policy of the resource holds MFA text (an MFA key, or a key that looks like one): only then is an
+    #: unresolved part "unjudged" (MFA000); a policy without MFA text that cannot be read is not
+    mfa_text: bool = False
+    documents: list[Any] = field(default_factory=list, repr=False)  # what was judged (read for MFA text lazily)
+    unjudged_suppressed: bool = False  # MFA000 named by `mfa-lint:ignore`, a checkov skip or cfn-lint ignore_checks
 
     def suppress(self, skips: frozenset[str]) -> None:
         """Move the findings of the rules `skips` names (mfa-lint or cfn-lint ids) to `suppressed`."""
         if skips:
             self.suppressed.extend(item for item in self.findings if names(skips, item[1]))
             self.findings = [item for item in self.findings if not names(skips, item[1])]
+            self.unjudged_suppressed = self.unjudged_suppressed or names(skips, UNJUDGED_FINDING)
+
+    @property
+    def unjudged(self) -> bool:
+        """MFA text that could not be judged in full: the resource gets MFA000 FAILED."""
+        return bool(self.unresolved) and self.mfa_text
 
     def outcome(self, rule: Rule) -> tuple[str | None, list[str]]:
-        """(FAILED | PASSED | UNKNOWN, details), or (None, []) when the rule has nothing to judge here."""
+        """(FAILED | PASSED | UNKNOWN | SKIPPED, details), or (None, []) when the rule has nothing to judge here."""
         if not any(rule.applies_to(kind) for kind in self.kinds):
             return None, []
+        if rule.id == UNJUDGED.id:
+            return self._unjudged_outcome()
         details: list[str] = []
         for label, finding in self.findings:
             if finding.rule_id != rule.id:
@@ -61,6 +79,65 @@ class Verdict:
             return UNKNOWN, [f"cannot judge {rule.id}: {reason}" for reason in self.unresolved]
         return PASSED, []
 
+    def _unjudged_outcome(self) -> tuple[str | None, list[str]]:
+        if not self.unresolved:
+            return PASSED, []
+        if not self.mfa_text:  # nothing with MFA text left unjudged: not listed, as before (no new noise)
+            return UNKNOWN, [f"cannot judge: {reason}" for reason in self.unresolved]
+        if self.unjudged_suppressed:
+            return SKIPPED, [f"suppressed ({UNJUDGED.id} named by mfa-lint:ignore or a skip)"]
+        return FAILED, [unjudged_detail(reason) for reason in self.unresolved]
+
+
+#: A stand-in finding for asking the suppression helpers whether MFA000 (or I9000, or every rule) is named.
+UNJUDGED_FINDING = Finding(UNJUDGED.id, UNJUDGED.title, None, ())
+
+# A condition key as it appears in text (`aws:MultiFactorAuthPresent`, `"aws:MultiFactorAuthAge"`).
+_KEY_LIKE = re.compile(r"[A-Za-z0-9-]{2,32}:[A-Za-z0-9/_-]{4,64}")
+
+_HINTS = (
+    ("cfn-lint is not installed", ""),
+    ("does not say which file", ""),
+    ("var.", "give the variable a default, or its value in a .tfvars file (checkov --var-file), or scan the plan "
+              "(terraform show -json plan.out > plan.json; checkov -f plan.json --framework terraform_plan)"),
+    ("data.", "scan the plan, where data sources are rendered (terraform show -json plan.out > plan.json; "
+              "checkov -f plan.json --framework terraform_plan)"),
+    ("module.", "scan the plan, where module outputs are rendered (terraform show -json plan.out > plan.json; "
+                "checkov -f plan.json --framework terraform_plan)"),
+    ("dynamic", "scan the plan, where dynamic blocks are expanded (terraform show -json)"),
+    ("file(", "keep the file the policy is read from inside the scanned folder"),
+    ("Ref", "give the parameter a Default"),
+)
+
+
+def how_to_resolve(reason: str) -> str:
+    """What the user can do about one unresolved part: the catalog's generic fix when nothing more specific, ""
+    when the reason says it itself."""
+    for marker, hint in _HINTS:
+        if marker in reason:
+            return hint
+    return UNJUDGED.fix
+
+
+def unjudged_detail(reason: str) -> str:
+    """One MFA000 detail: what could not be resolved, and how to resolve it."""
+    hint = how_to_resolve(reason)
+    return f"cannot judge in full: {reason}" + (f". To resolve: {hint}" if hint else "")
+
+
+def holds_mfa_text(value: Any, limit: int = 20_000) -> bool:
+    """Some text under `value` is an MFA key or a key that looks like one (exactly what the rules judge, unlike
+    the CLI's looser fast-path test: a description saying "present" is no MFA text). Bounded; errs towards True."""
+
+    def hit(node: Any) -> bool:
+        if not isinstance(node, str) or not may_mention_mfa(node):
+            return False
+        if "multifactor" in node.lower():
+            return True
+        return any(mfa_like_target(key) for key in _KEY_LIKE.findall(node))
+
+    return any_node(value, hit, limit)
+
 
 def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bool] | None = None) -> Verdict:
     """Analyse every policy once; unresolved inputs, core notes and internal errors become `unresolved` reasons.
@@ -76,6 +153,7 @@ def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bo
         if policy.unresolved is not None:
             verdict.unresolved.append(policy.unresolved)
             continue
+        verdict.documents.append(policy.document)
         try:
             if policy.site is not None:  # read by mfa-lint's reader: every variant of it, as the CLI judges it
                 site_analysis = analyze_site(policy.site)

@@ -16,7 +16,7 @@ class Rule:
 
     id: str
     cfn_lint_id: str
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "note" (the unjudged record, core/unjudged.py)
     security_severity: float  # 0-10, GitHub's scale: SARIF reads it, checkov's HIGH/MEDIUM/LOW derives from it
     name: str
     title: str

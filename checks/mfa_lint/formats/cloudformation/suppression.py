@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES
 from mfa_lint.reading.suppressions import Skips
 
 
@@ -35,7 +35,7 @@ def metadata_skips(resource: Mapping[str, Any]) -> Skips:
             rule_id = str(skip["id"]).upper()
             named[rule_id] = named.get(rule_id) or (comment.strip() if isinstance(comment, str) else "")
     reasons: dict[str, str] = {}
-    for r in RULES.values():
+    for r in (*RULES.values(), *NOTES.values()):  # MFA000 / I9000 too: the unjudged result is skipped by id
         for name in (r.id, r.cfn_lint_id):
             if name in named:
                 reasons[r.id] = reasons.get(r.id) or named[name]

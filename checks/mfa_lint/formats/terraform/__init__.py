@@ -33,9 +33,10 @@ def _read_json_syntax(reading: Reading) -> list[PolicySite]:
 
 def _prepare_hcl() -> None:
     from mfa_lint.formats.terraform.hcl_reader import read_terraform  # noqa: F401
-    from mfa_lint.formats.terraform.hcl_tree_sitter import load_parser
+    from mfa_lint.formats.terraform.hcl_tree_sitter import available, load_parser
 
-    load_parser()
+    if available():  # else hcl_syntax parses with the Lark grammar (a checkov without tree-sitter)
+        load_parser()
 
 
 def _has_comments(_text: str) -> bool:

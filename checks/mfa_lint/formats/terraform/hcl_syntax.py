@@ -126,11 +126,43 @@ def parse_hcl(text: str) -> Tree:
     """The parse tree of an HCL file; SourceError with a one-line reason when it is not valid HCL."""
     from mfa_lint.formats.terraform import hcl_tree_sitter
 
+    if not hcl_tree_sitter.available():
+        return _parse_lark(text)
     try:
         return hcl_tree_sitter.parse(text)
     except SourceError:
         _prescan(text)  # a clearer reason for the commonest mistakes, when it finds one
         raise
+
+
+_UNCLOSED_ESCAPE = re.compile(r'\$\$\{[^}"\n]*(?:["\n]|$)')
+
+
+def _parse_lark(text: str) -> Tree:
+    """Where tree-sitter is not installed (a checkov running `mfa-lint checkov-dir --export`'s checks with only its
+    own dependencies): bc-python-hcl2's Lark grammar, as the reader parsed before tree-sitter. It builds the same tree
+    (tests/test_hcl_parsers_agree.py) but refuses a few constructs Terraform accepts; the prescan first refuses what
+    would make it backtrack."""
+    from hcl2.parser import Hcl2
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    _prescan(text)
+    if _UNCLOSED_ESCAPE.search(text):  # the grammar's string pattern backtracks exponentially on it
+        raise SourceError("a literal $${ with no closing brace: the Lark grammar used without tree-sitter cannot read "
+                          "it (install tree-sitter-hcl next to checkov, or run mfa-lint scan)")
+    try:
+        return Hcl2.lark_parser.parse(text + "\n")
+    except UnexpectedEOF:
+        raise SourceError("invalid HCL: unexpected end of file") from None
+    except UnexpectedCharacters as exc:
+        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}: unexpected character") from None
+    except UnexpectedToken as exc:
+        found = str(exc.token).splitlines()[0][:40] if str(exc.token) else "end of file"
+        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}: unexpected {found!r}") from None
+    except UnexpectedInput as exc:
+        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}") from None
+    except (LarkError, RecursionError) as exc:
+        raise SourceError(f"invalid HCL: {type(exc).__name__}") from None
 
 
 def _prescan(text: str) -> None:

@@ -39,6 +39,26 @@ _HEREDOC = {"<<": ("heredoc_template", "__ANON_7"), "<<-": ("heredoc_template_tr
 _local = threading.local()  # one parser per thread: a tree-sitter parser is not safe to share between threads
 
 
+def available() -> bool:
+    """tree-sitter and tree-sitter-hcl can be imported (mfa-lint depends on both; a checkov running mfa-lint's
+    exported checks with only its own dependencies has neither: hcl_syntax then parses with bc-python-hcl2's Lark
+    grammar, which checkov depends on)."""
+    found = getattr(_available, "value", None)
+    if found is None:
+        import importlib.util
+
+        found = _available.value = all(importlib.util.find_spec(m) is not None
+                                       for m in ("tree_sitter", "tree_sitter_hcl"))
+    return found
+
+
+class _Available:
+    value: bool | None = None
+
+
+_available = _Available()
+
+
 def load_parser() -> Any:
     """The tree-sitter parser for HCL, built once per thread (about 5 ms)."""
     parser = getattr(_local, "parser", None)

@@ -96,8 +96,9 @@ class _RuleCheck:
         return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name
 
     def reads_file(self, policies: list[PolicyInput]) -> bool:
-        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
-        return any(p.unrendered for p in policies)
+        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered, or its kind and
+        callers depend on other resources (what it is attached to), which the reader sees and a check does not."""
+        return any(p.unrendered or p.contextual for p in policies)
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         """The file checkov read this entity from, when it can be found."""

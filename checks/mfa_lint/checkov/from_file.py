@@ -106,7 +106,7 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     for site in sites:
         label = f"line {site.span.line}"
         policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note.message}") for note in site.notes)
-        policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
+        policies.append(PolicyInput(label, site.kind, document=site.document, site=site, callers=site.callers))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
 

@@ -76,7 +76,7 @@ def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bo
             verdict.unresolved.append(policy.unresolved)
             continue
         try:
-            analysis = analyze_document(policy.document, policy.kind)
+            analysis = analyze_document(policy.document, policy.kind, policy.callers)
         except Exception as error:  # the core must not raise; if it does, say so instead of passing silently
             LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)
             verdict.unresolved.append(f"{policy.label or 'policy'}: internal error: {error!r}")

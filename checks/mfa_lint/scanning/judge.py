@@ -99,7 +99,7 @@ class FileJudge:
     def judge(self, site: PolicySite) -> None:
         """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
         report = self.report
-        analysis = analyze_document(site.document, site.kind)
+        analysis = analyze_document(site.document, site.kind, site.callers)
         noted = self._may_hide_mfa(site)
         for note in site.notes:
             if noted or note.kind is not UNRESOLVED:

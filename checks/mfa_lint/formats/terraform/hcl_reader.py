@@ -8,10 +8,11 @@ to where the string sits in the file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from lark import Tree
 
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.attachments import CONTEXTUAL, Expression, ModuleAttachments, fixed_placement
 from mfa_lint.formats.terraform.hcl_located import attach, paths
 from mfa_lint.formats.terraform.hcl_syntax import (
     Attribute,
@@ -37,6 +39,7 @@ from mfa_lint.formats.terraform.suppression import block_skips
 from mfa_lint.formats.terraform.template_json import decode
 from mfa_lint.formats.terraform.values import normalise_version
 from mfa_lint.reading import limits
+from mfa_lint.reading.attachments import Placement, mentions_mfa, merged
 from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.site import PolicySite, SourceError, Span
@@ -45,12 +48,14 @@ from mfa_lint.reading.site import PolicySite, SourceError, Span
 def read_terraform(
     path: str, text: str, module_texts: dict[str, str] | None = None, *, context: ReadContext | None = None,
     arguments: dict[str, Any] | None = None, _calls: tuple[str, ...] = (),
+    _parent: Callable[[], ModuleAttachments | None] | None = None,
 ) -> list[PolicySite]:
     """The policy documents in one `.tf` file. `module_texts`: the module's other `.tf` files (name -> text), whose
     variables and locals may be referenced here. `context`: the scan's read context (the files `file()` and module
     calls read, the time budget). `arguments`: when the file belongs to a called module, the values the caller gives
     its variables (name -> value). Local module calls in the file (`source = "./..."`, or a module `terraform init`
-    fetched into `.terraform/modules`) are read too, each call on its own, as `module.<name>.<address>`. Raises
+    fetched into `.terraform/modules`) are read too, each call on its own, as `module.<name>.<address>`. A policy's
+    kind and callers come from what it is attached to in the module (formats.terraform.attachments). Raises
     SourceError when `text` is not valid HCL."""
     context = context or ReadContext()
     tree = _parsed(text) if _calls else parse_hcl(text)  # a module's files: parsed once for all its calls
@@ -62,7 +67,9 @@ def read_terraform(
     lines = text.splitlines()
     sites: list[PolicySite] = []
     documents = _policy_document_names([text, *(module_texts or {}).values()])
-    uses: dict[str, set[str]] = {}  # data source name -> policy kinds of the attributes that use its json
+    #: data source name -> (kind, resource type, name) of the attributes that use its json
+    uses: dict[str, set[tuple[str, str, str]]] = {}
+    graph = _graph(file_key, text, tree, module_texts or {}, evaluator, _parent)
     for block in blocks(root_body(tree)):
         context.check_time()
         if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
@@ -71,6 +78,7 @@ def read_terraform(
                 site.suppressed, site.block = suppressed, (block.line, block.end_line)
                 if site.file != path:  # read with `file()`: the block is in this file, the document in that one
                     site.block_file = path
+                _place(site, _placement(block.labels[0], block.labels[1], site.kind, site.document, graph))
                 sites.append(site)
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
@@ -78,12 +86,78 @@ def read_terraform(
         names = {b.labels[1] for b in data_blocks}
         _sibling_uses(file_key, module_texts or {}, evaluator, documents, names, uses)
     for block in data_blocks:
-        for kind in sorted(uses.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
-            site = _policy_document_site(path, file_key, text, block, evaluator, kind)
-            site.suppressed, site.block = block_skips(lines, block.line, block.end_line), (block.line, block.end_line)
+        used = sorted(uses.get(block.labels[1], ()))
+        kinds = sorted({kind for kind, _, _ in used}) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]
+        built = _policy_document_site(path, file_key, text, block, evaluator, kinds[0])
+        built.suppressed, built.block = block_skips(lines, block.line, block.end_line), (block.line, block.end_line)
+        if used and mentions_mfa(built.document):  # its users' attachments say its kinds and callers
+            placements = merged(_placement(t, n, k, built.document, graph) for k, t, n in used)
+        else:
+            placements = [Placement(kind) for kind in kinds]
+        for placement in sorted(placements, key=lambda p: p.kind):
+            site = dataclasses.replace(built)
+            _place(site, placement)
             sites.append(site)
-    sites.extend(_module_call_sites(path, file_key, text, tree, evaluator, _calls))
+    sites.extend(_module_call_sites(path, file_key, text, tree, evaluator, _calls, graph))
     return sites
+
+
+# -- attachments --------------------------------------------------------------------------------------------------
+
+ModuleGraph = Callable[[], ModuleAttachments | None]
+
+
+def _graph(
+    file_key: str, text: str, tree: Tree, module_texts: Mapping[str, str], evaluator: Evaluator,
+    parent: ModuleGraph | None,
+) -> ModuleGraph:
+    """The module's attachment graph, built on first need (only a policy that mentions MFA needs it)."""
+    built: list[ModuleAttachments | None] = []
+
+    def graph() -> ModuleAttachments | None:
+        if not built:
+            files = {file_key: (text, tree)}
+            for name, other in sorted(module_texts.items()):
+                key = os.path.basename(name)
+                if key == file_key or not name.endswith(".tf"):
+                    continue
+                try:
+                    files[key] = (other, _parsed(other))
+                except SourceError:
+                    continue  # reported when that file itself is scanned
+            built.append(ModuleAttachments(files, evaluator, _trust_document(evaluator), parent))
+        return built[0]
+
+    return graph
+
+
+def _trust_document(evaluator: Evaluator) -> Callable[[Expression, Mapping[str, tuple[Block, str, str]]], Any]:
+    def document(expression: Expression, data_sources: Mapping[str, tuple[Block, str, str]]) -> Any:
+        evaluated = evaluator.evaluate(expression.node, expression.file, expression.text)
+        name = _policy_document_reference(evaluated.value)
+        if name is not None and name in data_sources:
+            block, key, text = data_sources[name]
+            return build_policy_document(block, evaluator, key, text).document
+        return decoded_document(evaluated)[0]
+
+    return document
+
+
+def _placement(resource_type: str, name: str, kind: str, document: Any, graph: ModuleGraph) -> Placement:
+    """The kind and callers of one policy of the module: fixed by its resource type, else (when the document may
+    hold an MFA test: otherwise no rule can fire, whoever calls it) from the module's attachments."""
+    fixed = fixed_placement(resource_type, kind)
+    if fixed is not None:
+        return fixed
+    if resource_type in CONTEXTUAL and mentions_mfa(document):
+        module = graph()
+        if module is not None:
+            return module.place(resource_type, name, kind)
+    return Placement(kind)
+
+
+def _place(site: PolicySite, placement: Placement) -> None:
+    site.kind, site.callers = placement.kind, placement.callers
 
 
 # -- local module calls -------------------------------------------------------------------------------------------
@@ -92,7 +166,8 @@ _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "provider
 
 
 def _module_call_sites(
-    path: str, file_key: str, text: str, tree: Tree, evaluator: Evaluator, calls: tuple[str, ...]
+    path: str, file_key: str, text: str, tree: Tree, evaluator: Evaluator, calls: tuple[str, ...],
+    graph: ModuleGraph | None = None,
 ) -> list[PolicySite]:
     """The policies of every module this file calls whose code is on disk, read with the call's arguments."""
     sites: list[PolicySite] = []
@@ -119,7 +194,8 @@ def _module_call_sites(
                 evaluator.context.check_time()
                 try:
                     found = read_terraform(_shown_path(path, module_path), module_text, others,
-                                           context=evaluator.context, arguments=arguments, _calls=calls + (directory,))
+                                           context=evaluator.context, arguments=arguments, _calls=calls + (directory,),
+                                           _parent=graph)
                 except SourceError:
                     continue  # reported when that file itself is scanned
                 for site in found:
@@ -173,7 +249,7 @@ def _module_directory(caller: str, name: str, source: Any, context: ReadContext)
 
 def _sibling_uses(
     file_key: str, module_texts: dict[str, str], evaluator: Evaluator, documents: frozenset[str],
-    names: set[str], uses: dict[str, set[str]],
+    names: set[str], uses: dict[str, set[tuple[str, str, str]]],
 ) -> None:
     """Add the kinds of the other files' attributes that use this file's policy document data sources (`names`).
 
@@ -262,7 +338,7 @@ def _definitions(name: str, tree: Tree, text: str) -> Definitions:
 
 def _resource_sites(
     path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, documents: frozenset[str],
-    uses: dict[str, set[str]],
+    uses: dict[str, set[tuple[str, str, str]]],
 ) -> Iterator[PolicySite]:
     resource_type, name = block.labels[0], block.labels[1]
     address = f"{resource_type}.{name}"
@@ -277,7 +353,7 @@ def _resource_sites(
             continue
         document = _policy_document_reference(evaluated.value)
         if document in documents:  # a data source of this module: judged at its own block, as this kind
-            uses.setdefault(document, set()).add(kind)
+            uses.setdefault(document, set()).add((kind, resource_type, name))
             continue
         yield _site(path, address, kind, attr, evaluated)
 

@@ -151,6 +151,11 @@ class _TerraformFile:
             verdict = cli_verdict(call.path, f"{call.address}.{self.resource_name()}")  # type: ignore[attr-defined]
             if verdict is not None:
                 return verdict
+        address = conf.get("__address__")  # a plan's resource in a module: the CLI names it by its plan address
+        if isinstance(address, str) and address.startswith("module.") and (path := self.entity_file(conf)):
+            verdict = cli_verdict(path, address)
+            if verdict is not None:
+                return verdict
         return super().file_verdict(conf)  # type: ignore[misc]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,9 +71,9 @@ def _instance(address: str, resource_type: str, values: Mapping[str, Any]) -> _I
 class PlanAttachments:
     """The attachments of one plan's resources."""
 
-    def __init__(self, doc: Mapping[str, Any], resources: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    def __init__(self, doc: Mapping[str, Any]) -> None:
         self.instances: dict[str, _Instance] = {}
-        for address, resource_type, values in resources:
+        for address, resource_type, values in _managed(doc):
             found = _instance(address, resource_type, values)
             if found is not None:
                 self.instances[address] = found
@@ -179,35 +179,36 @@ class PlanAttachments:
             else:
                 yield prefix, reference
 
-    def _targets(self, instance: _Instance, attribute: str, resource_type: str) -> list[str] | None:
-        """The planned instances of `resource_type` an attribute names (by value or by reference); None when it names
-        something that is not one of them."""
+    def _targets(self, instance: _Instance, attribute: str, resource_type: str) -> tuple[list[str], bool]:
+        """The planned instances of `resource_type` an attribute names (by value, else by reference), and whether it
+        also names something that is not one of them (a role defined elsewhere, a local, an AWS managed policy)."""
         out: list[str] = []
         unknown = False
-        for value in _strings(instance.values.get(attribute)):
-            found = self._by_name(resource_type, value, bare=resource_type == ROLE)
-            out.extend(found)
-            unknown = unknown or not found
-        if attribute in instance.values and instance.values.get(attribute) not in (None, [], ""):
-            return out if not unknown else None
+        value = instance.values.get(attribute)
+        if value not in (None, [], ""):
+            for text in _strings(value):
+                found = self._by_name(resource_type, text, bare=resource_type == ROLE)
+                out.extend(found)
+                unknown = unknown or not found
+            return out, unknown or not _strings(value)
         references = self._references(instance, attribute)
-        named = {(p, m.group(1)) for p, r in references
-                 for m in [re.match(rf"{resource_type}\.([\w-]+)", r)] if m is not None}
-        for prefix, name in named:
+        named = {(prefix, m.group(1)) for prefix, reference in references
+                 for m in [re.match(rf"{resource_type}\.([\w-]+)", reference)] if m is not None}
+        for prefix, name in sorted(named):
             out.extend(a for a, i in self.instances.items()
                        if i.type == resource_type and i.prefix == prefix and i.name == name)
-        if not named:
-            return None if references else out
-        return out
+        others = {r.split(".")[0] for _, r in references} - {resource_type}
+        return out, not out or bool(others)
 
     def _policies(self, instance: _Instance, attribute: str) -> list[str]:
-        return self._targets(instance, attribute, POLICY) or []
+        return self._targets(instance, attribute, POLICY)[0]
 
     def _roles(self, instance: _Instance, attribute: str) -> Callers:
-        roles = self._targets(instance, attribute, ROLE)
-        if not roles:
-            return role_sessions(None, None)
-        return union(self.role_callers(r) for r in roles)
+        roles, unknown = self._targets(instance, attribute, ROLE)
+        callers = [self.role_callers(r) for r in roles]
+        if unknown or not roles:
+            callers.append(role_sessions(None, None))
+        return union(callers)
 
     def _by_name(self, resource_type: str, value: str, *, bare: bool) -> list[str]:
         match = _ARN_NAME.match(value)
@@ -260,6 +261,29 @@ class PlanAttachments:
 
 
 _SLOT_OWNERS = frozenset({*_ATTACHMENTS, "aws_iam_policy_attachment", ROLE, USER})
+
+
+def _managed(doc: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(address, type, values) of every managed resource: planned_values, then resource_changes not seen there."""
+    seen: set[str] = set()
+    planned = doc.get("planned_values")
+    root = planned.get("root_module") if isinstance(planned, Mapping) else None
+    stack: list[tuple[Any, int]] = [(root, 0)] if isinstance(root, Mapping) else []
+    found: list[tuple[Any, Any]] = []
+    while stack:
+        module, depth = stack.pop(0)
+        found.extend((r, r.get("values")) for r in _list(module.get("resources")) if isinstance(r, Mapping))
+        if depth < PLAN_MODULE_DEPTH:
+            stack.extend((c, depth + 1) for c in _list(module.get("child_modules")) if isinstance(c, Mapping))
+    for change in _list(doc.get("resource_changes")):
+        if isinstance(change, Mapping) and isinstance(change.get("change"), Mapping):
+            found.append((change, change["change"].get("after")))
+    for resource, values in found:
+        address, resource_type = resource.get("address"), resource.get("type")
+        if (resource.get("mode", "managed") == "managed" and isinstance(address, str) and address not in seen
+                and isinstance(resource_type, str) and isinstance(values, Mapping)):
+            seen.add(address)
+            yield address, resource_type, values
 
 
 def _expressions(expression: Any) -> Iterator[Mapping[str, Any]]:

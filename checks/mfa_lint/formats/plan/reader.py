@@ -68,7 +68,7 @@ def _place(site: PolicySite, resource_type: str, doc: Mapping[str, Any], graph: 
     placement = fixed_placement(resource_type, site.kind)
     if placement is None and resource_type in CONTEXTUAL and mentions_mfa(site.document):
         if not graph:
-            graph.append(PlanAttachments(doc, _resources(doc)))
+            graph.append(PlanAttachments(doc))
         placement = graph[0].place(site.resource or "", resource_type, site.kind)
     if placement is not None:
         site.kind, site.callers = placement.kind, placement.callers

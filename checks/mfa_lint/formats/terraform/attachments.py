@@ -37,6 +37,7 @@ from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.hcl_syntax import Block, attributes, blocks, node_text, root_body
 from mfa_lint.formats.terraform.hcl_values import Evaluator
+from mfa_lint.reading import limits
 from mfa_lint.reading.attachments import IAM_USERS, SSO_SESSIONS, Attachments, Placement, role_sessions, union
 
 K = PolicyKind
@@ -68,6 +69,7 @@ _NAME = r"([A-Za-z_][\w-]*)"
 ROLE_REFERENCE = re.compile(rf"\baws_iam_role\.{_NAME}")
 POLICY_REFERENCE = re.compile(rf"\baws_iam_policy\.{_NAME}")
 _LOCAL = re.compile(rf"\blocal\.{_NAME}")
+_VARIABLE = re.compile(rf"\bvar\.{_NAME}")
 _ARN_NAME = re.compile(r"^arn:[^:]*:iam::[^:]*:(role|policy)/(?:.*/)?([^/]+)$")
 #: `local.x` followed textually at most this deep (a local naming a local naming a role)
 _LOCAL_DEPTH = 4
@@ -257,20 +259,27 @@ class ModuleAttachments:
     def _role(self, expression: Expression) -> Callers:
         """The sessions of the role an expression names: a role of this module, of the calling module (an argument),
         or an unknown role (role sessions)."""
-        named = [n for text in self._sources(expression) for n in ROLE_REFERENCE.findall(text)]
+        sources = self._sources(expression)
+        named = [n for text in sources for n in ROLE_REFERENCE.findall(text)]
         if named:
             own = [n for n in dict.fromkeys(named) if n in self._found.roles]
             if len(own) == len(set(named)):
                 return union(self.role_callers(n) for n in own)
             return role_sessions(None, None)
+        passed = [self.evaluator.overrides.get(f"var.{n}") for text in sources for n in _VARIABLE.findall(text)]
+        if len(passed) == 1 and isinstance(passed[0], Unknown):  # the calling module's expression
+            return self._caller_role(passed[0].raw)
         value = self._literal(expression)
         if isinstance(value, str):
-            found = self._by_name(ROLE, value)
-            if found is not None:
-                return self.role_callers(found)
+            module: ModuleAttachments | None = self
+            for _ in range(limits.MODULE_CALL_DEPTH + 1):  # a role named by its name: this module's, or a caller's
+                if module is None:
+                    break
+                found = module._by_name(ROLE, value)
+                if found is not None:
+                    return module.role_callers(found)
+                module = module._parent() if module._parent is not None else None
             return role_sessions(None, _ARN_NAME.sub(r"\2", value) or None)
-        if isinstance(value, Unknown):
-            return self._caller_role(value.raw)
         return role_sessions(None, None)
 
     def _caller_role(self, raw: str) -> Callers:

@@ -34,7 +34,7 @@ def site(sites: list[PolicySite], resource: str) -> PolicySite:
 
 
 def findings_with_spans(s: PolicySite) -> list[tuple[str, Span]]:
-    return [(f.rule_id, s.locate(f.path) or s.span) for f in analyze_document(s.document, s.kind).findings]
+    return [(f.rule_id, s.locate(f.path) or s.span) for f in analyze_document(s.document, s.kind, s.callers).findings]
 
 
 def span_text(text: str, span: Span) -> str:
@@ -51,7 +51,7 @@ def test_fixture_findings(case: FixtureCase) -> None:
     with_notes = set()
     seen = set()  # one finding per rule, place and message, as the scan reports (dynamic iterations share a place)
     for s in sites:
-        analysis = analyze_document(s.document, s.kind)
+        analysis = analyze_document(s.document, s.kind, s.callers)
         for finding in analysis.findings:
             key = (finding.rule_id, s.resource, (s.locate(finding.path) or s.span).line)
             if not suppressions.suppresses_site(s, finding) and (key, finding.message) not in seen:
@@ -158,7 +158,7 @@ def test_json_string_with_escapes_maps_back_to_the_escaped_key() -> None:
     [(rule, span)] = findings_with_spans(s)
     assert rule == "MFA005"
     assert span.line == 2 and span_text(text, span) == "{"
-    analysis = analyze_document(s.document, s.kind)
+    analysis = analyze_document(s.document, s.kind, s.callers)
     bool_span = s.locate(("Statement", 0, "Condition", "BoolIfExists"))
     assert analysis.findings and span_text(text, bool_span) == '\\"BoolIfExists\\"'
 
@@ -244,7 +244,7 @@ def test_variable_default_from_another_file_of_the_module() -> None:
 def test_variable_without_default_stays_a_reference() -> None:
     [s] = read(DENY_WITH_VALUE % "var.flag", {"variables.tf": 'variable "flag" {\n  type = bool\n}\n'})
     assert mfa_value(s) == Unknown("var.flag")
-    analysis = analyze_document(s.document, s.kind)
+    analysis = analyze_document(s.document, s.kind, s.callers)
     assert analysis.findings == [] and analysis.notes
 
 
@@ -333,7 +333,7 @@ data "aws_iam_policy_document" "same_module" {
     assert site(sites, "data.aws_iam_policy_document.same_module").kind == "identity"  # as its user, aws_iam_policy
     assert site(sites, "aws_iam_policy.conditional").document.raw.startswith("var.enabled ?")
     for s in sites:
-        assert analyze_document(s.document, s.kind).findings == []
+        assert analyze_document(s.document, s.kind, s.callers).findings == []
 
 
 def test_heredoc_interpolation_resolves_a_variable_default() -> None:
@@ -440,7 +440,7 @@ def test_deep_nesting_does_not_exhaust_the_stack() -> None:
     depth = 3000
     text = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "{a = " * depth + "1" + " }" * depth + ")\n}\n"
     [s] = read(text)
-    analyze_document(s.document, s.kind)
+    analyze_document(s.document, s.kind, s.callers)
 
 
 def test_broken_other_module_files_are_ignored() -> None:

@@ -13,6 +13,7 @@ silent PASSED. Any error becomes such an UNKNOWN.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
 from mfa_lint.checkov.from_file import (
+    cli_placements,
     cli_verdict,
     cloudformation_file,
     has_ignore_comments,
@@ -56,6 +58,8 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
     def compute() -> Verdict:
         try:
             policies = type(check).extract(entity_type, conf)
+            if any(p.contextual for p in policies):
+                policies = check.placed(conf, policies)
             verdict = None
             if check.reads_file(policies):
                 if check.may_hold_mfa(conf):
@@ -96,9 +100,25 @@ class _RuleCheck:
         return prefix[: -len(entity_type) - 1] if prefix.endswith(f":{entity_type}") else prefix, name
 
     def reads_file(self, policies: list[PolicyInput]) -> bool:
-        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered, or its kind and
-        callers depend on other resources (what it is attached to), which the reader sees and a check does not."""
-        return any(p.unrendered or p.contextual for p in policies)
+        """Judge from the file with mfa-lint's reader: checkov left part of a policy unrendered."""
+        return any(p.unrendered for p in policies)
+
+    def placed(self, conf: Mapping[str, Any], policies: list[PolicyInput]) -> list[PolicyInput]:
+        """The policies with the kind and callers of what they are attached to, which a check cannot see (a role's
+        trust policy, a managed policy's attachments): as mfa-lint's reader places them in the file. Unchanged when
+        the file cannot be read or does not hold the entity (the kind's default callers, as before)."""
+        for path, resource in self.file_entities(conf):
+            placements = cli_placements(path, resource)
+            if placements is not None:
+                return [dataclasses.replace(p, kind=found.kind, callers=found.callers)
+                        if p.contextual and (found := placements.get(p.kind == "trust")) is not None else p
+                        for p in policies]
+        return policies
+
+    def file_entities(self, conf: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(file, resource as the CLI names it) where mfa-lint's reader finds this entity, best first."""
+        path = self.entity_file(conf)
+        return [(path, self.resource_name())] if path else []
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         """The file checkov read this entity from, when it can be found."""
@@ -118,8 +138,11 @@ class _RuleCheck:
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """The CLI's verdict on this entity, or None when its file cannot be found or does not hold it."""
-        path = self.entity_file(conf)
-        return cli_verdict(path, self.resource_name()) if path else None
+        for path, resource in self.file_entities(conf):
+            verdict = cli_verdict(path, resource)
+            if verdict is not None:
+                return verdict
+        return None
 
     def _scan(self, conf: Mapping[str, Any]) -> CheckResult:
         entity_type: str = self.entity_type  # type: ignore[attr-defined]
@@ -144,19 +167,17 @@ class _TerraformFile:
         """In a called module the caller's arguments may bring MFA values: always read."""
         return terraform_module_call() is not None or super().may_hold_mfa(conf)  # type: ignore[misc]
 
-    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
+    def file_entities(self, conf: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """In a called module, that call (read from the caller, with its arguments) first; a plan's resource in a
+        module by its plan address."""
+        found: list[tuple[str, str]] = []
         call = terraform_module_call()
         if call is not None:
-            verdict = cli_verdict(call.path, f"{call.address}.{self.resource_name()}")  # type: ignore[attr-defined]
-            if verdict is not None:
-                return verdict
-        address = conf.get("__address__")  # a plan's resource in a module: the CLI names it by its plan address
+            found.append((call.path, f"{call.address}.{self.resource_name()}"))  # type: ignore[attr-defined]
+        address = conf.get("__address__")
         if isinstance(address, str) and address.startswith("module.") and (path := self.entity_file(conf)):
-            verdict = cli_verdict(path, address)
-            if verdict is not None:
-                return verdict
-        return super().file_verdict(conf)  # type: ignore[misc]
+            found.append((path, address))
+        return found + super().file_entities(conf)  # type: ignore[misc]
 
 
 class TerraformResourceRuleCheck(_TerraformFile, _RuleCheck, TfResourceCheck):

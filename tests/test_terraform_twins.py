@@ -64,12 +64,27 @@ def test_twin_sources_are_the_same_files(name: str) -> None:
     assert plan_files == _twin_files(name)
 
 
+def _data_source_users(name: str) -> set[str]:
+    """Resources whose policy is a policy-document data source's `json`: the reader judges it at the data source,
+    whose rendered `json` is compared on its own."""
+    users = set()
+    for path in sorted((FIXTURES / "terraform" / name).glob("*.tf")):
+        for match in re.finditer(r'resource\s+"(\w+)"\s+"([\w-]+)"\s*\{(.*?)\n\}', path.read_text(), re.DOTALL):
+            if re.search(r"\b(?:policy|assume_role_policy|content)\s*=\s*data\.aws_iam_policy_document\.[\w-]+\.json",
+                         match.group(3)):
+                users.add(f"{match.group(1)}.{match.group(2)}")
+    return users
+
+
 @pytest.mark.parametrize("name", TWINS)
 def test_the_reader_evaluates_what_terraform_rendered(name: str) -> None:
     rendered = _rendered(name)
     documents = _read(name)
     assert rendered, "the plan renders no policy"
+    users = _data_source_users(name)
     for address, document in rendered.items():
+        if address in users:
+            continue
         assert address in documents, f"{address}: mfa-lint's reader does not see it"
         assert _plain(documents[address]) == document, address
 

@@ -39,7 +39,7 @@ from mfa_lint.reading.attachments import (
     service_sessions,
     union,
 )
-from mfa_lint.reading.limits import INTRINSIC_NESTING
+from mfa_lint.reading.limits import ATTACHMENT_NODES, INTRINSIC_NESTING
 
 K = PolicyKind
 
@@ -71,7 +71,6 @@ _SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 _ARN_NAME = re.compile(r":(role|policy)/(?:[^$]*/)?([\w+=,.@-]+)$")
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
-_LIMIT = 20_000
 
 
 def fixed_placement(resource_type: str, kind: str) -> Placement | None:
@@ -171,7 +170,7 @@ class TemplateAttachments:
     def _named(self, value: Any, types: tuple[str, ...], *, bare: bool = False) -> list[str]:
         """The template's resources of these types that a value names (`bare`: a literal may be a bare name, not
         only an ARN: `Roles`, `RoleName`, a permission set's customer managed policy `Name`)."""
-        out = [r for r in references(value) if self._type(r) in types]
+        out = [r for r in references(value) or () if self._type(r) in types]
         for text in self._literals(value):
             found = self._by_name(text, types, bare)
             if found is not None and found not in out:
@@ -273,8 +272,13 @@ class TemplateAttachments:
         """Managed policies named (Ref, GetAtt, Sub) outside the attachment properties: Outputs, other properties."""
         if self._escapes is None:
             policies = {r for r in self.resources if self._type(r) == MANAGED_POLICY}
-            everywhere = Counter(r for r in references(self._template) if r in policies)
-            in_slots = Counter(r for _, _, value in self._slot_values() for r in references(value) if r in policies)
+            named = references(self._template)
+            if named is None:  # too large to read in full: any of them may be named elsewhere
+                self._escapes = policies
+                return policies
+            everywhere = Counter(r for r in named if r in policies)
+            in_slots = Counter(r for _, _, value in self._slot_values() for r in references(value) or ()
+                               if r in policies)
             self._escapes = {r for r in policies if everywhere[r] > in_slots[r]}
         return self._escapes
 
@@ -300,7 +304,7 @@ def _walk(value: Any) -> Iterator[Any]:
     """Every node under `value` (bounded), through lists, mappings and Fn::If branches."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     seen = 0
-    while stack and seen < _LIMIT:
+    while stack and seen < ATTACHMENT_NODES:
         node, depth = stack.pop()
         seen += 1
         yield node
@@ -312,16 +316,17 @@ def _walk(value: Any) -> Iterator[Any]:
             stack.extend((v, depth + 1) for v in node)
 
 
-def references(value: Any) -> list[str]:
-    """The logical ids (and parameters) a value names with `Ref`, `Fn::GetAtt` and `Fn::Sub` placeholders."""
+def references(value: Any) -> list[str] | None:
+    """The logical ids (and parameters) a value names with `Ref`, `Fn::GetAtt` and `Fn::Sub` placeholders; None when
+    the value is too large or too deep to read in full."""
     out: list[str] = []
     stack: list[tuple[Any, int]] = [(value, 0)]
     seen = 0
-    while stack and seen < _LIMIT * 4:
+    while stack:
         node, depth = stack.pop()
         seen += 1
-        if depth > INTRINSIC_NESTING * 8:
-            continue
+        if seen > ATTACHMENT_NODES or depth > INTRINSIC_NESTING * 8:
+            return None
         if isinstance(node, Mapping):
             for key, inner in node.items():
                 if key == "Ref" and isinstance(inner, str):

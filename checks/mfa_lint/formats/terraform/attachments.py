@@ -71,8 +71,6 @@ POLICY_REFERENCE = re.compile(rf"\baws_iam_policy\.{_NAME}")
 _LOCAL = re.compile(rf"\blocal\.{_NAME}")
 _VARIABLE = re.compile(rf"\bvar\.{_NAME}")
 _ARN_NAME = re.compile(r"^arn:[^:]*:iam::[^:]*:(role|policy)/(?:.*/)?([^/]+)$")
-#: `local.x` followed textually at most this deep (a local naming a local naming a role)
-_LOCAL_DEPTH = 4
 
 
 def fixed_placement(resource_type: str, kind: str) -> Placement | None:
@@ -230,7 +228,7 @@ class ModuleAttachments:
         texts = [expression.source]
         pending = list(_LOCAL.findall(texts[0]))
         seen: set[str] = set()
-        while pending and len(seen) < _LOCAL_DEPTH * 4:
+        while pending and len(seen) < limits.ATTACHMENT_LOCALS:
             name = pending.pop()
             definition = self.evaluator.scope.locals.get(name)
             if name in seen or definition is None:

@@ -153,7 +153,7 @@ class TemplateAttachments:
     def _sam_callers(self, logical_id: str, resource_type: str) -> Callers:
         properties = self._properties(logical_id)
         role = properties.get("Role")
-        if role is not None:  # SAM uses this role (and ignores Policies): its sessions, when the template has it
+        if role is not None:  # the function's role (AWS: Policies and Role are not meant to be used together)
             return self._role(role)
         label = f"sessions of the role of {logical_id}"
         if resource_type == FUNCTION and properties.get("AssumeRolePolicyDocument") is not None:

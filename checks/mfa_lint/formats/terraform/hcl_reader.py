@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -69,7 +70,8 @@ def read_terraform(
     documents = _policy_document_names([text, *(module_texts or {}).values()])
     #: data source name -> (kind, resource type, name) of the attributes that use its json
     uses: dict[str, set[tuple[str, str, str]]] = {}
-    graph = _graph(file_key, text, tree, module_texts or {}, evaluator, _parent)
+    graph = _graph(path, file_key, text, tree, module_texts or {}, evaluator, _parent,
+                   shared=not _calls and not arguments)
     for block in blocks(root_body(tree)):
         context.check_time()
         if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in RESOURCES:
@@ -107,28 +109,53 @@ def read_terraform(
 ModuleGraph = Callable[[], ModuleAttachments | None]
 
 
+#: Attachment graphs of modules read at the root (not as a call with arguments), shared by the module's files.
+_GRAPHS: OrderedDict[tuple, ModuleAttachments] = OrderedDict()
+_SHARED_GRAPHS = 8
+
+
 def _graph(
-    file_key: str, text: str, tree: Tree, module_texts: Mapping[str, str], evaluator: Evaluator,
-    parent: ModuleGraph | None,
+    path: str, file_key: str, text: str, tree: Tree, module_texts: Mapping[str, str], evaluator: Evaluator,
+    parent: ModuleGraph | None, shared: bool,
 ) -> ModuleGraph:
-    """The module's attachment graph, built on first need (only a policy that mentions MFA needs it)."""
+    """The module's attachment graph, built on first need (only a policy that mentions MFA needs it); `shared`: one
+    graph for every file of a module read at the root (the same texts), not one per file."""
     built: list[ModuleAttachments | None] = []
 
     def graph() -> ModuleAttachments | None:
-        if not built:
+        if built:
+            return built[0]
+        others = {os.path.basename(n): t for n, t in module_texts.items() if n.endswith(".tf")}
+        others.pop(file_key, None)
+        key = (os.path.dirname(os.path.abspath(path)), frozenset((n, hash(t)) for n, t in others.items()),
+               file_key, hash(text)) if shared else None
+        found = _shared(key) if key is not None else None
+        if found is None:
             files = {file_key: (text, tree)}
-            for name, other in sorted(module_texts.items()):
-                key = os.path.basename(name)
-                if key == file_key or not name.endswith(".tf"):
-                    continue
+            for name, other in sorted(others.items()):
                 try:
-                    files[key] = (other, _parsed(other))
+                    files[name] = (other, _parsed(other))
                 except SourceError:
                     continue  # reported when that file itself is scanned
-            built.append(ModuleAttachments(files, evaluator, _trust_document(evaluator), parent))
-        return built[0]
+            found = ModuleAttachments(files, evaluator, _trust_document(evaluator), parent)
+            if key is not None:
+                _GRAPHS[key] = found
+                while len(_GRAPHS) > _SHARED_GRAPHS:
+                    _GRAPHS.popitem(last=False)
+        built.append(found)
+        return found
 
     return graph
+
+
+def _shared(key: tuple) -> ModuleAttachments | None:
+    """A graph another file of the same module built: the same files (this one among them), whichever was read."""
+    directory, others, file_key, text_hash = key
+    everything = others | {(file_key, text_hash)}
+    for (folder, other_files, other_key, other_hash), found in reversed(_GRAPHS.items()):
+        if folder == directory and other_files | {(other_key, other_hash)} == everything:
+            return found
+    return None
 
 
 def _trust_document(evaluator: Evaluator) -> Callable[[Expression, Mapping[str, tuple[Block, str, str]]], Any]:

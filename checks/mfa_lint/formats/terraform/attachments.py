@@ -66,8 +66,9 @@ _ATTACHMENTS: dict[str, tuple[str, str | None, bool]] = {
 _SSO_REFERENCES = ("aws_ssoadmin_customer_managed_policy_attachment", "aws_ssoadmin_permissions_boundary_attachment")
 
 _NAME = r"([A-Za-z_][\w-]*)"
-ROLE_REFERENCE = re.compile(rf"\baws_iam_role\.{_NAME}")
-POLICY_REFERENCE = re.compile(rf"\baws_iam_policy\.{_NAME}")
+#: a managed resource (`data.aws_iam_role.x` looks up a role made elsewhere: not one of the module's)
+ROLE_REFERENCE = re.compile(rf"(?<![\w.])aws_iam_role\.{_NAME}")
+POLICY_REFERENCE = re.compile(rf"(?<![\w.])aws_iam_policy\.{_NAME}")
 _LOCAL = re.compile(rf"\blocal\.{_NAME}")
 _VARIABLE = re.compile(rf"\bvar\.{_NAME}")
 _ARN_NAME = re.compile(r"^arn:[^:]*:iam::[^:]*:(role|policy)/(?:.*/)?([^/]+)$")

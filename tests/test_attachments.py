@@ -132,6 +132,16 @@ def test_terraform_a_role_through_a_local(tmp_path: Path) -> None:
     assert kind == K.ROLE and callers is not None and callers.classes == {CallerClass.SERVICE_ROLE_SESSIONS}
 
 
+def test_terraform_a_role_list_with_a_role_the_module_does_not_show(tmp_path: Path) -> None:
+    """`roles = [aws_iam_role.fn.name, "people"]`: the Lambda role's sessions and those of a role nobody here
+    defines, which may carry MFA, so no lockout can be claimed."""
+    text = _POLICY + _LAMBDA_ROLE + 'resource "aws_iam_policy_attachment" "a" {\n  name = "a"\n' \
+        '  roles = [aws_iam_role.fn.name, "people"]\n  policy_arn = aws_iam_policy.p.arn\n}\n'
+    kind, callers = _tf(tmp_path, text)["aws_iam_policy.p"]
+    assert kind == K.ROLE and callers is not None
+    assert callers.classes == {CallerClass.SERVICE_ROLE_SESSIONS, CallerClass.ROLE_SESSIONS}
+
+
 def test_terraform_no_mfa_text_no_graph(tmp_path: Path) -> None:
     """A policy without MFA text keeps its default: no rule can fire, whoever calls it (the graph is not built)."""
     text = _POLICY.replace("aws:MultiFactorAuthPresent", "aws:SecureTransport") + _LAMBDA_ROLE + \

@@ -20,7 +20,7 @@ from typing import Any
 
 from mfa_lint.core.callers import Callers
 from mfa_lint.core.policy_kinds import PolicyKind
-from mfa_lint.formats.terraform.attachments import FIXED, fixed_placement
+from mfa_lint.formats.terraform.attachments import ATTACHMENTS, FIXED, SSO_REFERENCES, fixed_placement
 from mfa_lint.reading.attachments import Attachments, Placement, role_sessions, union
 from mfa_lint.reading.limits import PLAN_MODULE_DEPTH
 
@@ -31,15 +31,6 @@ ROLE_POLICY = "aws_iam_role_policy"
 CONTEXTUAL = frozenset({ROLE, ROLE_POLICY, POLICY})
 __all__ = ["CONTEXTUAL", "FIXED", "PlanAttachments", "fixed_placement"]
 
-#: attachment type -> (attribute naming the policies, attribute naming the roles | None, to users/groups)
-_ATTACHMENTS: dict[str, tuple[str, str | None, bool]] = {
-    "aws_iam_role_policy_attachment": ("policy_arn", "role", False),
-    "aws_iam_role_policy_attachments_exclusive": ("policy_arns", "role_name", False),
-    "aws_iam_user_policy_attachment": ("policy_arn", None, True),
-    "aws_iam_user_policy_attachments_exclusive": ("policy_arns", None, True),
-    "aws_iam_group_policy_attachment": ("policy_arn", None, True),
-    "aws_iam_group_policy_attachments_exclusive": ("policy_arns", None, True),
-}
 #: attributes whose references to a policy are attachments (they do not make it escape the plan)
 _SLOTS = frozenset({"policy_arn", "policy_arns", "managed_policy_arns", "permissions_boundary"})
 _ADDRESS = re.compile(r"^((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(?:data\.)?([\w-]+)\.([\w-]+)(\[[^\]]*\])?$")
@@ -135,8 +126,8 @@ class PlanAttachments:
 
         for instance in self.instances.values():
             kind = instance.type
-            if kind in _ATTACHMENTS:
-                policy_slot, role_slot, users = _ATTACHMENTS[kind]
+            if kind in ATTACHMENTS:
+                policy_slot, role_slot, users = ATTACHMENTS[kind]
                 policies = self._policies(instance, policy_slot)
                 if policies:
                     add(policies, self._roles(instance, role_slot) if role_slot else None, users)
@@ -151,8 +142,7 @@ class PlanAttachments:
                     add(self._policies(instance, slot), self.role_callers(instance.address))
             elif kind == USER:
                 add(self._policies(instance, "permissions_boundary"), users=True)
-            elif kind in ("aws_ssoadmin_customer_managed_policy_attachment",
-                          "aws_ssoadmin_permissions_boundary_attachment"):
+            elif kind in SSO_REFERENCES:
                 for name in _sso_names(instance.values):
                     add(self._by_name(POLICY, name, bare=True), sso=True)
         return attached
@@ -260,7 +250,7 @@ class PlanAttachments:
                 self.slot_mentions[(path, name)] += 1
 
 
-_SLOT_OWNERS = frozenset({*_ATTACHMENTS, "aws_iam_policy_attachment", ROLE, USER})
+_SLOT_OWNERS = frozenset({*ATTACHMENTS, "aws_iam_policy_attachment", ROLE, USER})
 
 
 def _managed(doc: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:

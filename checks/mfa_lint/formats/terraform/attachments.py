@@ -55,7 +55,7 @@ FIXED: dict[tuple[str, str], Placement] = {
 CONTEXTUAL = frozenset({ROLE, ROLE_POLICY, POLICY})
 
 #: attachment resource type -> (attribute naming the policy, attribute naming the role | None, to users/groups)
-_ATTACHMENTS: dict[str, tuple[str, str | None, bool]] = {
+ATTACHMENTS: dict[str, tuple[str, str | None, bool]] = {
     "aws_iam_role_policy_attachment": ("policy_arn", "role", False),
     "aws_iam_role_policy_attachments_exclusive": ("policy_arns", "role_name", False),
     "aws_iam_user_policy_attachment": ("policy_arn", None, True),
@@ -63,7 +63,7 @@ _ATTACHMENTS: dict[str, tuple[str, str | None, bool]] = {
     "aws_iam_group_policy_attachment": ("policy_arn", None, True),
     "aws_iam_group_policy_attachments_exclusive": ("policy_arns", None, True),
 }
-_SSO_REFERENCES = ("aws_ssoadmin_customer_managed_policy_attachment", "aws_ssoadmin_permissions_boundary_attachment")
+SSO_REFERENCES = ("aws_ssoadmin_customer_managed_policy_attachment", "aws_ssoadmin_permissions_boundary_attachment")
 
 _NAME = r"([A-Za-z_][\w-]*)"
 #: a managed resource (`data.aws_iam_role.x` looks up a role made elsewhere: not one of the module's)
@@ -224,10 +224,10 @@ class ModuleAttachments:
             value = match.group(2)
         return self.names()[kind].get(value)
 
-    def _sources(self, expression: Expression) -> list[str]:
-        """The expression's text, and the text of the locals it names (followed a few levels)."""
-        texts = [expression.source]
-        pending = list(_LOCAL.findall(texts[0]))
+    def _texts(self, text: str) -> list[str]:
+        """An expression's text, and the text of the locals it names (followed a few levels)."""
+        texts = [text]
+        pending = list(_LOCAL.findall(text))
         seen: set[str] = set()
         while pending and len(seen) < limits.ATTACHMENT_LOCALS:
             name = pending.pop()
@@ -235,9 +235,9 @@ class ModuleAttachments:
             if name in seen or definition is None:
                 continue
             seen.add(name)
-            text = node_text(definition.node, definition.text)
-            texts.append(text)
-            pending.extend(_LOCAL.findall(text))
+            found = node_text(definition.node, definition.text)
+            texts.append(found)
+            pending.extend(_LOCAL.findall(found))
         return texts
 
     def _policies(self, edge: _Edge) -> list[str]:
@@ -247,7 +247,7 @@ class ModuleAttachments:
             value = self._literal(policies)
             found = self._by_name(POLICY, value) if isinstance(value, str) else None
             return [found] if found else []
-        named = [n for text in self._sources(policies) for n in POLICY_REFERENCE.findall(text)]
+        named = [n for text in self._texts(policies.source) for n in POLICY_REFERENCE.findall(text)]
         out = [n for n in dict.fromkeys(named) if n in self._found.policies]
         for value in _strings(self._literal(policies)):
             found = self._by_name(POLICY, value)
@@ -256,30 +256,39 @@ class ModuleAttachments:
         return out
 
     def _role(self, expression: Expression) -> Callers:
-        """The sessions of the role an expression names: a role of this module, of the calling module (an argument),
-        or an unknown role (role sessions)."""
-        sources = self._sources(expression)
-        named = [n for text in sources for n in ROLE_REFERENCE.findall(text)]
-        if named:
-            own = [n for n in dict.fromkeys(named) if n in self._found.roles]
-            if len(own) == len(set(named)):
-                return union(self.role_callers(n) for n in own)
+        """The sessions of the roles an expression names (one, or a list): each a role of this module, of a calling
+        module (an argument, a name), or a role the module does not show (role sessions)."""
+        value = self._literal(expression)
+        items = value if isinstance(value, list) and value else [value]
+        return union(self._one_role(item) for item in items)
+
+    def _one_role(self, item: Any) -> Callers:
+        if isinstance(item, str):
+            return self._role_named(item)
+        if not isinstance(item, Unknown):
             return role_sessions(None, None)
-        passed = [self.evaluator.overrides.get(f"var.{n}") for text in sources for n in _VARIABLE.findall(text)]
+        texts = self._texts(item.raw)
+        named = list(dict.fromkeys(n for text in texts for n in ROLE_REFERENCE.findall(text)))
+        if named:
+            if all(n in self._found.roles for n in named):
+                return union(self.role_callers(n) for n in named)
+            return role_sessions(None, None)
+        passed = [self.evaluator.overrides.get(f"var.{n}") for text in texts for n in _VARIABLE.findall(text)]
         if len(passed) == 1 and isinstance(passed[0], Unknown):  # the calling module's expression
             return self._caller_role(passed[0].raw)
-        value = self._literal(expression)
-        if isinstance(value, str):
-            module: ModuleAttachments | None = self
-            for _ in range(limits.MODULE_CALL_DEPTH + 1):  # a role named by its name: this module's, or a caller's
-                if module is None:
-                    break
-                found = module._by_name(ROLE, value)
-                if found is not None:
-                    return module.role_callers(found)
-                module = module._parent() if module._parent is not None else None
-            return role_sessions(None, _ARN_NAME.sub(r"\2", value) or None)
         return role_sessions(None, None)
+
+    def _role_named(self, value: str) -> Callers:
+        """A role given by its name or ARN: this module's, or a calling module's, else one the scan does not show."""
+        module: ModuleAttachments | None = self
+        for _ in range(limits.MODULE_CALL_DEPTH + 1):
+            if module is None:
+                break
+            found = module._by_name(ROLE, value)
+            if found is not None:
+                return module.role_callers(found)
+            module = module._parent() if module._parent is not None else None
+        return role_sessions(None, _ARN_NAME.sub(r"\2", value) or None)
 
     def _caller_role(self, raw: str) -> Callers:
         """A role the calling module passed in (`var.role` is `aws_iam_role.x.name` there)."""
@@ -350,8 +359,8 @@ def _resource(found: _Resources, block: Block, key: str, text: str) -> None:
         found.policies[name] = attrs
     elif resource_type == ROLE_POLICY:
         found.role_policies[name] = attrs.get("role")
-    elif resource_type in _ATTACHMENTS:
-        policy_slot, role_slot, users = _ATTACHMENTS[resource_type]
+    elif resource_type in ATTACHMENTS:
+        policy_slot, role_slot, users = ATTACHMENTS[resource_type]
         policies = _slot(found, attrs.get(policy_slot))
         if policies is not None:
             role = attrs.get(role_slot) if role_slot else None
@@ -363,8 +372,8 @@ def _resource(found: _Resources, block: Block, key: str, text: str) -> None:
                 found.edges.append(_Edge(policies, to_role=True, role=attrs["roles"]))
             if attrs.get("users") is not None or attrs.get("groups") is not None:
                 found.edges.append(_Edge(policies, users=True))
-    elif resource_type in _SSO_REFERENCES:
-        path = ("customer_managed_policy_reference",) if resource_type == _SSO_REFERENCES[0] else (
+    elif resource_type in SSO_REFERENCES:
+        path = ("customer_managed_policy_reference",) if resource_type == SSO_REFERENCES[0] else (
             "permissions_boundary", "customer_managed_policy_reference")
         for body in _nested(block.body, *path):
             reference = _attrs(body, key, text).get("name")

@@ -215,6 +215,24 @@ def test_cloudformation_a_parameter_default_names_a_role_of_the_template() -> No
     assert placement.callers is not None and placement.callers.classes == {CallerClass.SERVICE_ROLE_SESSIONS}
 
 
+def test_cloudformation_roles_in_both_branches_and_by_sub_text() -> None:
+    people = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}}}
+    lambda_role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": LAMBDA}}
+    branches = _template({"P": _managed(Roles={"Fn::If": ["C", [{"Ref": "Fn"}], [{"Ref": "People"}]]}),
+                          "Fn": lambda_role, "People": people})
+    placement = TemplateAttachments(branches).place("P", "AWS::IAM::ManagedPolicy", K.ROLE)
+    assert placement.callers is not None
+    assert placement.callers.classes == {CallerClass.SERVICE_ROLE_SESSIONS, CallerClass.ROLE_SESSIONS}
+    by_sub = _template({"P": {"Type": "AWS::IAM::RolePolicy", "Properties": {
+        "RoleName": {"Fn::Sub": "${Fn}"}, "PolicyDocument": json.loads(DENY)}}, "Fn": lambda_role})
+    placement = TemplateAttachments(by_sub).place("P", "AWS::IAM::RolePolicy", K.ROLE)
+    assert placement.callers is not None and placement.callers.classes == {CallerClass.SERVICE_ROLE_SESSIONS}
+    imported = _template({"P": _managed(Roles=[{"Fn::ImportValue": "role"}])})
+    placement = TemplateAttachments(imported).place("P", "AWS::IAM::ManagedPolicy", K.ROLE)
+    assert placement.callers is not None and placement.callers.classes == {CallerClass.ROLE_SESSIONS}
+
+
 def test_cloudformation_outputs_and_other_properties_make_a_policy_escape() -> None:
     role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": LAMBDA,
                                                     "ManagedPolicyArns": [{"Ref": "P"}]}}

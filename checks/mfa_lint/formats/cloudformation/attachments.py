@@ -161,11 +161,16 @@ class TemplateAttachments:
         return service_sessions([_SAM_SERVICES[resource_type]], label)
 
     def _role(self, value: Any) -> Callers:
-        """The sessions of the role a value names (`Ref`, `GetAtt`, a literal name or ARN, a parameter); unknown
-        roles give role sessions."""
-        for logical_id in self._named(value, (ROLE,), bare=True):
-            return self.role_callers(logical_id)
-        return role_sessions(None, None)
+        """The sessions of the roles a value names (`Ref`, `GetAtt`, a literal name or ARN, a parameter, both
+        branches of an `Fn::If`); a name the template does not define, or a value it cannot follow (an import),
+        adds role sessions."""
+        named = self._named(value, (ROLE,), bare=True)
+        parts = [self.role_callers(logical_id) for logical_id in named]
+        unmatched = [t for t in self._literals(value)  # text with `${Role}` names a role by reference (above)
+                     if self._by_name(t, (ROLE,), True) is None and not (named and "${" in t)]
+        if not named or unmatched or any(isinstance(n, Mapping) and "Fn::ImportValue" in n for n in _walk(value)):
+            parts.append(role_sessions(None, None))
+        return union(parts)
 
     def _named(self, value: Any, types: tuple[str, ...], *, bare: bool = False) -> list[str]:
         """The template's resources of these types that a value names (`bare`: a literal may be a bare name, not

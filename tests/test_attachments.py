@@ -5,6 +5,8 @@ attachment (the policy keeps the table's kind and default callers, so no new fin
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from mfa_lint.core.callers import CallerClass, Callers, callers_from_trust
@@ -260,3 +262,36 @@ def test_cloudformation_reader_places_sites(tmp_path: Path) -> None:
     site = next(s for s in sites if s.resource == "P")
     assert site.kind == K.IDENTITY and site.callers is not None
     assert site.callers.classes == {CallerClass.IAM_USERS, CallerClass.SERVICE_ROLE_SESSIONS}
+
+
+# ---------------------------------------------------------------------------------------------------- messages
+
+
+def test_messages_name_the_real_callers() -> None:
+    """The CLI's MFA006 messages say whose requests are locked out: the role and who assumes it, the permission set's
+    users, the SAM function's role."""
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    expected = {
+        ("terraform/attach_service_role/main.tf", "aws_iam_policy.deny_deletes"):
+            ("sessions of role ci-deploy", "lambda.amazonaws.com"),
+        ("terraform/attach_github_oidc/main.tf", "data.aws_iam_policy_document.deny_without_mfa"):
+            ("sessions of role github-deploy", "token.actions.githubusercontent.com"),
+        ("terraform/attach_permission_set/main.tf", "aws_ssoadmin_permission_set_inline_policy.admin"):
+            ("IAM Identity Center (SSO) sessions",),
+        ("plan/attach_service_role.plan.json", "module.attach.aws_iam_policy.this"):
+            ("sessions of role ci-deploy", "lambda.amazonaws.com"),
+        ("cloudformation/sam_function_mfa_deny.yaml", "Processor"):
+            ("sessions of the role of Processor", "lambda.amazonaws.com"),
+        ("cloudformation/attach_service_role.yaml", "InstanceReadWithMfa"):
+            ("sessions of role InstanceRole", "ec2.amazonaws.com"),
+    }
+    files = sorted({str(fixtures / f) for f, _ in expected})
+    proc = subprocess.run([sys.executable, "-m", "mfa_lint", "scan", "--format", "json", "--fail-on", "never", *files],
+                          capture_output=True, text=True, timeout=300)
+    findings = json.loads(proc.stdout)["findings"]
+    for (file, resource), words in expected.items():
+        name = file.split("/")[-1]
+        messages = [f["message"] for f in findings
+                    if f["resource"] == resource and f["rule_id"] == "MFA006" and f["file"].endswith(name)]
+        assert messages, (file, resource)
+        assert all(word in messages[0] for word in words), messages[0]

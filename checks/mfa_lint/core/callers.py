@@ -413,4 +413,6 @@ def _session(caller: Caller, own: str) -> Caller:
         return Caller(CallerClass.ROLE_SESSIONS, label=own)
     if target == CallerClass.SERVICE_ROLE_SESSIONS:
         return Caller(target, caller.names, label=f"{own}, assumed by AWS services")
+    if target == CallerClass.FEDERATED_ROLE_SESSIONS and cls in (CallerClass.SAML_FEDERATION, CallerClass.WEB_IDENTITY):
+        return Caller(target, caller.names, label=f"{own}, assumed through SAML/OIDC federation")
     return Caller(target, caller.names)

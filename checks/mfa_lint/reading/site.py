@@ -24,7 +24,8 @@ class SourceError(Exception):
 class Span:
     """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: the file the span
     lies in when it is not the file of the site it locates (a value a policy takes from another file: a local in a
-    sibling `.tf`, a `yamldecode(file(...))`), else None."""
+    sibling `.tf`, a `yamldecode(file(...))`, a statement an `aws_iam_policy_document` merged in from a module output
+    or another file of the module), else None (the site's own file)."""
 
     line: int
     column: int
@@ -49,6 +50,11 @@ class PolicySite:
     - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
     - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
       resource (mfa_lint.reading.suppressions); None when the format has no such block (plan JSON, policy JSON).
+    - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
+      `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
+      document (then `document` and `locate` are the policy).
+    - `merged_into`: set for a document that is no policy on its own (an `aws_iam_policy_document` used only as an
+      input document of others): nothing is judged here, its statements are judged in the documents that merge it.
     """
 
     document: Any
@@ -62,3 +68,14 @@ class PolicySite:
     block: tuple[int, int] | None = None
     block_file: str | None = None
     callers: Callers | None = None
+    variants: list[Variant] = field(default_factory=list)
+    merged_into: str | None = None
+
+
+@dataclass
+class Variant:
+    """One document a policy can be: `label` says which values it was built with (`var.op = "Bool"`)."""
+
+    label: str
+    document: Any
+    locate: Callable[[tuple], Span | None] = field(default=lambda path: None)

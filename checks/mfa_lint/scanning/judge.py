@@ -7,7 +7,6 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
-from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.findings import UNRESOLVED, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
@@ -18,13 +17,24 @@ from mfa_lint.reading.lines import line_starts
 from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, Skips, Suppression, names
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry
+from mfa_lint.scanning.site_analysis import Locate, analyze_site
 
 
-def _locate(site: PolicySite, path: tuple) -> Span | None:
+def _locate(locate: Locate, path: tuple) -> Span | None:
     try:
-        return site.locate(tuple(path))
+        return locate(tuple(path))
     except Exception:  # a reader's locate must never take the scan down
         return None
+
+
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument or output, a YAML file read with `yamldecode(file())`, a statement
+    merged in from another file) carries that file; the span returned is plain (reports carry the file beside it:
+    one place, one key, however it was reached)."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
 
 
 def _empty(document: object) -> bool:
@@ -87,7 +97,8 @@ class FileJudge:
 
     def _suppression(self, site: PolicySite, finding: Finding, line: int, file: str) -> Suppression | None:
         """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
-        the file that holds it, or one in the resource's block (in the file that holds the block); None: none."""
+        the file that holds it (`file`), or one in the resource's block (in the file that holds the block); None:
+        none."""
         if names(site.suppressed, finding):
             skips = site.suppressed
             return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
@@ -97,21 +108,26 @@ class FileJudge:
         return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
 
     def judge(self, site: PolicySite) -> None:
-        """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
+        """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report.
+
+        A part that sits in another file than the site (Span.file: a statement an `aws_iam_policy_document` merged in
+        from another file of the module or from a module) is placed, edited and suppressed in that file."""
+        if site.merged_into is not None:
+            return  # no policy on its own: judged in the documents that merge it
         report = self.report
-        analysis = analyze_document(site.document, site.kind, site.callers)
+        analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:
             if noted or note.kind is not UNRESOLVED:
                 report.notes.append(NoteEntry(site.file, site.span, site.resource, note.message, note.kind))
-        for note in analysis.notes:
+        for note, locate in analysis.notes:
             if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
                 continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
-            file, span = _placed(site, _locate(site, note.path) or site.span)
+            file, span = _placed(site, _locate(locate, note.path) or site.span)
             report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
-        for finding in analysis.findings:
-            exact = _locate(site, finding.path)
-            file, span = _placed(site, exact or site.span)
+        for finding, locate in analysis.findings:
+            exact = _locate(locate, finding.path)
+            file, span = _placed(site, exact or site.span)  # the file that holds the operator
             via = self.path if file != self.path else None  # reached through this file
             edit = None
             if exact and finding.fix and finding.operator and self.format.editable:

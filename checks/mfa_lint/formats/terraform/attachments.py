@@ -25,18 +25,22 @@ be attached outside the module: it keeps the table's kind and default callers (r
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from lark import Token, Tree
 
 from mfa_lint.core.callers import Callers
 from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.documents import HCL_NAVIGATOR, references
 from mfa_lint.formats.terraform.hcl_syntax import Block, attributes, blocks, node_text, root_body
 from mfa_lint.formats.terraform.hcl_values import Evaluator
+from mfa_lint.formats.terraform.module_instance import ModuleInstance
+from mfa_lint.formats.terraform.resources import RESOURCES, policy_values
 from mfa_lint.reading import limits
 from mfa_lint.reading.attachments import IAM_USERS, SSO_SESSIONS, Attachments, Placement, role_sessions, union
 
@@ -91,8 +95,8 @@ class Expression:
         return node_text(self.node, self.text)
 
 
-#: (expression of a role's trust policy, the module's policy-document data sources) -> the trust document
-TrustDocument = Callable[[Expression, Mapping[str, tuple[Block, str, str]]], Any]
+#: the document an expression gives (a role's trust policy: JSON text, `jsonencode`, a data source, a module output)
+DocumentOf = Callable[[Expression], Any]
 
 
 @dataclass
@@ -113,7 +117,8 @@ class _Resources:
     roles: dict[str, dict[str, Expression]] = field(default_factory=dict)
     policies: dict[str, dict[str, Expression]] = field(default_factory=dict)
     role_policies: dict[str, Expression | None] = field(default_factory=dict)
-    documents: dict[str, tuple[Block, str, str]] = field(default_factory=dict)
+    #: policy-document data source -> (table kind, resource type, name) of the policy attributes that use it
+    document_users: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     edges: list[_Edge] = field(default_factory=list)
     #: mentions of `aws_iam_policy.<name>` in attachment slots and `depends_on`, against all mentions
     slot_mentions: Counter = field(default_factory=Counter)
@@ -121,16 +126,19 @@ class _Resources:
 
 
 class ModuleAttachments:
-    """The attachments of one module (one folder, or one call of a module with its arguments)."""
+    """The attachments of one module instance (a folder read on its own, or one call of a module with its
+    arguments): `files` key -> (text, tree), `evaluator` the instance's evaluator for a file, `document` the policy
+    document an expression gives, `parent` the graph of the calling module instance."""
 
     def __init__(
-        self, files: Mapping[str, tuple[str, Tree]], evaluator: Evaluator, trust_document: TrustDocument,
+        self, files: Mapping[str, tuple[str, Tree]], evaluator: Callable[[str], Evaluator], document: DocumentOf,
         parent: Callable[[], ModuleAttachments | None] | None = None,
     ) -> None:
-        self.evaluator = evaluator
-        self._trust_document = trust_document
+        self._evaluator = evaluator
+        self._document = document
         self._parent = parent
-        self._found = _collect(files, evaluator)
+        self._any = evaluator(next(iter(files), ""))  # scope, variable values and read context: the instance's
+        self._found = _collect(files, self._any)
         self._role_callers: dict[str, Callers] = {}
         self._names: dict[str, dict[str, str]] | None = None
         self._attached: dict[str, Attachments] | None = None
@@ -158,9 +166,13 @@ class ModuleAttachments:
             attrs = self._found.roles.get(name, {})
             label = self._label(name)
             trust = attrs.get("assume_role_policy")
-            document = self._trust_document(trust, self._found.documents) if trust is not None else None
+            document = self._document(trust) if trust is not None else None
             found = self._role_callers[name] = role_sessions(document, label)
         return found
+
+    def document_users(self, name: str) -> list[tuple[str, str, str]]:
+        """(table kind, resource type, name) of the module's policy attributes that are data source `name`."""
+        return self._found.document_users.get(name, [])
 
     def attachments(self, name: str) -> Attachments:
         if self._attached is None:
@@ -175,7 +187,7 @@ class ModuleAttachments:
     def _attach(self) -> dict[str, Attachments]:
         attached: dict[str, Attachments] = {}
         for edge in self._found.edges:
-            self.evaluator.context.check_time()
+            self._any.context.check_time()
             names = self._policies(edge)
             if not names:
                 continue
@@ -201,7 +213,7 @@ class ModuleAttachments:
     def _literal(self, expression: Expression | None) -> Any:
         if expression is None:
             return None
-        return self.evaluator.evaluate(expression.node, expression.file, expression.text).value
+        return self._evaluator(expression.file).evaluate(expression.node, expression.file, expression.text).value
 
     def names(self) -> dict[str, dict[str, str]]:
         """Literal names of the module's roles and policies: type -> name -> resource name."""
@@ -231,7 +243,7 @@ class ModuleAttachments:
         seen: set[str] = set()
         while pending and len(seen) < limits.ATTACHMENT_LOCALS:
             name = pending.pop()
-            definition = self.evaluator.scope.locals.get(name)
+            definition = self._any.scope.locals.get(name)
             if name in seen or definition is None:
                 continue
             seen.add(name)
@@ -273,7 +285,7 @@ class ModuleAttachments:
             if all(n in self._found.roles for n in named):
                 return union(self.role_callers(n) for n in named)
             return role_sessions(None, None)
-        passed = [self.evaluator.overrides.get(f"var.{n}") for text in texts for n in _VARIABLE.findall(text)]
+        passed = [self._any.overrides.get(f"var.{n}") for text in texts for n in _VARIABLE.findall(text)]
         if len(passed) == 1 and isinstance(passed[0], Unknown):  # the calling module's expression
             return self._caller_role(passed[0].raw)
         return role_sessions(None, None)
@@ -317,11 +329,21 @@ def _collect(files: Mapping[str, tuple[str, Tree]], evaluator: Evaluator) -> _Re
         for name in POLICY_REFERENCE.findall(text):
             found.mentions[name] += 1
         for block in blocks(root_body(tree)):
-            if block.type == "data" and block.labels[:1] == ("aws_iam_policy_document",) and len(block.labels) == 2:
-                found.documents.setdefault(block.labels[1], (block, key, text))
-            elif block.type == "resource" and len(block.labels) >= 2:
+            if block.type == "resource" and len(block.labels) >= 2:
                 _resource(found, block, key, text)
+                _uses(found, block, key, text, evaluator)
     return found
+
+
+def _uses(found: _Resources, block: Block, key: str, text: str, evaluator: Evaluator) -> None:
+    """The policy-document data sources the resource's policy attributes are (judged there, placed as this)."""
+    if block.labels[0] not in RESOURCES or "aws_iam_policy_document" not in text:
+        return
+    for value in policy_values(block.labels[0], block.body, lambda: {}, HCL_NAVIGATOR):
+        if callable(value.attribute.kind):
+            continue  # a kind that depends on the resource's values (an organizations policy): not placed
+        for name in references(value.value.expression, text)[0]:
+            found.document_users.setdefault(name, []).append((value.kind, block.labels[0], block.labels[1]))
 
 
 def _attrs(body: Tree, key: str, text: str) -> dict[str, Expression]:
@@ -379,3 +401,48 @@ def _resource(found: _Resources, block: Block, key: str, text: str) -> None:
             reference = _attrs(body, key, text).get("name")
             if reference is not None:
                 found.edges.append(_Edge(reference, by_name=True, sso=True))
+
+
+# -- one graph per module instance --------------------------------------------------------------------------------
+
+#: the graph of each module instance, and the instance that calls each called one
+_GRAPHS: WeakKeyDictionary[ModuleInstance, ModuleAttachments] = WeakKeyDictionary()
+_CALLERS: WeakKeyDictionary[ModuleInstance, ModuleInstance] = WeakKeyDictionary()
+#: graphs of modules read on their own, shared by every file of the module (one instance is made per file read)
+_SHARED: OrderedDict[tuple, ModuleAttachments] = OrderedDict()
+_SHARED_SIZE = 8
+
+
+def called_by(child: ModuleInstance, caller: ModuleInstance) -> None:
+    """Remember who calls a module instance: a role it is given by argument is looked up in the caller's graph."""
+    _CALLERS[child] = caller
+
+
+def module_attachments(instance: ModuleInstance) -> ModuleAttachments:
+    """The attachment graph of a module instance, built once (for a module read on its own: once for all its
+    files)."""
+    found = _GRAPHS.get(instance)
+    if found is not None:
+        return found
+    key = None
+    if not instance.label:
+        key = (instance.directory, tuple(sorted((k, hash(t)) for k, t in instance.files().items())),
+               repr(sorted(instance.overrides.items())))
+        found = _SHARED.get(key)
+    if found is None:
+        files = {k: (t, tree) for k, t in sorted(instance.files().items()) if (tree := instance.tree(k)) is not None}
+        caller = _CALLERS.get(instance)
+
+        def document(expression: Expression) -> Any:
+            return instance.resolve_document(expression.node, expression.file, expression.text).document
+
+        def parent() -> ModuleAttachments | None:
+            return module_attachments(caller) if caller is not None else None
+
+        found = ModuleAttachments(files, instance.evaluator, document, parent)
+        if key is not None:
+            _SHARED[key] = found
+            while len(_SHARED) > _SHARED_SIZE:
+                _SHARED.popitem(last=False)
+    _GRAPHS[instance] = found
+    return found

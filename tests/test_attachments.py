@@ -295,3 +295,36 @@ def test_messages_name_the_real_callers() -> None:
                     if f["resource"] == resource and f["rule_id"] == "MFA006" and f["file"].endswith(name)]
         assert messages, (file, resource)
         assert all(word in messages[0] for word in words), messages[0]
+
+
+def test_a_federated_provider_made_elsewhere_is_still_federation(tmp_path: Path) -> None:
+    """`identifiers = [aws_iam_openid_connect_provider.github.arn]`: whichever provider it is (SAML, OIDC, a
+    web-identity domain), its users carry no AWS MFA information, so the role's sessions never have MFA."""
+    text = '''
+resource "aws_iam_openid_connect_provider" "github" {
+  url = "https://token.actions.githubusercontent.com"
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+  }
+}
+resource "aws_iam_role" "deploy" {
+  name               = "deploy"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+resource "aws_iam_role_policy" "deploy" {
+  role   = aws_iam_role.deploy.id
+  policy = <<EOF
+''' + DENY + '''
+EOF
+}
+'''
+    kind, callers = _tf(tmp_path, text)["aws_iam_role_policy.deploy"]
+    assert kind == K.ROLE and callers is not None
+    assert callers.classes == {CallerClass.FEDERATED_ROLE_SESSIONS}
+    assert "aws_iam_openid_connect_provider.github.arn" in callers.describe()

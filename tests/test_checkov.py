@@ -339,7 +339,7 @@ def test_plan_shapes(tmp_path: Path) -> None:
                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
     allow = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",  # a role policy: fails open through the age key
              "Condition": {"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}}
-    trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+    trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}
 
     def doc(statement: dict) -> str:
         return json.dumps({"Statement": [statement], "Version": "2012-10-17"})

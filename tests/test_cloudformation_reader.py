@@ -26,7 +26,7 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     seen: set = set()
     suppressions = FileSuppressions(text)
     for site in read_cloudformation(path, text):
-        analysis = analyze_document(site.document, site.kind)
+        analysis = analyze_document(site.document, site.kind, site.callers)
         notes += [(site.resource, n) for n in site.notes] + [(site.resource, n.message) for n in analysis.notes]
         for finding in analysis.findings:
             span = site.locate(finding.path) or site.span
@@ -143,7 +143,7 @@ def test_odd_but_valid_input_does_not_crash() -> None:
     deep = "Resources:\n  A:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: " + "{a: " * 200
     deep += "1" + "}" * 200 + "\n"
     for site in read_cloudformation("t.yaml", deep):
-        analyze_document(site.document, site.kind)
+        analyze_document(site.document, site.kind, site.callers)
 
 
 def test_many_conditions_are_bounded() -> None:
@@ -168,6 +168,6 @@ def test_impossible_fn_if_combinations_are_pruned_like_cfn_lint() -> None:
 
     lines = []
     for site in read_cloudformation("template.yaml", IMPOSSIBLE_BRANCH):
-        for finding in analyze_document(site.document, site.kind).findings:
+        for finding in analyze_document(site.document, site.kind, site.callers).findings:
             lines.append((finding.rule_id, (site.locate(finding.path) or site.span).line))
     assert sorted(set(lines)) == [("MFA001", 23)]

@@ -111,7 +111,7 @@ def _use_sites(sites: list[PolicySite]) -> None:
     assert isinstance(sites, list)
     for site in sites:
         assert site.kind in POLICY_KINDS
-        analysis = analyze_document(site.document, site.kind)
+        analysis = analyze_document(site.document, site.kind, site.callers)
         for item in [*analysis.findings, *analysis.notes]:
             site.locate(tuple(item.path))
 

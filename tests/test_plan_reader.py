@@ -31,7 +31,7 @@ def findings(sites: list[PolicySite]) -> Counter:
     got: Counter = Counter()
     seen: set[tuple] = set()
     for s in sites:
-        for finding in analyze_document(s.document, s.kind).findings:
+        for finding in analyze_document(s.document, s.kind, s.callers).findings:
             key = (finding.rule_id, s.resource, None)
             if (key, s.span, finding.message) not in seen:
                 seen.add((key, s.span, finding.message))
@@ -138,7 +138,7 @@ def test_resource_changes_fill_in_what_planned_values_lack() -> None:
 )
 def test_odd_plans_do_not_crash(doc: dict) -> None:
     for s in read_plan("p.json", doc):
-        analyze_document(s.document, s.kind)
+        analyze_document(s.document, s.kind, s.callers)
 
 
 def test_deeply_nested_child_modules() -> None:

@@ -39,7 +39,7 @@ def site(sites: list[PolicySite], resource: str) -> PolicySite:
 
 
 def findings_with_spans(s: PolicySite) -> list[tuple[str, Span]]:
-    return [(f.rule_id, s.locate(f.path) or s.span) for f in analyze_document(s.document, s.kind).findings]
+    return [(f.rule_id, s.locate(f.path) or s.span) for f in analyze_document(s.document, s.kind, s.callers).findings]
 
 
 def span_text(text: str, span: Span) -> str:
@@ -165,7 +165,7 @@ def test_json_string_with_escapes_maps_back_to_the_escaped_key() -> None:
     [(rule, span)] = findings_with_spans(s)
     assert rule == "MFA005"
     assert span.line == 2 and span_text(text, span) == "{"
-    analysis = analyze_document(s.document, s.kind)
+    analysis = analyze_document(s.document, s.kind, s.callers)
     bool_span = s.locate(("Statement", 0, "Condition", "BoolIfExists"))
     assert analysis.findings and span_text(text, bool_span) == '\\"BoolIfExists\\"'
 
@@ -251,7 +251,7 @@ def test_variable_default_from_another_file_of_the_module() -> None:
 def test_variable_without_default_stays_a_reference() -> None:
     [s] = read(DENY_WITH_VALUE % "var.flag", {"variables.tf": 'variable "flag" {\n  type = bool\n}\n'})
     assert mfa_value(s) == Unknown("var.flag")
-    analysis = analyze_document(s.document, s.kind)
+    analysis = analyze_document(s.document, s.kind, s.callers)
     assert analysis.findings == [] and analysis.notes
 
 
@@ -340,7 +340,7 @@ data "aws_iam_policy_document" "same_module" {
     assert site(sites, "data.aws_iam_policy_document.same_module").kind == "identity"  # as its user, aws_iam_policy
     assert site(sites, "aws_iam_policy.conditional").document.raw.startswith("var.enabled ?")
     for s in sites:
-        assert analyze_document(s.document, s.kind).findings == []
+        assert analyze_document(s.document, s.kind, s.callers).findings == []
 
 
 def test_heredoc_interpolation_resolves_a_variable_default() -> None:
@@ -447,7 +447,7 @@ def test_deep_nesting_does_not_exhaust_the_stack() -> None:
     depth = 3000
     text = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "{a = " * depth + "1" + " }" * depth + ")\n}\n"
     [s] = read(text)
-    analyze_document(s.document, s.kind)
+    analyze_document(s.document, s.kind, s.callers)
 
 
 def test_broken_other_module_files_are_ignored() -> None:

@@ -17,11 +17,13 @@ from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
+from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
 from mfa_lint.formats.cloudformation.intrinsics import parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.reading.attachments import Placement
 from mfa_lint.reading.site import Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
 
@@ -45,6 +47,7 @@ class _Cache:
         self._lines: list[str] | None = None
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
+        self._attachments: TemplateAttachments | None = None
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
     def for_template(self, cfn: Any) -> None:
@@ -52,7 +55,15 @@ class _Cache:
             self.template = cfn
             self._lines, self._lines_read = None, False
             self._suppressions = None
+            self._attachments = None
             self.entries = {}
+
+    def attachments(self, validator: Validator) -> TemplateAttachments:
+        """What the template's policies are attached to (the whole template: `validator.cfn.template`)."""
+        if self._attachments is None:
+            self._attachments = TemplateAttachments(validator.cfn.template,
+                                                    lambda name: _parameter_default(validator, name))
+        return self._attachments
 
     def suppressions(self) -> FileSuppressions:
         """The template's `mfa-lint:ignore` comments (a JSON template has none)."""
@@ -96,13 +107,15 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
     satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
+        placement = _placement(validator, resource_type, value.kind)
         located, _ = analyze_value(
             value.value,
-            value.kind,
+            placement.kind,
             statements_only=value.prop.statements_only,
             resolve_ref=lambda name: _parameter_default(validator, name),
             satisfiable=within(value.conditions, satisfiable),
             lines=_CACHE.lines,
+            callers=placement.callers,
         )
         for item in located:
             path = _error_path(properties, value.path, item.target, item.finding.path)
@@ -110,6 +123,17 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
             if hit not in found and not _suppressed(validator, item.finding, path):
                 found.append(hit)
     return found
+
+
+def _placement(validator: Validator, resource_type: str, kind: str) -> Placement:
+    """The policy's kind and callers from what it is attached to in the template."""
+    fixed = fixed_placement(resource_type, kind)
+    if fixed is not None:
+        return fixed
+    resource_path = tuple(validator.context.path.path)
+    if resource_type in CONTEXTUAL and len(resource_path) >= 2 and resource_path[0] == "Resources":
+        return _CACHE.attachments(validator).place(str(resource_path[1]), resource_type, kind)
+    return Placement(kind)
 
 
 def _error_path(properties: Mapping[str, Any], prefix: tuple, target: tuple | Span, inner: tuple) -> tuple:

@@ -14,6 +14,7 @@ error becomes such a result. checkov.selftest checks at load time what the check
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ from mfa_lint.checkov.from_file import (
     CFN_LINT_MISSING,
     block_ignores,
     cfn_lint_installed,
+    cli_placements,
     cli_verdict,
     defines_data_source,
     has_ignore_comments,
@@ -89,6 +91,8 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
                 verdict = Verdict(unresolved=[f"mfa-lint cannot run in this checkov: {selftest.RESULT.api}; "
                                               f"{selftest.RESULT.advice()}"])
             else:
+                if any(p.contextual for p in policies):
+                    policies = check.placed(conf, policies)
                 verdict = _judge(conf, check, policies)
             verdict.suppress(check.host_skips(conf))
         except Exception as error:  # malformed conf: say why instead of letting checkov swallow it
@@ -158,6 +162,22 @@ class _RuleCheck:
             return False
         path = self.entity_file(conf)
         return path is not None and all(defines_data_source(path, p.judged_at or "") for p in unrendered)
+    def placed(self, conf: Mapping[str, Any], policies: list[PolicyInput]) -> list[PolicyInput]:
+        """The policies with the kind and callers of what they are attached to, which a check cannot see (a role's
+        trust policy, a managed policy's attachments): as mfa-lint's reader places them in the file. Unchanged when
+        the file cannot be read or does not hold the entity (the kind's default callers, as before)."""
+        for path, resource in self.file_entities(conf):
+            placements = cli_placements(path, resource)
+            if placements is not None:
+                return [dataclasses.replace(p, kind=found.kind, callers=found.callers)
+                        if p.contextual and (found := placements.get(p.kind == "trust")) is not None else p
+                        for p in policies]
+        return policies
+
+    def file_entities(self, conf: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(file, resource as the CLI names it) where mfa-lint's reader finds this entity, best first."""
+        path = self.entity_file(conf)
+        return [(path, self.resource_name())] if path else []
 
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         """The file checkov read this entity from, when it can be found."""
@@ -177,8 +197,11 @@ class _RuleCheck:
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
         """The CLI's verdict on this entity, or None when its file cannot be found or does not hold it."""
-        path = self.entity_file(conf)
-        return cli_verdict(path, self.resource_name()) if path else None
+        for path, resource in self.file_entities(conf):
+            verdict = cli_verdict(path, resource)
+            if verdict is not None:
+                return verdict
+        return None
 
     def not_read(self, conf: Mapping[str, Any]) -> str | None:
         """Why the entity's file could not be read: checkov did not say which file it is (None: the file was read
@@ -245,14 +268,17 @@ class _TerraformFile:
         """In a called module the caller's arguments may bring MFA values: always read."""
         return in_module(conf) or super().may_hold_mfa(conf)  # type: ignore[misc]
 
-    def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        """In a called module, the CLI's verdict on that call (read from the caller, with its arguments) first."""
+    def file_entities(self, conf: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """In a called module, that call (read from the caller, with its arguments) first; a plan's resource in a
+        module by its plan address."""
+        found: list[tuple[str, str]] = []
         call = terraform_module_call(conf)
         if call is not None:
-            verdict = cli_verdict(call.path, f"{call.address}.{self.resource_name()}")  # type: ignore[attr-defined]
-            if verdict is not None:
-                return verdict
-        return super().file_verdict(conf)  # type: ignore[misc]
+            found.append((call.path, f"{call.address}.{self.resource_name()}"))  # type: ignore[attr-defined]
+        address = conf.get("__address__")
+        if isinstance(address, str) and address.startswith("module.") and (path := self.entity_file(conf)):
+            found.append((path, address))
+        return found + super().file_entities(conf)  # type: ignore[misc]
 
 
 def supported_types(rule: Rule, table: Mapping[str, tuple[Any, ...]]) -> list[str]:

@@ -26,6 +26,7 @@ from mfa_lint.formats.cloudformation.intrinsics import any_node
 from mfa_lint.formats.registry import comments_in, may_hold_mfa, read_sites
 from mfa_lint.formats.terraform.module_context import TERRAFORM_EXTENSIONS
 from mfa_lint.formats.terraform.relevance import literal_file_reads
+from mfa_lint.reading.attachments import Placement
 from mfa_lint.reading.budget import BudgetExceeded, budget_message
 from mfa_lint.reading.context import ReadContext, read_text
 from mfa_lint.reading.site import PolicySite, SourceError
@@ -159,9 +160,27 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     for site in sites:
         label = f"line {site.span.line}"
         policies.extend(PolicyInput(label, site.kind, unresolved=f"{label}: {note.message}") for note in site.notes)
-        policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
+        policies.append(PolicyInput(label, site.kind, document=site.document, site=site, callers=site.callers))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
+
+
+def cli_placements(path: str, resource: str) -> dict[bool, Placement] | None:
+    """How mfa-lint's reader placed `resource`'s policies (reading.attachments): the kind and callers of its trust
+    policy (key True) and of its other policies (key False); None when the reader does not see that resource."""
+    try:
+        read = _read(path)
+    except OSError:
+        return None
+    sites = [site for site in read.sites if site.resource == resource] if read.error is None else []
+    if not sites:
+        return None
+    found: dict[bool, Placement] = {}
+    for site in sites:  # a site whose document holds no MFA text keeps its default callers: prefer a placed one
+        trust = site.kind == "trust"
+        if trust not in found or (found[trust].callers is None and site.callers is not None):
+            found[trust] = Placement(site.kind, site.callers)
+    return found
 
 
 _DATA_SOURCES: OrderedDict[str, tuple[tuple, frozenset[tuple[str, str]]]] = OrderedDict()

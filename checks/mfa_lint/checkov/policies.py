@@ -8,18 +8,23 @@ or intrinsics: the check reads it from the file instead), never silently dropped
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.checkov.rendering import cloudformation_unrendered, terraform_unrendered
+from mfa_lint.core.callers import Callers
+from mfa_lint.formats.cloudformation import attachments as cfn_attachments
 from mfa_lint.formats.cloudformation import resources as cfn_table
 from mfa_lint.formats.cloudformation.intrinsics import expand, has_intrinsics
 from mfa_lint.formats.cloudformation.policies import document_views
+from mfa_lint.formats.terraform import attachments as tf_attachments
 from mfa_lint.formats.terraform import resources as tf_table
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
 from mfa_lint.formats.terraform.values import is_reference, normalise_document, restore_booleans, unwrap
+from mfa_lint.reading.attachments import mentions_mfa
 from mfa_lint.reading.site import PolicySite
 from mfa_lint.reading.unknowns import terraform_unknowns
 
@@ -50,6 +55,11 @@ class PolicyInput:
     #: they are not known: then nothing here says a finding is certain without cfn-lint's condition solver)
     group: str | None = None
     choices: Mapping[str, bool] | None = None
+    #: who calls it, from what it is attached to (reading.attachments); None: the kind's default callers
+    callers: Callers | None = None
+    #: its kind and callers depend on other resources (a role's trust policy, a managed policy's attachments), which
+    #: a check does not see: judged from the file by mfa-lint's reader, which reads them (checkov.from_file)
+    contextual: bool = False
 
 
 def _shown(value: Any) -> str:
@@ -84,7 +94,20 @@ def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
 
 def terraform_resource_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
     """Policies of a Terraform resource (HCL conf or plan conf); [] when none of its policy attributes is set."""
-    return [_terraform_document(v.label, v.kind, v.value) for v in tf_table.policy_values(resource_type, conf)]
+    contextual = resource_type in tf_attachments.CONTEXTUAL
+    return [_placed(_terraform_document(v.label, v.kind, v.value),
+                    tf_attachments.fixed_placement(resource_type, v.kind), contextual)
+            for v in tf_table.policy_values(resource_type, conf)]
+
+
+def _placed(policy: PolicyInput, fixed: Any, contextual: bool) -> PolicyInput:
+    """The policy with the kind and callers its resource type fixes, or marked `contextual` when they depend on
+    other resources and it may hold an MFA test (else no rule can fire, whoever calls it)."""
+    if fixed is not None:
+        return dataclasses.replace(policy, kind=fixed.kind, callers=fixed.callers)
+    if contextual and policy.document is not None and mentions_mfa(policy.document):
+        return dataclasses.replace(policy, contextual=True)
+    return policy
 
 
 def terraform_data_policies(data_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
@@ -168,14 +191,16 @@ def cloudformation_policies(
                 choices = [{**value.conditions, **variant.conditions} for variant in variants]
             else:
                 choices = [None] * len(views)
+        fixed = cfn_attachments.fixed_placement(resource_type, value.kind)
+        contextual = resource_type in cfn_attachments.CONTEXTUAL
         for index, view in enumerate(views):
             branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
             if view.note:
                 found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}",
                                          group=label, choices=choices[index]))
             else:
-                found.append(PolicyInput(branch_label, value.kind, document=view.document, group=label,
-                                         choices=choices[index]))
+                found.append(_placed(PolicyInput(branch_label, value.kind, document=view.document, group=label,
+                                                 choices=choices[index]), fixed, contextual))
     return found
 
 

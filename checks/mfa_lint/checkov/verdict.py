@@ -160,7 +160,7 @@ def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bo
                 findings = [finding for finding, _ in site_analysis.findings]
                 notes = [note for note, _ in site_analysis.notes]
             else:
-                analysis = analyze_document(policy.document, policy.kind)
+                analysis = analyze_document(policy.document, policy.kind, policy.callers)
                 findings, notes = analysis.findings, analysis.notes
         except Exception as error:  # the core must not raise; if it does, say so instead of passing silently
             LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)

@@ -34,6 +34,7 @@ from typing import Any
 from mfa_lint.core.arns import segments
 from mfa_lint.core.contexts import CONTEXTS, FRESH_MFA, LONG_TERM_KEYS, NO_MFA_SESSION, OLD_MFA, Context
 from mfa_lint.core.globs import matches
+from mfa_lint.core.values import Unknown
 
 LT, NM, MFO, MFF = LONG_TERM_KEYS, NO_MFA_SESSION, OLD_MFA, FRESH_MFA
 
@@ -285,11 +286,18 @@ def _role_class(path_and_name: str) -> CallerClass:
 
 
 def _federated(provider: str) -> Caller:
+    if provider.startswith(_UNRESOLVED_PROVIDER):  # known only by the expression that gives it
+        shown = provider[len(_UNRESOLVED_PROVIDER):]
+        saml = "saml" in shown.lower()
+        return Caller(CallerClass.SAML_FEDERATION if saml else CallerClass.WEB_IDENTITY, (shown,))
     parts = segments(provider)
     if parts is not None and parts[5].startswith("saml-provider/"):
         return Caller(CallerClass.SAML_FEDERATION, (parts[5][len("saml-provider/"):],))
     host = parts[5][len("oidc-provider/"):] if parts is not None and parts[5].startswith("oidc-provider/") else provider
     return Caller(CallerClass.WEB_IDENTITY, (host,))
+
+
+_UNRESOLVED_PROVIDER = "\0unresolved:"
 
 
 def _entries(principal: Any) -> list[tuple[str, str]] | None:
@@ -301,6 +309,11 @@ def _entries(principal: Any) -> list[tuple[str, str]] | None:
     out = []
     for kind, ids in principal.items():
         for one in ids if isinstance(ids, list) else [ids]:
+            if isinstance(kind, str) and kind.lower() == "federated" and isinstance(one, Unknown):
+                # an identity provider made elsewhere (`aws_iam_openid_connect_provider.github.arn`): whichever it
+                # is, a SAML or OIDC provider or a web-identity domain, its users carry no AWS MFA information
+                out.append((kind, _UNRESOLVED_PROVIDER + one.raw))
+                continue
             if not isinstance(kind, str) or not isinstance(one, str):
                 return None
             out.append((kind, one))
@@ -413,4 +426,6 @@ def _session(caller: Caller, own: str) -> Caller:
         return Caller(CallerClass.ROLE_SESSIONS, label=own)
     if target == CallerClass.SERVICE_ROLE_SESSIONS:
         return Caller(target, caller.names, label=f"{own}, assumed by AWS services")
+    if target == CallerClass.FEDERATED_ROLE_SESSIONS and cls in (CallerClass.SAML_FEDERATION, CallerClass.WEB_IDENTITY):
+        return Caller(target, caller.names, label=f"{own}, assumed through SAML/OIDC federation")
     return Caller(target, caller.names)

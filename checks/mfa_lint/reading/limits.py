@@ -108,6 +108,14 @@ TF_ROOT_FILES = 2000
 #: Fn::If branch combinations judged per policy value.
 FN_IF_VARIANTS = 64
 
+# -- attachments (what a policy is attached to: reading.attachments) -----------------------------------------------
+
+#: Template or document nodes walked for the names a value gives (`Ref`, `GetAtt`, `Sub`): past it, a managed policy
+#: may be named anywhere, so it keeps its default kind and callers.
+ATTACHMENT_NODES = 200_000
+#: `local.x` naming a `local.y` ... followed to find the role or policy an attachment names.
+ATTACHMENT_LOCALS = 16
+
 # -- unknown values -----------------------------------------------------------------------------------------------
 
 #: Characters of an unknown value's text kept in a note.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mfa_lint.core.callers import Callers
 from mfa_lint.core.findings import Note
 from mfa_lint.core.policy_kinds import PolicyKind
 
@@ -39,6 +40,7 @@ class PolicySite:
 
     - `document`: what to pass to the core (dict, list, JSON string; may contain unresolved-reference markers).
     - `kind`: policy kind.
+    - `callers`: who calls it, from what it is attached to (reading.attachments); None: the kind's default callers.
     - `resource`: `aws_iam_policy.name`, `data.aws_iam_policy_document.name`, a plan address, a CloudFormation
       logical id, or None for a plain policy file.
     - `span`: where the property that holds the document sits (fallback location for any finding).
@@ -66,6 +68,7 @@ class PolicySite:
     suppressed: frozenset[str] = frozenset()
     block: tuple[int, int] | None = None
     block_file: str | None = None
+    callers: Callers | None = None
     variants: list[Variant] = field(default_factory=list)
     merged_into: str | None = None
 

@@ -29,9 +29,9 @@ class SiteAnalysis:
 
 def analyze_site(site: PolicySite) -> SiteAnalysis:
     if not site.variants:
-        analysis = analyze_document(site.document, site.kind)
+        analysis = analyze_document(site.document, site.kind, site.callers)
         return SiteAnalysis([(f, site.locate) for f in analysis.findings], [(n, site.locate) for n in analysis.notes])
-    runs = [(variant, analyze_document(variant.document, site.kind)) for variant in site.variants]
+    runs = [(variant, analyze_document(variant.document, site.kind, site.callers)) for variant in site.variants]
     keys = [{(f.rule_id, f.statement_index) for f in analysis.findings} for _, analysis in runs]
     common = set.intersection(*keys)
     result = SiteAnalysis()

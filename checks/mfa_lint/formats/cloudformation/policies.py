@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mfa_lint.core.analyzer import analyze_document
+from mfa_lint.core.callers import Callers
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.cloudformation.embedded import text_origin
@@ -117,8 +118,10 @@ def analyze_value(
     resolve_ref: RefResolver,
     satisfiable: Satisfiable,
     lines: Lines,
+    callers: Callers | None = None,
 ) -> tuple[list[Located], list[str]]:
-    """Analyse every document in a policy property value; findings deduplicated across branch combinations."""
+    """Analyse every document in a policy property value; findings deduplicated across branch combinations.
+    `callers`: who calls it, from what it is attached to (formats.cloudformation.attachments)."""
     located: list[Located] = []
     notes: list[str] = []
     seen: set = set()
@@ -131,7 +134,7 @@ def analyze_value(
         if view.note:
             notes.append(view.note)
             continue
-        analysis = analyze_document(view.document, kind)
+        analysis = analyze_document(view.document, kind, callers)
         for note in analysis.notes:
             if note.message not in notes:
                 notes.append(note.message)

@@ -14,10 +14,12 @@ from typing import Any
 
 from mfa_lint.core.findings import MALFORMED, Note
 from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
 from mfa_lint.formats.cloudformation.intrinsics import parameter_value
 from mfa_lint.formats.cloudformation.policies import DocumentView, document_views
 from mfa_lint.formats.cloudformation.resources import PolicyProperty, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.reading.attachments import mentions_mfa
 from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 
@@ -57,6 +59,7 @@ def read_cloudformation(path: str, text: str, context: ReadContext | None = None
         return parameter_value(parameter.get("Default")) if isinstance(parameter, Mapping) else None
 
     satisfiable = _condition_solver(template.get("Conditions"))
+    graph: list[TemplateAttachments] = []  # what each policy is attached to: built when a policy mentions MFA
     sites: list[PolicySite] = []
     for logical_id, resource in resources.items():
         context.check_time()
@@ -81,8 +84,21 @@ def read_cloudformation(path: str, text: str, context: ReadContext | None = None
                 site = _site(path, str(logical_id), found.kind, found.prop, view, properties, value_path, holder,
                              suppressed)
                 site.block = block
+                _place(site, resource["Type"], template, resolve_ref, graph)
                 sites.append(site)
     return sites
+
+
+def _place(site: PolicySite, resource_type: str, template: Mapping[str, Any], resolve_ref: Callable[[str], Any],
+           graph: list[TemplateAttachments]) -> None:
+    """The site's kind and callers from what its policy is attached to (formats.cloudformation.attachments)."""
+    placement = fixed_placement(resource_type, site.kind)
+    if placement is None and resource_type in CONTEXTUAL and mentions_mfa(site.document):
+        if not graph:
+            graph.append(TemplateAttachments(template, resolve_ref))
+        placement = graph[0].place(site.resource or "", resource_type, site.kind)
+    if placement is not None:
+        site.kind, site.callers = placement.kind, placement.callers
 
 
 def block_lines(key: Any, resource: Any) -> tuple[int, int] | None:

@@ -14,10 +14,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.plan.attachments import CONTEXTUAL, PlanAttachments, fixed_placement
 from mfa_lint.formats.plan.configuration import Configuration, find_configuration
 from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
 from mfa_lint.formats.terraform.resources import RESOURCES, PolicyAttribute, policy_values
 from mfa_lint.formats.terraform.values import normalise_version
+from mfa_lint.reading.attachments import mentions_mfa
 from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.limits import PLAN_MODULE_DEPTH
 from mfa_lint.reading.site import PolicySite, Span
@@ -38,23 +40,39 @@ def read_plan(
     path: str, doc: dict, tf_root: str | None = None, context: ReadContext | None = None, find_tf_root: bool = False
 ) -> list[PolicySite]:
     """The policy documents of every planned resource the resource table knows (`context`: its deadline is checked
-    per resource). `tf_root`: the configuration's root module folder; `find_tf_root`: without one, look for it
-    beside the plan."""
+    per resource), each with the kind and callers of what it is attached to (formats.plan.attachments).
+    `tf_root`: the configuration's root module folder; `find_tf_root`: without one, look for it beside the plan."""
     if not is_plan(doc):
         return []
     context = context or ReadContext()
     declared = find_configuration(path, doc, context, tf_root) if tf_root or find_tf_root else None
     sites: list[PolicySite] = []
+    graph: list[PlanAttachments] = []
     for address, resource_type, values in _resources(doc):
         context.check_time()
+        found_sites = []
         for found in policy_values(resource_type, values):
             if isinstance(found.value, (dict, list)) or (isinstance(found.value, str) and found.value.strip()):
-                sites.append(_site(path, address, resource_type, found.kind, found.value, declared))
+                found_sites.append(_site(path, address, resource_type, found.kind, found.value, declared))
         for policy_attribute in RESOURCES.get(resource_type, ()):
             kind = policy_attribute.kind_for(values)
             for document in _deferred(doc, address, values, policy_attribute) if kind else ():
-                sites.append(_site(path, address, resource_type, kind, document, declared))
+                found_sites.append(_site(path, address, resource_type, kind, document, declared))
+        for site in found_sites:
+            _place(site, resource_type, doc, graph)
+        sites.extend(found_sites)
     return sites
+
+
+def _place(site: PolicySite, resource_type: str, doc: Mapping[str, Any], graph: list[PlanAttachments]) -> None:
+    """The site's kind and callers from what its policy is attached to in the plan (built on first need)."""
+    placement = fixed_placement(resource_type, site.kind)
+    if placement is None and resource_type in CONTEXTUAL and mentions_mfa(site.document):
+        if not graph:
+            graph.append(PlanAttachments(doc))
+        placement = graph[0].place(site.resource or "", resource_type, site.kind)
+    if placement is not None:
+        site.kind, site.callers = placement.kind, placement.callers
 
 
 # -- policies unknown at plan time ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from lark import Tree
 
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.attachments import CONTEXTUAL, called_by, fixed_placement, module_attachments
 from mfa_lint.formats.terraform.documents import DOCUMENT_REFERENCE, HCL_NAVIGATOR, decoded_document, references
 from mfa_lint.formats.terraform.hcl_syntax import (
     Attribute,
@@ -36,6 +37,7 @@ from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES, R
 from mfa_lint.formats.terraform.suppression import block_skips
 from mfa_lint.formats.terraform.values import normalise_version
 from mfa_lint.formats.terraform.variables import VariableInputs
+from mfa_lint.reading.attachments import Placement, mentions_mfa, merged
 from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.limits import VALIDATION_VARIANTS
 from mfa_lint.reading.site import PolicySite, SourceError, Span, Variant
@@ -54,8 +56,9 @@ def read_terraform(
     its variables (name -> value); without them the file's folder is a root module and its variables take the
     values of its tfvars files and of `inputs` (var files, `-var` values given to the scan; by default the read
     context's `tf_vars`). Local module calls (`source = "./..."`, or a module `terraform init` fetched into
-    `.terraform/modules`) are read too, each instance on its own, as `module.<name>.<address>`. Raises SourceError
-    when `text` is not valid HCL."""
+    `.terraform/modules`) are read too, each instance on its own, as `module.<name>.<address>`. A policy's kind and
+    callers come from what it is attached to in its module instance (formats.terraform.attachments). Raises
+    SourceError when `text` is not valid HCL."""
     context = _instance.context if _instance is not None else (context or ReadContext())
     if inputs is None:
         inputs = VariableInputs(context.tf_vars)
@@ -85,6 +88,8 @@ def read_terraform(
                 site.suppressed, site.block = suppressed, (block.line, block.end_line)
                 if site.file != path:  # read with `file()`: the block is in this file, the document in that one
                     site.block_file = path
+                if mentions_mfa(site.document) or fixed_placement(block.labels[0], site.kind):
+                    _place(site, _placement(block.labels[0], block.labels[1], site.kind, instance))
                 sites.append(site)
     data_blocks = [b for b in blocks(root_body(tree))
                    if b.type == "data" and len(b.labels) >= 2 and b.labels[0] in POLICY_DOCUMENT_DATA_SOURCES]
@@ -97,14 +102,19 @@ def read_terraform(
                                     resource=f"data.{block.labels[0]}.{block.labels[1]}",
                                     span=token_span(block.header), merged_into="the documents that merge it"))
             continue
-        for kind in sorted(kinds.get(block.labels[1], ())) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]:
+        used = kinds.get(block.labels[1], set())
+        placements = [Placement(kind) for kind in sorted(used) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]]
+        if used and any(may_mention_mfa(t) for t in instance.files().values()):
+            placements = _document_placements(block.labels[1], used, instance)
+        for placement in sorted(placements, key=lambda p: p.kind):
 
-            def document(ev: Evaluator, block: Block = block, kind: str = kind) -> list[PolicySite]:
+            def document(ev: Evaluator, block: Block = block, kind: str = placement.kind) -> list[PolicySite]:
                 return [_policy_document_site(path, file_key, text, block, ev, kind, instance)]
 
             for site in _tried(document, evaluator, bounded):
                 site.suppressed = block_skips(lines, block.line, block.end_line)
                 site.block = (block.line, block.end_line)
+                site.callers = placement.callers
                 sites.append(site)
     if instance.notes:
         for site in sites:
@@ -116,6 +126,40 @@ def read_terraform(
 def _names(module_texts: dict[str, str] | None) -> list[str] | None:
     """The file names of the module's other files, when given (else the folder is listed)."""
     return None if module_texts is None else [os.path.basename(k) for k in module_texts]
+# -- attachments --------------------------------------------------------------------------------------------------
+
+
+def _placement(resource_type: str, name: str, kind: str, instance: ModuleInstance) -> Placement:
+    """The kind and callers of one policy of the module instance: fixed by its resource type, else from what it is
+    attached to in the instance (only asked for a document that may hold an MFA test: otherwise no rule can fire)."""
+    fixed = fixed_placement(resource_type, kind)
+    if fixed is not None:
+        return fixed
+    if resource_type in CONTEXTUAL:
+        return module_attachments(instance).place(resource_type, name, kind)
+    return Placement(kind)
+
+
+def _document_placements(name: str, kinds: set[str], instance: ModuleInstance) -> list[Placement]:
+    """The placements of a policy-document data source: those of the policies that are its `json`, merged per kind
+    (reading.attachments.merged); a use the graph does not see (through a module output, a local) keeps its kind's
+    default callers."""
+    users = module_attachments(instance).document_users(name)
+    through_outputs: set[str] = set()
+    for output, used in instance.output_uses.items():
+        if name in instance.output_references(output)[0]:
+            through_outputs |= used
+    placements: list[Placement] = []
+    for kind in sorted(kinds):
+        mine = [(resource_type, resource) for k, resource_type, resource in users if k == kind]
+        placements.extend(_placement(resource_type, resource, kind, instance) for resource_type, resource in mine)
+        if not mine or kind in through_outputs:
+            placements.append(Placement(kind))
+    return merged(placements)
+
+
+def _place(site: PolicySite, placement: Placement) -> None:
+    site.kind, site.callers = placement.kind, placement.callers
 
 
 def _tried(
@@ -163,6 +207,7 @@ def _module_call_sites(text: str, tree: Tree, instance: ModuleInstance) -> list[
             continue
         name = block.labels[0]
         for key, child in instance.children(name):
+            called_by(child, instance)  # a role it is given is looked up in this instance's attachments
             label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
             if not child.chain.take(len(child.texts)):
                 break  # limits.MODULE_FILE_READS: enough module files read for this file

@@ -13,6 +13,7 @@ from mfa_lint.core.values import Unknown
 from mfa_lint.formats.cloudformation.reader import looks_like_template, read_cloudformation
 from mfa_lint.reading.site import SourceError, Span
 from mfa_lint.reading.suppressions import FileSuppressions
+from mfa_lint.scanning.site_analysis import analyze_site
 
 CLI_CASES = [c for c in cases("cloudformation") if c.runs_on("cli")]
 _KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
@@ -26,10 +27,11 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     seen: set = set()
     suppressions = FileSuppressions(text)
     for site in read_cloudformation(path, text):
-        analysis = analyze_document(site.document, site.kind)
-        notes += [(site.resource, n) for n in site.notes] + [(site.resource, n.message) for n in analysis.notes]
-        for finding in analysis.findings:
-            span = site.locate(finding.path) or site.span
+        analysis = analyze_site(site)
+        notes += [(site.resource, n.message) for n in site.notes]
+        notes += [(site.resource, n.message) for n, _ in analysis.notes]
+        for finding, locate in analysis.findings:
+            span = locate(finding.path) or site.span
             key = (finding.rule_id, site.resource, span, finding.message)
             if key in seen:
                 continue
@@ -67,7 +69,7 @@ def test_exact_spans_inside_json_text() -> None:
     spans = {(f.rule_id, r): s for f, r, s in findings}
     assert spans[("MFA001", "ShortSub")] == Span(25, 29, 25, 35)  # "Bool" inside a !Sub block scalar
     assert spans[("MFA002", "SubWithGetAtt")] == Span(43, 17, 43, 31)  # "BoolIfExists" in the list form
-    assert spans[("MFA001", "BarePlaceholder")] == Span(69, 7, 69, 21)  # substituted text: the PolicyDocument key
+    assert spans[("MFA001", "BarePlaceholder")] == Span(69, 150, 69, 156)  # "Bool" in text with a bare ${MfaFlag}
 
 
 def test_operator_key_spans_in_yaml_and_json() -> None:

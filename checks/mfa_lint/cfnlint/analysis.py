@@ -17,7 +17,7 @@ from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
-from mfa_lint.formats.cloudformation.intrinsics import parameter_value
+from mfa_lint.formats.cloudformation.parameters import TemplateNames
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
@@ -45,6 +45,7 @@ class _Cache:
         self._lines: list[str] | None = None
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
+        self._names: TemplateNames | None = None
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
     def for_template(self, cfn: Any) -> None:
@@ -52,7 +53,15 @@ class _Cache:
             self.template = cfn
             self._lines, self._lines_read = None, False
             self._suppressions = None
+            self._names = None
             self.entries = {}
+
+    def names(self) -> TemplateNames:
+        """The template's parameters and mappings, as every CloudFormation surface reads them (parameters module)."""
+        if self._names is None:
+            template = getattr(self.template, "template", None)
+            self._names = TemplateNames.of(template if isinstance(template, Mapping) else {})
+        return self._names
 
     def suppressions(self) -> FileSuppressions:
         """The template's `mfa-lint:ignore` comments (a JSON template has none)."""
@@ -100,9 +109,10 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
             value.value,
             value.kind,
             statements_only=value.prop.statements_only,
-            resolve_ref=lambda name: _parameter_default(validator, name),
+            resolve_ref=_CACHE.names().ref,
             satisfiable=within(value.conditions, satisfiable),
             lines=_CACHE.lines,
+            names=_CACHE.names(),
         )
         for item in located:
             path = _error_path(properties, value.path, item.target, item.finding.path)
@@ -138,12 +148,6 @@ def _original_keys(root: Any, path: tuple) -> tuple:
             out.append(step)
             node = node[step] if isinstance(node, list) and isinstance(step, int) and step < len(node) else None
     return tuple(out)
-
-
-def _parameter_default(validator: Validator, name: str) -> Any | None:
-    """A Ref to a parameter resolves to its Default (a parameter without one stays unresolved)."""
-    parameter = validator.context.parameters.get(name)
-    return parameter_value(getattr(parameter, "default", None))
 
 
 def _suppressed(validator: Validator, finding: Finding, path: tuple) -> bool:

@@ -44,6 +44,9 @@ class PolicySite:
     - `suppressed`: rule ids suppressed for the whole site (checkov:skip, CloudFormation Metadata skips).
     - `block`: first and last line of the resource's block, where an `mfa-lint:ignore` comment covers the whole
       resource (mfa_lint.reading.suppressions); None when the format has no such block (plan JSON, policy JSON).
+    - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
+      `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
+      document (then `document` and `locate` are the policy).
     """
 
     document: Any
@@ -56,3 +59,18 @@ class PolicySite:
     suppressed: frozenset[str] = frozenset()
     block: tuple[int, int] | None = None
     block_file: str | None = None
+    variants: list[Variant] = field(default_factory=list)
+
+
+@dataclass
+class Variant:
+    """One document a policy can be: `label` says which values it was built with (`var.op = "Bool"`).
+
+    `alternative`: built with a value someone may deploy instead of the default (a CloudFormation parameter's other
+    allowed values): a rule only such variants give is a note, never a finding (core.variants).
+    """
+
+    label: str
+    document: Any
+    locate: Callable[[tuple], Span | None] = field(default=lambda path: None)
+    alternative: bool = False

@@ -7,7 +7,6 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
-from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.findings import UNRESOLVED, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
@@ -18,11 +17,12 @@ from mfa_lint.reading.lines import line_starts
 from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, Skips, Suppression, names
 from mfa_lint.scanning.results import FileReport, Located, NoteEntry
+from mfa_lint.scanning.site_analysis import Locate, analyze_site
 
 
-def _locate(site: PolicySite, path: tuple) -> Span | None:
+def _locate(locate: Locate, path: tuple) -> Span | None:
     try:
-        return site.locate(tuple(path))
+        return locate(tuple(path))
     except Exception:  # a reader's locate must never take the scan down
         return None
 
@@ -91,19 +91,19 @@ class FileJudge:
     def judge(self, site: PolicySite) -> None:
         """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
         report = self.report
-        analysis = analyze_document(site.document, site.kind)
+        analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:
             if noted or note.kind is not UNRESOLVED:
                 report.notes.append(NoteEntry(site.file, site.span, site.resource, note.message, note.kind))
-        for note in analysis.notes:
+        for note, locate in analysis.notes:
             if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
                 continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
-            span = _locate(site, note.path) or site.span
+            span = _locate(locate, note.path) or site.span
             report.notes.append(NoteEntry(site.file, span, site.resource, note.message, note.kind))
         via = self.path if site.file != self.path else None  # reached through this file
-        for finding in analysis.findings:
-            exact = _locate(site, finding.path)
+        for finding, locate in analysis.findings:
+            exact = _locate(locate, finding.path)
             span = exact or site.span
             edit = None
             if exact and finding.fix and finding.operator and self.format.editable:

@@ -1,0 +1,84 @@
+"""One policy that can be several documents, judged as one: a bounded unknown tried value by value.
+
+A reader that knows the values an unknown may take (a CloudFormation parameter's `AllowedValues`, a Terraform
+variable a `validation` pins to a set) builds one document per value and hands the analyses here. As the core
+judges an unknown it tries itself (core.analyzer), a rule is reported for a statement only when every document gives
+it there; where some do and others do not, a note says the verdict depends on those values. A document built with a
+value someone may deploy instead of the one deployed by default (`alternative`) never makes a finding: a rule only
+it gives is a note naming that value, so that a default that fails open is a finding and an allowed value that
+fails open is something a reviewer hears about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mfa_lint.core.findings import UNRESOLVED, Analysis, Finding, Note
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One document the policy can be, analysed. `label` names the values it was built with (`Op=Bool`)."""
+
+    label: str
+    analysis: Analysis
+    alternative: bool = False
+
+
+def _key(finding: Finding) -> tuple:
+    return (finding.rule_id, finding.statement_index)
+
+
+def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tuple[int, Note]]]:
+    """(findings, notes) of the policy, each with the index of the document it was found in (its place there)."""
+    if not tried:
+        return [], []
+    if len(tried) == 1:
+        only = tried[0].analysis
+        return [(0, f) for f in only.findings], [(0, n) for n in only.notes]
+    base = [i for i, t in enumerate(tried) if not t.alternative] or list(range(len(tried)))
+    keys = {i: {_key(f) for f in tried[i].analysis.findings} for i in range(len(tried))}
+    common = set.intersection(*(keys[i] for i in base))
+    first = base[0]
+    findings = [(first, f) for f in tried[first].analysis.findings if _key(f) in common]
+    notes: list[tuple[int, Note]] = []
+    seen: set[tuple] = set()
+    for index, entry in enumerate(tried):
+        for note in entry.analysis.notes:
+            if (note.message, note.path) not in seen:
+                seen.add((note.message, note.path))
+                notes.append((index, note))
+    undecided = set.union(*(keys[i] for i in base)) - common
+    if undecided:
+        shown = "; ".join(tried[i].label for i in base)
+        for index, (rules, where) in _by_statement(tried, base, undecided):
+            notes.append((index, Note(f"unresolved value: whether {rules} applies depends on the values tried "
+                                      f"({shown})", where.path, where.statement_index, kind=UNRESOLVED)))
+    for index, entry in enumerate(tried):
+        if index in base:
+            continue
+        extra = keys[index] - common
+        for _, (rules, where) in _by_statement(tried, [index], extra):
+            message = (f"unresolved value: deployed with {entry.label} (allowed, not the default), {rules} "
+                       f"applies: {where.message}")
+            if (message, where.path) not in seen:
+                seen.add((message, where.path))
+                notes.append((index, Note(message, where.path, where.statement_index, kind=UNRESOLVED)))
+    return findings, notes
+
+
+def _by_statement(tried: Sequence[Tried], indexes: Sequence[int], keys: set[tuple]
+                  ) -> list[tuple[int, tuple[str, Finding]]]:
+    """Per statement among `keys`: the document to place the note in, its rules, and one finding to place it at."""
+    out: dict[int | None, tuple[int, list[str], Finding]] = {}
+    for index in indexes:
+        for finding in tried[index].analysis.findings:
+            key = _key(finding)
+            if key not in keys:
+                continue
+            entry = out.setdefault(finding.statement_index, (index, [], finding))
+            if finding.rule_id not in entry[1]:
+                entry[1].append(finding.rule_id)
+    ordered = sorted(out.items(), key=lambda item: -1 if item[0] is None else item[0])
+    return [(index, (", ".join(sorted(rules)), finding)) for _, (index, rules, finding) in ordered]

@@ -17,24 +17,35 @@ from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
+from mfa_lint.formats.cloudformation.nested import NESTED_STACK_TYPES, stack_sites
 from mfa_lint.formats.cloudformation.parameters import TemplateNames
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
+from mfa_lint.scanning.site_analysis import analyze_site
 
-KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
+KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in (*RESOURCES, *NESTED_STACK_TYPES))
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A finding turned into what a cfn-lint rule yields: rule id, message, path relative to Properties."""
+    """A finding turned into what a cfn-lint rule yields: rule id, message, path relative to Properties.
+
+    A finding in a nested stack's template (read with the parameters the stack passes) sits in that file: `filename`
+    and `location` (0-based line, column, end line, end column, as cfn-lint's marks) say where, and `override` is
+    its whole path there (`Resources/<logical id>/...`), as cfn-lint reports a match in another file.
+    """
 
     cfn_lint_id: str
     message: str
     path: tuple
+    filename: str | None = None
+    location: tuple[int, int, int, int] | None = None
+    override: tuple = ()
 
 
 class _Cache:
@@ -46,6 +57,7 @@ class _Cache:
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
         self._names: TemplateNames | None = None
+        self.context = ReadContext(alarm=False)
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
     def for_template(self, cfn: Any) -> None:
@@ -54,6 +66,7 @@ class _Cache:
             self._lines, self._lines_read = None, False
             self._suppressions = None
             self._names = None
+            self.context = ReadContext(alarm=False)
             self.entries = {}
 
     def names(self) -> TemplateNames:
@@ -102,6 +115,8 @@ def hits(validator: Validator, keyword: str, instance: Any) -> list[Hit]:
 
 def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) -> list[Hit]:
     resource_type = keyword.split("/")[1]
+    if resource_type in NESTED_STACK_TYPES:
+        return _nested_hits(validator)
     satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
@@ -118,6 +133,36 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
             path = _error_path(properties, value.path, item.target, item.finding.path)
             hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
             if hit not in found and not _suppressed(validator, item.finding, path):
+                found.append(hit)
+    return found
+
+
+def _nested_hits(validator: Validator) -> list[Hit]:
+    """The findings of a nested stack's local template, read with the parameters this stack passes, in that file
+    (mfa_lint.formats.cloudformation.nested; its own Metadata skips and `mfa-lint:ignore` comments apply)."""
+    filename = getattr(validator.cfn, "filename", None)
+    resource_path = tuple(validator.context.path.path)[:2]
+    resources = validator.cfn.template.get("Resources", {})
+    if not filename or filename == "-" or len(resource_path) < 2 or not isinstance(resources, Mapping):
+        return []
+    logical_id = next((k for k in resources if k == resource_path[1]), None)
+    if logical_id is None:
+        return []
+    context = _CACHE.context
+    found: list[Hit] = []
+    for site in stack_sites(str(filename), logical_id, resources[logical_id], _CACHE.names(), context):
+        if site.notes and site.document == {}:
+            continue  # a nested stack that cannot be read: cfn-lint has no place for notes
+        text = context.referenced(site.file) or ""
+        suppressions = FileSuppressions(text) if "mfa-lint:ignore" in text else NO_SUPPRESSIONS
+        for finding, locate in analyze_site(site).findings:
+            span = locate(tuple(finding.path)) or site.span
+            if suppressions.site_suppression(site, finding, span.line) is not None:
+                continue
+            hit = Hit(finding.cfn_lint_id, finding.message, (), site.file,
+                      (span.line - 1, span.column - 1, span.end_line - 1, span.end_column - 1),
+                      ("Resources", site.resource, *(str(step) for step in finding.path)))
+            if hit not in found:
                 found.append(hit)
     return found
 

@@ -92,16 +92,33 @@ def may_hold_mfa_file(path: str | None) -> bool:
 
 
 def cli_verdict(path: str, resource: str) -> Verdict | None:
-    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource."""
+    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource.
+
+    A CloudFormation template that parent templates nearby deploy as a nested stack (nested_parents) is judged as
+    the CLI judges it in a scan of them all: with the values each parent passes, and on its own for what no parent
+    reaches (an unresolved parameter only a parent sets is then no reason to withhold a verdict)."""
     try:
         read = _read(path)
     except OSError as error:
         return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
     if read.error is not None:
         return None
-    sites = [site for site in read.sites if site.resource == resource]
-    if not sites:
+    sites = [site for site in read.sites if site.resource == resource and _same_file(site.file, path)]
+    reached = [site for parent in _parents(path) for site in _read(parent).sites
+               if site.resource == resource and _same_file(site.file, path)]
+    if not sites and not reached:
         return None
+    verdict = _judge_sites(sites, read)
+    if reached:
+        through = _judge_sites(reached, read)
+        through.kinds |= verdict.kinds
+        through.findings += verdict.findings
+        through.suppressed += verdict.suppressed
+        verdict = through
+    return verdict
+
+
+def _judge_sites(sites: list[PolicySite], read: _Read) -> Verdict:
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"
@@ -109,6 +126,31 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         policies.append(PolicyInput(label, site.kind, document=site.document, site=site))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+_PARENTS: OrderedDict[tuple[str, float, int], tuple[str, ...]] = OrderedDict()
+
+
+def _parents(path: str) -> tuple[str, ...]:
+    """Templates near `path` that deploy it as a nested stack (cached by the file's version)."""
+    try:
+        key = _file_key(path)
+    except OSError:
+        return ()
+    if key not in _PARENTS:
+        from mfa_lint.formats.cloudformation.nested import nested_parents
+
+        try:
+            _PARENTS[key] = tuple(nested_parents(path, ReadContext(alarm=False)))
+        except Exception:  # looking for parents must never cost the verdict on the template itself
+            _PARENTS[key] = ()
+        while len(_PARENTS) > _MAX_FILES:
+            _PARENTS.popitem(last=False)
+    return _PARENTS[key]
 
 
 def has_ignore_comments(path: str | None) -> bool:

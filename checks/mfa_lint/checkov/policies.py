@@ -125,8 +125,11 @@ def strip_metadata(value: Any) -> Any:
 def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list[PolicyInput]:
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
-    checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.formats.cloudformation.policies).
+    checkov has rendered some intrinsics in its conf, not as CloudFormation deploys: a parameter is its Default
+    whatever its AllowedValues, a nested stack's template is read without the values its parent passes, an `Fn::If`
+    keeps the branch its own evaluation picks. So every policy is `unrendered`: judged from the template by the CLI's
+    reader (checkov.from_file) where the template is known; checkov's conf, expanded here (each `Fn::If` branch
+    combination its own document), is what is judged where it is not.
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):
@@ -145,9 +148,10 @@ def cloudformation_policies(resource_type: str, conf: Mapping[str, Any]) -> list
         for index, view in enumerate(views):
             branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
             if view.note:
-                found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}"))
+                found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}",
+                                         unrendered=True))
             else:
-                found.append(PolicyInput(branch_label, value.kind, document=view.document))
+                found.append(PolicyInput(branch_label, value.kind, document=view.document, unrendered=True))
     return found
 
 

@@ -18,6 +18,7 @@ from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import Rule
 from mfa_lint.core.findings import Finding
 from mfa_lint.reading.suppressions import names
+from mfa_lint.scanning.site_analysis import analyze_site
 
 LOG = logging.getLogger(__name__)
 
@@ -76,15 +77,21 @@ def judge(policies: list[PolicyInput], keep: Callable[[PolicyInput, Finding], bo
             verdict.unresolved.append(policy.unresolved)
             continue
         try:
-            analysis = analyze_document(policy.document, policy.kind)
+            if policy.site is not None:  # read by mfa-lint's reader: every variant of it, as the CLI judges it
+                site_analysis = analyze_site(policy.site)
+                findings = [finding for finding, _ in site_analysis.findings]
+                notes = [note for note, _ in site_analysis.notes]
+            else:
+                analysis = analyze_document(policy.document, policy.kind)
+                findings, notes = analysis.findings, analysis.notes
         except Exception as error:  # the core must not raise; if it does, say so instead of passing silently
             LOG.warning("mfa-lint: analysing %s failed: %r", policy.label or "policy", error)
             verdict.unresolved.append(f"{policy.label or 'policy'}: internal error: {error!r}")
             continue
-        for finding in analysis.findings:
+        for finding in findings:
             kept = keep is None or keep(policy, finding)
             (verdict.findings if kept else verdict.suppressed).append((policy.label, finding))
-        for note in analysis.notes:
+        for note in notes:
             reason = f"{policy.label}: {note.message}" if policy.label else note.message
             if reason not in verdict.unresolved:
                 verdict.unresolved.append(reason)

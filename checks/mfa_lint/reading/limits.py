@@ -78,6 +78,10 @@ PARAMETER_VARIANTS = 32
 NESTED_STACK_DEPTH = 8
 #: Nested stack templates read for one scanned template, over every level.
 NESTED_STACK_READS = 64
+#: Folders above a template where checkov's checks look for parent templates that deploy it as a nested stack.
+NESTED_STACK_PARENT_LEVELS = 2
+#: Files looked at in those folders (more: the first ones in name order).
+NESTED_STACK_PARENT_FILES = 256
 
 # -- unknown values -----------------------------------------------------------------------------------------------
 

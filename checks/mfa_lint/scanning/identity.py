@@ -10,7 +10,7 @@ import os
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
-from mfa_lint.core.findings import NO_FORMAT
+from mfa_lint.core.findings import NO_FORMAT, UNRESOLVED
 from mfa_lint.scanning.results import Located, NoteEntry
 
 T = TypeVar("T", bound=Hashable)
@@ -57,6 +57,17 @@ def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> lis
     """The "no format mfa-lint reads" note of a file that a .tf in the same scan read (`yamldecode(file())`) is
     wrong: its policies were judged there."""
     return [n for n in notes if not (n.file in referenced and n.resource is None and n.kind is NO_FORMAT)]
+
+
+def drop_reached_unresolved(notes: list[NoteEntry], direct: list[bool], reached: set[tuple[str, str | None]]
+                            ) -> list[NoteEntry]:
+    """An unresolved value in a resource that another scanned file reaches with its values (a nested stack's
+    template read with the parameters its parent passes, named as in its own file) is judged there: the note of its
+    own reading (`direct`: a parameter only the parent sets) is dropped. What the parent cannot resolve either is
+    noted by the reading through the parent."""
+    places = {(os.path.normcase(os.path.abspath(f)), r) for f, r in reached}
+    return [n for n, own in zip(notes, direct, strict=True)
+            if not (own and n.kind is UNRESOLVED and (os.path.normcase(os.path.abspath(n.file)), n.resource) in places)]
 
 
 def unique(items: Iterable[T]) -> list[T]:

@@ -91,6 +91,8 @@ class FileJudge:
     def judge(self, site: PolicySite) -> None:
         """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
         report = self.report
+        if site.file != self.path and (site.file, site.resource) not in report.reached:
+            report.reached.append((site.file, site.resource))
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:

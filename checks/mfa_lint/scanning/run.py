@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mfa_lint.scanning.identity import drop_read_elsewhere, one_per_place, report_order
+from mfa_lint.scanning.identity import drop_reached_unresolved, drop_read_elsewhere, one_per_place, report_order
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.pool import scan_files
 from mfa_lint.scanning.results import ScanResult
@@ -35,10 +35,14 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     ) + virtual
     result.walked = len(tasks)
     referenced: set[str] = set()
+    reached: set[tuple[str, str | None]] = set()
+    direct: list[bool] = []  # per note: from the reading of its own file (not reached through another)
     for report in scan_files(tasks, options):
         result.add(report)
         referenced.update(report.referenced)
-    result.notes = drop_read_elsewhere(result.notes, referenced)
+        reached.update(report.reached)
+        direct.extend(note.file == report.path for note in report.notes)
+    result.notes = drop_read_elsewhere(drop_reached_unresolved(result.notes, direct, reached), referenced)
     result.findings, result.suppressed = one_per_place(result.findings, result.suppressed)
     result.findings.sort(key=report_order)
     return select_rules(result, options.select, options.ignore)

@@ -2,7 +2,8 @@
 
 The wing: the resource table (resources: which properties hold policies, of which kind), the reader (reader, with
 cfn-lint's decoder, imported cheaply by cfn_lint_import), how a policy value becomes documents (policies, intrinsics:
-Fn::If, Ref, Fn::Sub; embedded: positions inside JSON text), and `Metadata` skips (suppression). The cfn-lint rules
+Fn::If, Ref, Fn::Sub, Fn::Join, Fn::FindInMap; parameters: what parameters deploy with; assembled and embedded:
+positions inside JSON text), nested stacks (nested), and `Metadata` skips (suppression). The cfn-lint rules
 (mfa_lint.cfnlint) and the checkov checks read the same table and expansion.
 """
 
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from mfa_lint.formats.base import Format, NotOurs, Reading
+from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.site import PolicySite
 
 # Top-level keys that make a YAML file worth handing to the reader (cheap test before decoding).
@@ -40,6 +42,15 @@ def _read(reading: Reading) -> list[PolicySite]:
     return read_cloudformation(reading.path, reading.text, reading.context)
 
 
+# A template that deploys nested stacks (their templates may hold policies with MFA tests and are read with it).
+_NESTED_STACK = re.compile(r"AWS::CloudFormation::Stack|AWS::Serverless::Application")
+
+
+def _may_take_mfa(path: str, text: str, context: ReadContext) -> bool:
+    """For a template without MFA text: True when it deploys nested stacks (read from local templates with it)."""
+    return _NESTED_STACK.search(text) is not None
+
+
 def _has_comments(text: str) -> bool:
     return not text.lstrip().startswith("{")  # YAML has comments, a JSON template none
 
@@ -60,5 +71,6 @@ CLOUDFORMATION = Format(
     json_keys=("AWSTemplateFormatVersion", "Resources"),
     claims=_claims,
     comments=_has_comments,
+    may_hold_mfa=_may_take_mfa,
     prepare=_prepare,
 )

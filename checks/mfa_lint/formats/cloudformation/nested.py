@@ -25,7 +25,12 @@ from mfa_lint.formats.cloudformation.intrinsics import expand, has_intrinsics, r
 from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
 from mfa_lint.formats.cloudformation.reader import _UNKNOWN, _span_of, block_lines, decode_template, template_sites
 from mfa_lint.reading.context import ReadContext
-from mfa_lint.reading.limits import NESTED_STACK_DEPTH, NESTED_STACK_READS
+from mfa_lint.reading.limits import (
+    NESTED_STACK_DEPTH,
+    NESTED_STACK_PARENT_FILES,
+    NESTED_STACK_PARENT_LEVELS,
+    NESTED_STACK_READS,
+)
 from mfa_lint.reading.site import PolicySite, SourceError
 
 #: Resource types that deploy another template, and the property naming it.
@@ -47,7 +52,7 @@ def local_template(parent: str, location: Any) -> str | None:
     if not isinstance(location, str) or not location.strip() or location.strip().lower().startswith(_REMOTE):
         return None
     relative = location.strip().removeprefix("file://")
-    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(parent)), relative))
+    return os.path.normpath(os.path.join(os.path.dirname(parent), relative))
 
 
 def nested_sites(path: str, template: Mapping[str, Any], names: TemplateNames,
@@ -58,59 +63,123 @@ def nested_sites(path: str, template: Mapping[str, Any], names: TemplateNames,
     return sites + walk.notes
 
 
+def stack_sites(path: str, logical_id: Any, resource: Mapping[str, Any], names: TemplateNames,
+                context: ReadContext) -> list[PolicySite]:
+    """The policy sites one nested stack resource of the template `path` deploys, at every level below it (the
+    cfn-lint rules ask this per stack resource)."""
+    walk = _Walk(context, chain=(os.path.realpath(path),))
+    sites = _stack(path, logical_id, resource, names, walk)
+    return sites + walk.notes
+
+
 def _nested(path: str, template: Mapping[str, Any], names: TemplateNames, walk: _Walk) -> list[PolicySite]:
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         return []
     sites: list[PolicySite] = []
     for logical_id, resource in resources.items():
-        if not isinstance(resource, Mapping) or resource.get("Type") not in NESTED_STACK_TYPES:
-            continue
-        properties = resource.get("Properties")
-        if not isinstance(properties, Mapping):
-            continue
-        key = NESTED_STACK_TYPES[resource["Type"]]
-        child = local_template(path, properties.get(key))
-        if child is None:
-            continue
-        walk.context.check_time()
-
-        def note(message: str, kind: NoteKind, logical_id: Any = logical_id, resource: Any = resource,
-                 properties: Mapping[str, Any] = properties, key: str = key) -> None:
-            span = _span_of(properties, (key,)) or _UNKNOWN
-            walk.notes.append(PolicySite({}, PolicyKind.IDENTITY, path, str(logical_id), span,
-                                         notes=[Note(message, kind=kind)], block=block_lines(logical_id, resource)))
-
-        shown = properties.get(key)
-        if os.path.realpath(child) in walk.chain:
-            note(f"nested stack {logical_id} deploys {shown}, a template already on its chain of nested stacks "
-                 "(a cycle): not read again", MALFORMED)
-            continue
-        if len(walk.chain) > NESTED_STACK_DEPTH or walk.reads >= NESTED_STACK_READS:
-            note(f"nested stack {logical_id} ({shown}) not read: more than {NESTED_STACK_DEPTH} levels or "
-                 f"{NESTED_STACK_READS} nested templates", READER_LIMIT)
-            continue
-        walk.reads += 1
-        text = walk.context.referenced(child)
-        if text is None:
-            note(f"nested stack {logical_id}: its template {shown} cannot be read, so the policies it deploys "
-                 "are not judged", MISSING_FILE)
-            continue
-        try:
-            child_template = decode_template(text)
-        except SourceError as error:
-            note(f"nested stack {logical_id}: its template {shown} cannot be read: {error}", MALFORMED)
-            continue
-        passed = _passed(properties.get("Parameters"), names)
-        child_names = TemplateNames.of(child_template, passed, via=str(logical_id))
-        sites.extend(template_sites(child, child_template, text.split("\n"), child_names, walk.context))
-        outer = walk.chain
-        walk.chain = (*outer, os.path.realpath(child))
-        try:
-            sites.extend(_nested(child, child_template, child_names, walk))
-        finally:
-            walk.chain = outer
+        sites.extend(_stack(path, logical_id, resource, names, walk))
     return sites
+
+
+def _stack(path: str, logical_id: Any, resource: Any, names: TemplateNames, walk: _Walk) -> list[PolicySite]:
+    if not isinstance(resource, Mapping) or resource.get("Type") not in NESTED_STACK_TYPES:
+        return []
+    properties = resource.get("Properties")
+    if not isinstance(properties, Mapping):
+        return []
+    key = NESTED_STACK_TYPES[resource["Type"]]
+    child = local_template(path, properties.get(key))
+    if child is None:
+        return []
+    walk.context.check_time()
+
+    def note(message: str, kind: NoteKind) -> list[PolicySite]:
+        span = _span_of(properties, (key,)) or _UNKNOWN
+        walk.notes.append(PolicySite({}, PolicyKind.IDENTITY, path, str(logical_id), span,
+                                     notes=[Note(message, kind=kind)], block=block_lines(logical_id, resource)))
+        return []
+
+    shown = properties.get(key)
+    if os.path.realpath(child) in walk.chain:
+        return note(f"nested stack {logical_id} deploys {shown}, a template already on its chain of nested stacks "
+                    "(a cycle): not read again", MALFORMED)
+    if len(walk.chain) > NESTED_STACK_DEPTH or walk.reads >= NESTED_STACK_READS:
+        return note(f"nested stack {logical_id} ({shown}) not read: more than {NESTED_STACK_DEPTH} levels or "
+                    f"{NESTED_STACK_READS} nested templates", READER_LIMIT)
+    walk.reads += 1
+    text = walk.context.referenced(child)
+    if text is None:
+        return note(f"nested stack {logical_id}: its template {shown} cannot be read, so the policies it deploys "
+                    "are not judged", MISSING_FILE)
+    try:
+        child_template = decode_template(text)
+    except SourceError as error:
+        return note(f"nested stack {logical_id}: its template {shown} cannot be read: {error}", MALFORMED)
+    passed = _passed(properties.get("Parameters"), names)
+    child_names = TemplateNames.of(child_template, passed, via=str(logical_id))
+    sites = template_sites(child, child_template, text.split("\n"), child_names, walk.context)
+    outer = walk.chain
+    walk.chain = (*outer, os.path.realpath(child))
+    try:
+        sites.extend(_nested(child, child_template, child_names, walk))
+    finally:
+        walk.chain = outer
+    return sites
+
+
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def nested_parents(child: str, context: ReadContext) -> list[str]:
+    """Templates that deploy `child` as a nested stack, looked for where they usually are: in the child's folder and
+    limits.NESTED_STACK_PARENT_LEVELS folders above it (a host that sees one template at a time, checkov, asks this;
+    a scan reads the parents themselves). A template counts when its text names the child's file and a nested stack
+    type and one of its nested stacks resolves to the child."""
+    target = os.path.realpath(child)
+    name = os.path.basename(child)
+    found: list[str] = []
+    folder = os.path.dirname(os.path.abspath(child))
+    looked = 0
+    for _ in range(NESTED_STACK_PARENT_LEVELS + 1):
+        try:
+            entries = sorted(os.listdir(folder))
+        except OSError:
+            entries = []
+        for entry in entries:
+            candidate = os.path.join(folder, entry)
+            if not entry.lower().endswith(_TEMPLATE_SUFFIXES) or os.path.realpath(candidate) == target:
+                continue
+            looked += 1
+            if looked > NESTED_STACK_PARENT_FILES:
+                return found
+            text = context.referenced(candidate) if os.path.isfile(candidate) else None
+            if text is None or name not in text or not any(t in text for t in NESTED_STACK_TYPES):
+                continue
+            if _deploys(candidate, text, target):
+                found.append(candidate)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return found
+
+
+def _deploys(parent: str, text: str, target: str) -> bool:
+    """Some nested stack of `parent` names the template `target`."""
+    try:
+        template = decode_template(text)
+    except SourceError:
+        return False
+    resources = template.get("Resources")
+    for resource in resources.values() if isinstance(resources, Mapping) else ():
+        if isinstance(resource, Mapping) and resource.get("Type") in NESTED_STACK_TYPES:
+            properties = resource.get("Properties")
+            if isinstance(properties, Mapping):
+                child = local_template(parent, properties.get(NESTED_STACK_TYPES[resource["Type"]]))
+                if child is not None and os.path.realpath(child) == target:
+                    return True
+    return False
 
 
 def _passed(parameters: Any, names: TemplateNames) -> dict[str, Passed]:

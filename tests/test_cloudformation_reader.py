@@ -16,7 +16,9 @@ from mfa_lint.reading.suppressions import FileSuppressions
 from mfa_lint.scanning.site_analysis import analyze_site
 
 CLI_CASES = [c for c in cases("cloudformation") if c.runs_on("cli")]
-_KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
+_KEY_TOKEN = re.compile(r'^(?:\\?")?[A-Za-z][A-Za-z0-9:]*(?:\\?")?$')
+# an operator CloudFormation fills in: a `${Param}` placeholder of Fn::Sub text, an intrinsic item of a Join
+_FILLED_IN = re.compile(r'^\$\{[^}]+\}$|^!\w+ |^\{\s*"(?:Ref|Fn::\w+)"')
 
 
 def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
@@ -52,10 +54,12 @@ def test_fixture(case) -> None:
         line = lines[span.line - 1]
         token = line[span.column - 1 : span.end_column - 1] if span.line == span.end_line else ""
         if finding.rule.at_statement and not _KEY_TOKEN.match(token):
-            assert line[span.column - 1] == "{" or line[: span.column - 1].rstrip().endswith("-"), span
+            assert line[span.column - 1] in "{\\" or line[: span.column - 1].rstrip().endswith("-"), span
+        elif _FILLED_IN.match(token):
+            assert finding.operator, token
         else:
             assert _KEY_TOKEN.match(token), (token, span)
-            if finding.operator and token.strip('"') != finding.operator:
+            if finding.operator and token.strip('"\\') != finding.operator:
                 # only the fallback: the property key that holds JSON text the reader cannot map
                 assert token.strip('"') in ("PolicyDocument", "Content", "InlinePolicy", "ResourcePolicy"), token
     for resource in case.unknown:

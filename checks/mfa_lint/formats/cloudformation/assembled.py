@@ -20,7 +20,7 @@ from mfa_lint.formats.cloudformation.intrinsics import node_at, render_text, sub
 from mfa_lint.reading.limits import INTRINSIC_NESTING
 from mfa_lint.reading.site import Span
 
-Point = tuple[int, int]  # 1-based line and column in the file
+Point = Span  # where one character of the assembled text is written in the file (an escape may be wider)
 Resolve = Callable[[str], Any]
 
 
@@ -59,8 +59,7 @@ class _Source:
             self._starts = _line_starts(self.text)
         line = bisect.bisect_right(self._starts, offset) - 1
         column = offset - self._starts[line] + 1
-        mapped = self.mapper(Span(line + 1, column, line + 1, column + 1))
-        return (mapped.line, mapped.column) if mapped is not None else None
+        return self.mapper(Span(line + 1, column, line + 1, column + 1))
 
     def run(self, first: int, last: int) -> Callable[[int], Point | None]:
         """The places of text[first:last], as a piece's point function."""
@@ -76,8 +75,10 @@ def _node_places(node: Any) -> Callable[[int], Point | None]:
     start, end = getattr(node, "start_mark", None), getattr(node, "end_mark", None)
     if start is None or end is None:
         return _nowhere
-    first = (start.line + 1, start.column + 1)
-    last = (end.line + 1, max(end.column, 1)) if (end.line, end.column) != (start.line, start.column) else first
+    first = Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
+    last = Span(end.line + 1, max(end.column, 1), end.line + 1, max(end.column, 1) + 1)
+    if (end.line, end.column) == (start.line, start.column):
+        last = first
     return lambda i: first if i == 0 else last
 
 
@@ -99,20 +100,33 @@ class Assembled:
             self._starts = _line_starts(self.text)
         return self._starts[line - 1] + column - 1 if 0 < line <= len(self._starts) else -1
 
+    def _piece(self, offset: int) -> int:
+        return bisect.bisect_right([p.start for p in self.pieces], offset) - 1
+
     def _point(self, offset: int) -> Point | None:
         if not 0 <= offset < len(self.text):
             return None
-        index = bisect.bisect_right([p.start for p in self.pieces], offset) - 1
-        piece = self.pieces[index]
+        piece = self.pieces[self._piece(offset)]
         return piece.point(offset - piece.start)
 
     def span(self, span: Span) -> Span | None:
-        """A span of the assembled text (1-based, as loads_with_positions gives them) as a span of the file."""
-        first = self._point(self._offset(span.line, span.column))
-        last = self._point(self._offset(span.end_line, span.end_column) - 1)
+        """A span of the assembled text (1-based, as loads_with_positions gives them) as a span of the file.
+
+        A JSON string whose quotes are written apart from its text (`'{"'`, `!Ref Op`, `'": ...'` in a Join; `"${Op}"`
+        in Sub text) is placed at its text: the operator, wherever it is written."""
+        first_offset = self._offset(span.line, span.column)
+        end_offset = self._offset(span.end_line, span.end_column)
+        if 0 <= first_offset and end_offset - first_offset >= 3 and self.text[first_offset] == '"' \
+                and self.text[end_offset - 1] == '"':
+            if self._piece(first_offset) != self._piece(first_offset + 1):
+                first_offset += 1
+            if self._piece(end_offset - 1) != self._piece(end_offset - 2):
+                end_offset -= 1
+        first = self._point(first_offset)
+        last = self._point(end_offset - 1)
         if first is None or last is None:
             return None
-        return Span(first[0], first[1], last[0], last[1] + 1)
+        return Span(first.line, first.column, last.end_line, last.end_column)
 
     def quote_bare_unknowns(self) -> Assembled:
         """The text with each unknown placeholder that stands outside a JSON string quoted (`"k": ${Flag}` with

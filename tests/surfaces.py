@@ -191,6 +191,8 @@ def is_ours(match: Any) -> bool:
 
 
 def cfnlint_findings(case: FixtureCase) -> Counter:
-    """(MFA rule, logical id, line) per match of our rules."""
-    matches = cfnlint_matches().get(os.path.realpath(case.path), [])
+    """(MFA rule, logical id, line) per match of our rules, in the fixture and in the files it references (a nested
+    stack's template, whose findings cfn-lint reports in that file)."""
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+    matches = [m for path in files for m in cfnlint_matches().get(os.path.realpath(path), [])]
     return Counter((rule(m.rule.id).id, m.path[1], m.linenumber) for m in matches if is_ours(m))

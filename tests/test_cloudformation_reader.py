@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fixture_cases import FIXTURES, cases
@@ -21,14 +22,18 @@ _KEY_TOKEN = re.compile(r'^(?:\\?")?[A-Za-z][A-Za-z0-9:]*(?:\\?")?$')
 _FILLED_IN = re.compile(r'^\$\{[^}]+\}$|^!\w+ |^\{\s*"(?:Ref|Fn::\w+)"')
 
 
+_FILES: dict[int, str] = {}  # id of a finding _scan returned -> the file it sits in
+
+
 def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """(findings, suppressed, notes) as the scan reports them: one per rule, place and message."""
+    """(findings, suppressed, notes) as the scan reports them: one per rule, place and message; a finding in a
+    nested stack's template is placed and suppressed in that file (`_scan_files` says which)."""
     findings: list[tuple] = []
     suppressed: list[tuple] = []
     notes: list[tuple] = []
     seen: set = set()
-    suppressions = FileSuppressions(text)
     for site in read_cloudformation(path, text):
+        suppressions = FileSuppressions(text if site.file == path else Path(site.file).read_text())
         analysis = analyze_site(site)
         notes += [(site.resource, n.message) for n in site.notes]
         notes += [(site.resource, n.message) for n, _ in analysis.notes]
@@ -38,6 +43,7 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
             if key in seen:
                 continue
             seen.add(key)
+            _FILES[id(finding)] = site.file
             hidden = suppressions.suppresses_site(site, finding, span.line)
             (suppressed if hidden else findings).append((finding, site.resource, span))
     return findings, suppressed, notes
@@ -49,9 +55,8 @@ def test_fixture(case) -> None:
     findings, _, notes = _scan(str(case.path), text)
     got = Counter((f.rule_id, resource, span.line) for f, resource, span in findings)
     assert got == case.expected_multiset(), [(f.rule_id, r, s, f.message) for f, r, s in findings]
-    lines = text.split("\n")
     for finding, _, span in findings:
-        line = lines[span.line - 1]
+        line = Path(_FILES[id(finding)]).read_text().split("\n")[span.line - 1]
         token = line[span.column - 1 : span.end_column - 1] if span.line == span.end_line else ""
         if finding.rule.at_statement and not _KEY_TOKEN.match(token):
             assert line[span.column - 1] in "{\\" or line[: span.column - 1].rstrip().endswith("-"), span

@@ -35,6 +35,7 @@ class _Read:
     sites: list[PolicySite]
     suppressions: FileSuppressions
     error: str | None = None
+    format: str | None = None
 
 
 _READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
@@ -59,7 +60,7 @@ def _read(path: str) -> _Read:
         text = context.read(path)
         with context.budget():
             fmt, sites = read_sites(path, text, context, explicit=True)
-        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS)
+        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS, format=fmt.name)
     except (SourceError, NotOurs) as error:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
     except BudgetExceeded:
@@ -103,8 +104,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         return Verdict(unresolved=[f"cannot read {path}: {error.strerror or error}"])
     if read.error is not None:
         return None
-    sites = [site for site in read.sites if site.resource == resource and _same_file(site.file, path)]
-    reached = [site for parent in _parents(path) for site in _read(parent).sites
+    sites = [site for site in read.sites if site.resource == resource and _own(site, path, read)]
+    reached = [site for parent in _parents(path, read) for site in _read(parent).sites
                if site.resource == resource and _same_file(site.file, path)]
     if not sites and not reached:
         return None
@@ -132,11 +133,19 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _own(site: PolicySite, path: str, read: _Read) -> bool:
+    """A site of the entity checkov scans in `path`: in a template, not one of its nested stacks' (those are
+    judged in their own files); in Terraform also what a block reads with `file()` or a module call."""
+    return read.format != "cloudformation" or _same_file(site.file, path)
+
+
 _PARENTS: OrderedDict[tuple[str, float, int], tuple[str, ...]] = OrderedDict()
 
 
-def _parents(path: str) -> tuple[str, ...]:
+def _parents(path: str, read: _Read) -> tuple[str, ...]:
     """Templates near `path` that deploy it as a nested stack (cached by the file's version)."""
+    if read.format != "cloudformation":
+        return ()
     try:
         key = _file_key(path)
     except OSError:

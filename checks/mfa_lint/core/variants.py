@@ -50,18 +50,20 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
                 seen.add((note.message, note.path))
                 notes.append((index, note))
     undecided = set.union(*(keys[i] for i in base)) - common
-    if undecided:
-        shown = "; ".join(tried[i].label for i in base)
-        for index, (rules, where) in _by_statement(tried, base, undecided):
-            notes.append((index, Note(f"unresolved value: whether {rules} applies depends on the values tried "
-                                      f"({shown})", where.path, where.statement_index, kind=UNRESOLVED)))
+    for index, (rules, where) in _by_statement(tried, base, undecided):
+        key = (where.rule_id, where.statement_index)
+        fires = "; ".join(tried[i].label for i in base if key in keys[i])
+        holds = "; ".join(tried[i].label for i in base if key not in keys[i])
+        notes.append((index, Note(f"unresolved value: {rules} applies when deployed with {fires}, not with {holds} "
+                                  "(narrow the allowed values to decide it)", where.path, where.statement_index,
+                                  kind=UNRESOLVED)))
     for index, entry in enumerate(tried):
         if index in base:
             continue
         extra = keys[index] - common
         for _, (rules, where) in _by_statement(tried, [index], extra):
             message = (f"unresolved value: deployed with {entry.label} (allowed, not the default), {rules} "
-                       f"applies: {where.message}")
+                       f"applies (narrow the allowed values to rule it out): {where.message}")
             if (message, where.path) not in seen:
                 seen.add((message, where.path))
                 notes.append((index, Note(message, where.path, where.statement_index, kind=UNRESOLVED)))

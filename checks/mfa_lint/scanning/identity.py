@@ -59,15 +59,32 @@ def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> lis
     return [n for n in notes if not (n.file in referenced and n.resource is None and n.kind is NO_FORMAT)]
 
 
-def drop_reached_unresolved(notes: list[NoteEntry], direct: list[bool], reached: set[tuple[str, str | None]]
-                            ) -> list[NoteEntry]:
-    """An unresolved value in a resource that another scanned file reaches with its values (a nested stack's
-    template read with the parameters its parent passes, named as in its own file) is judged there: the note of its
-    own reading (`direct`: a parameter only the parent sets) is dropped. What the parent cannot resolve either is
-    noted by the reading through the parent."""
-    places = {(os.path.normcase(os.path.abspath(f)), r) for f, r in reached}
-    return [n for n, own in zip(notes, direct, strict=True)
-            if not (own and n.kind is UNRESOLVED and (os.path.normcase(os.path.abspath(n.file)), n.resource) in places)]
+def drop_reached_unresolved(notes: list[NoteEntry], origins: list[str],
+                            reached: dict[str, list[tuple[str, str | None]]],
+                            reaching: dict[str, list[str]]) -> list[NoteEntry]:
+    """A scanned file that another scanned file reaches with its values (a nested stack's template, read with the
+    parameters its parent passes; its resources named as in its own file) is judged there. The unresolved notes of
+    its own reading (`origins`: the scanned file each note came from) on resources that other reading reached are
+    dropped: a parameter only the parent sets is no reason for a note. What the parent cannot resolve either is
+    noted by the reading through the parent. `reaching`: the other files each scanned file's reading read (a nested
+    stack's template that only nests others holds no site, but its own reading is superseded too)."""
+    def norm(path: str) -> str:
+        return os.path.normcase(os.path.abspath(path))
+
+    places: dict[str, set[tuple[str, str | None]]] = {
+        scanned: {(norm(f), r) for f, r in items} for scanned, items in reached.items() if items
+    }
+    superseded: dict[str, set[tuple[str, str | None]]] = {}  # scanned file -> places a reading reaching it judged
+    for scanned, items in places.items():
+        for origin in {f for f, _ in items} | {norm(f) for f in reaching.get(scanned, ())}:
+            superseded.setdefault(origin, set()).update(items)
+
+    def kept(note: NoteEntry, origin: str) -> bool:
+        if note.kind is not UNRESOLVED:
+            return True
+        return (norm(note.file), note.resource) not in superseded.get(norm(origin), set())
+
+    return [n for n, origin in zip(notes, origins, strict=True) if kept(n, origin)]
 
 
 def unique(items: Iterable[T]) -> list[T]:

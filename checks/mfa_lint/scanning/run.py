@@ -35,14 +35,16 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     ) + virtual
     result.walked = len(tasks)
     referenced: set[str] = set()
-    reached: set[tuple[str, str | None]] = set()
-    direct: list[bool] = []  # per note: from the reading of its own file (not reached through another)
+    reached: dict[str, list[tuple[str, str | None]]] = {}  # scanned file -> (file, resource) it reached elsewhere
+    reaching: dict[str, list[str]] = {}  # scanned file -> the other files its reading read
+    origins: list[str] = []  # per note: the scanned file whose reading gave it
     for report in scan_files(tasks, options):
         result.add(report)
         referenced.update(report.referenced)
-        reached.update(report.reached)
-        direct.extend(note.file == report.path for note in report.notes)
-    result.notes = drop_read_elsewhere(drop_reached_unresolved(result.notes, direct, reached), referenced)
+        reached[report.path] = report.reached
+        reaching[report.path] = report.referenced
+        origins.extend(report.path for _ in report.notes)
+    result.notes = drop_read_elsewhere(drop_reached_unresolved(result.notes, origins, reached, reaching), referenced)
     result.findings, result.suppressed = one_per_place(result.findings, result.suppressed)
     result.findings.sort(key=report_order)
     return select_rules(result, options.select, options.ignore)

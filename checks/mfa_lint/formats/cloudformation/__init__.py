@@ -9,6 +9,7 @@ positions inside JSON text), nested stacks (nested), and `Metadata` skips (suppr
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -51,6 +52,19 @@ def _may_take_mfa(path: str, text: str, context: ReadContext) -> bool:
     return _NESTED_STACK.search(text) is not None
 
 
+# A nested stack's local template: `TemplateURL: ./stacks/x.yaml`, `"Location": "app.yaml"` (URLs are left out).
+_NESTED_TEMPLATE = re.compile(r"""["']?(?:TemplateURL|Location)["']?\s*:\s*["']?(?!https?://|s3://)([\w./\\-]+\.(?:ya?ml|json|template))""",
+                              re.IGNORECASE)
+
+
+def _nested_templates(path: str, text: str) -> set[str]:
+    """The local templates a template deploys as nested stacks (their readings through it are its own)."""
+    if _NESTED_STACK.search(text) is None:
+        return set()
+    folder = os.path.dirname(path)
+    return {os.path.normpath(os.path.join(folder, m.group(1))) for m in _NESTED_TEMPLATE.finditer(text)}
+
+
 def _has_comments(text: str) -> bool:
     return not text.lstrip().startswith("{")  # YAML has comments, a JSON template none
 
@@ -72,5 +86,6 @@ CLOUDFORMATION = Format(
     claims=_claims,
     comments=_has_comments,
     may_hold_mfa=_may_take_mfa,
+    references=_nested_templates,
     prepare=_prepare,
 )

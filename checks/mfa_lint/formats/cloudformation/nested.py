@@ -132,10 +132,29 @@ _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
 def nested_parents(child: str, context: ReadContext) -> list[str]:
-    """Templates that deploy `child` as a nested stack, looked for where they usually are: in the child's folder and
-    limits.NESTED_STACK_PARENT_LEVELS folders above it (a host that sees one template at a time, checkov, asks this;
-    a scan reads the parents themselves). A template counts when its text names the child's file and a nested stack
-    type and one of its nested stacks resolves to the child."""
+    """Templates that deploy `child` as a nested stack, at any level (a parent's parents too, up to
+    limits.NESTED_STACK_DEPTH), looked for where they usually are: in each template's folder and
+    limits.NESTED_STACK_PARENT_LEVELS folders above it. A host that sees one template at a time (checkov) asks this;
+    a scan reads the parents themselves. A template counts when its text names the file and a nested stack type and
+    one of its nested stacks resolves to it."""
+    found: list[str] = []
+    seen = {os.path.realpath(child)}
+    frontier = [child]
+    for _ in range(NESTED_STACK_DEPTH):
+        following = []
+        for template in frontier:
+            for parent in _direct_parents(template, context):
+                if os.path.realpath(parent) not in seen:
+                    seen.add(os.path.realpath(parent))
+                    found.append(parent)
+                    following.append(parent)
+        if not following:
+            break
+        frontier = following
+    return found
+
+
+def _direct_parents(child: str, context: ReadContext) -> list[str]:
     target = os.path.realpath(child)
     name = os.path.basename(child)
     found: list[str] = []

@@ -19,11 +19,13 @@ from mfa_lint.core.findings import UNRESOLVED, Analysis, Finding, Note
 
 @dataclass(frozen=True)
 class Tried:
-    """One document the policy can be, analysed. `label` names the values it was built with (`Op=Bool`)."""
+    """One document the policy can be, analysed. `label` names the values it was built with (`Op=Bool`); `values`:
+    the same as (name, value) pairs, so that a note can name only the values that make the difference."""
 
     label: str
     analysis: Analysis
     alternative: bool = False
+    values: tuple[tuple[str, str], ...] = ()
 
 
 def _key(finding: Finding) -> tuple:
@@ -52,8 +54,8 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
     undecided = set.union(*(keys[i] for i in base)) - common
     for index, (rules, where) in _by_statement(tried, base, undecided):
         key = (where.rule_id, where.statement_index)
-        fires = "; ".join(tried[i].label for i in base if key in keys[i])
-        holds = "; ".join(tried[i].label for i in base if key not in keys[i])
+        fires, holds = _difference([tried[i] for i in base if key in keys[i]],
+                                   [tried[i] for i in base if key not in keys[i]])
         notes.append((index, Note(f"unresolved value: {rules} applies when deployed with {fires}, not with {holds} "
                                   "(narrow the allowed values to decide it)", where.path, where.statement_index,
                                   kind=UNRESOLVED)))
@@ -61,13 +63,39 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
         if index in base:
             continue
         extra = keys[index] - common
+        defaults = dict(tried[first].values)
+        label = ", ".join(f"{n}={v}" for n, v in entry.values if defaults.get(n) != v) or entry.label
         for _, (rules, where) in _by_statement(tried, [index], extra):
-            message = (f"unresolved value: deployed with {entry.label} (allowed, not the default), {rules} "
+            message = (f"unresolved value: deployed with {label} (allowed, not the default), {rules} "
                        f"applies (narrow the allowed values to rule it out): {where.message}")
             if (message, where.path) not in seen:
                 seen.add((message, where.path))
                 notes.append((index, Note(message, where.path, where.statement_index, kind=UNRESOLVED)))
     return findings, notes
+
+
+_SHOWN = 4  # documents a note names when no one value tells them apart
+
+
+def _difference(fire: Sequence[Tried], hold: Sequence[Tried]) -> tuple[str, str]:
+    """How the documents where a rule applies differ from those where it does not: the values of the names whose
+    values differ (`Op=BoolIfExists` / `Op=Bool`), else the first few labels."""
+    names = dict.fromkeys(name for t in (*fire, *hold) for name, _ in t.values)
+    telling = []
+    for name in names:
+        fired = {v for t in fire for n, v in t.values if n == name}
+        held = {v for t in hold for n, v in t.values if n == name}
+        if fired and held and not fired & held:
+            telling.append((name, fired, held))
+    if telling:
+        return (", ".join(f"{n}={'/'.join(sorted(f))}" for n, f, _ in telling),
+                ", ".join(f"{n}={'/'.join(sorted(h))}" for n, _, h in telling))
+
+    def shown(group: Sequence[Tried]) -> str:
+        more = f"; ... ({len(group) - _SHOWN} more)" if len(group) > _SHOWN else ""
+        return "; ".join(t.label for t in group[:_SHOWN]) + more
+
+    return shown(fire), shown(hold)
 
 
 def _by_statement(tried: Sequence[Tried], indexes: Sequence[int], keys: set[tuple]

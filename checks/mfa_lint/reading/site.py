@@ -74,3 +74,4 @@ class Variant:
     document: Any
     locate: Callable[[tuple], Span | None] = field(default=lambda path: None)
     alternative: bool = False
+    values: tuple[tuple[str, str], ...] = ()  # the label as (name, value) pairs

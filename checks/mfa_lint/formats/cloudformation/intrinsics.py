@@ -110,9 +110,13 @@ class Variant:
                 return value
         return self.names.ref(name)
 
+    def values(self) -> tuple[tuple[str, str], ...]:
+        """The parameter values of this variant as (name, value) pairs, names as notes give them."""
+        return tuple((self.labels.get(k, k), str(v)) for k, v in self.parameters.items() if v is not _FIXED)
+
     def describe(self) -> str:
         """The parameter values of this variant, for a note: `Op=BoolIfExists, Flag=true`."""
-        return ", ".join(f"{self.labels.get(k, k)}={v}" for k, v in self.parameters.items() if v is not _FIXED)
+        return ", ".join(f"{name}={value}" for name, value in self.values())
 
 
 class _NeedCondition(Exception):

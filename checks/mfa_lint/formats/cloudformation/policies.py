@@ -62,6 +62,7 @@ class DocumentView:
     note: str | None = None
     conditions: dict[str, bool] = field(default_factory=dict)
     label: str = ""
+    values: tuple[tuple[str, str], ...] = ()
     alternative: bool = False
     limited: bool = False
 
@@ -126,6 +127,7 @@ def document_views(
         for view in built:
             view.conditions = dict(variant.conditions)
             view.label = variant.describe()
+            view.values = variant.values()
             view.alternative = variant.alternative
             view.limited = variant.limited
         views.extend(built)
@@ -161,7 +163,7 @@ def judge_views(views: Sequence[DocumentView], kind: str,
             else:
                 usable.append(view)
             limited = limited or view.limited
-        tried = [Tried(view.label, analyze(view.document, kind), view.alternative) for view in usable]
+        tried = [Tried(view.label, analyze(view.document, kind), view.alternative, view.values) for view in usable]
         findings, notes = combine(tried)
         for index, finding in findings:
             view = usable[index]

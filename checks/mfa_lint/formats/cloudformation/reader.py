@@ -190,7 +190,8 @@ def _site(
     if any(view.limited for view in group):
         notes.append(Note(f"more than {PARAMETER_VARIANTS} combinations of allowed parameter values: some "
                           "parameters were judged at their default only", kind=READER_LIMIT))
-    variants = [Variant(v.label, v.document, locator(v), v.alternative) for v in group] if len(group) > 1 else []
+    variants = [Variant(v.label, v.document, locator(v), v.alternative, v.values) for v in group]
+    variants = variants if len(group) > 1 else []
     return PolicySite(
         document=first.document,
         kind=kind,

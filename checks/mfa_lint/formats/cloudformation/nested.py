@@ -46,6 +46,11 @@ class _Walk:
     notes: list[PolicySite] = field(default_factory=list)
 
 
+def _nests(resource: Mapping[str, Any]) -> bool:
+    kind = resource.get("Type")
+    return isinstance(kind, str) and kind in NESTED_STACK_TYPES
+
+
 def local_template(parent: str, location: Any) -> str | None:
     """The local file a nested stack's TemplateURL / Location names (relative to the parent's folder), or None
     when it names none (a URL, an S3 object, a serverless application id, an intrinsic)."""
@@ -83,7 +88,7 @@ def _nested(path: str, template: Mapping[str, Any], names: TemplateNames, walk: 
 
 
 def _stack(path: str, logical_id: Any, resource: Any, names: TemplateNames, walk: _Walk) -> list[PolicySite]:
-    if not isinstance(resource, Mapping) or resource.get("Type") not in NESTED_STACK_TYPES:
+    if not isinstance(resource, Mapping) or not _nests(resource):
         return []
     properties = resource.get("Properties")
     if not isinstance(properties, Mapping):
@@ -192,7 +197,7 @@ def _deploys(parent: str, text: str, target: str) -> bool:
         return False
     resources = template.get("Resources")
     for resource in resources.values() if isinstance(resources, Mapping) else ():
-        if isinstance(resource, Mapping) and resource.get("Type") in NESTED_STACK_TYPES:
+        if isinstance(resource, Mapping) and _nests(resource):
             properties = resource.get("Properties")
             if isinstance(properties, Mapping):
                 child = local_template(parent, properties.get(NESTED_STACK_TYPES[resource["Type"]]))

@@ -11,6 +11,7 @@ import pytest
 from fixture_cases import FIXTURES, cases
 from mfa_lint import analyze_document
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.cloudformation.nested import read_template
 from mfa_lint.formats.cloudformation.reader import looks_like_template, read_cloudformation
 from mfa_lint.reading.site import SourceError, Span
 from mfa_lint.reading.suppressions import FileSuppressions
@@ -32,7 +33,7 @@ def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     suppressed: list[tuple] = []
     notes: list[tuple] = []
     seen: set = set()
-    for site in read_cloudformation(path, text):
+    for site in read_template(path, text):
         suppressions = FileSuppressions(text if site.file == path else Path(site.file).read_text())
         analysis = analyze_site(site)
         notes += [(site.resource, n.message) for n in site.notes]

@@ -38,9 +38,9 @@ def _claims(document: Any) -> bool:
 def _read(reading: Reading) -> list[PolicySite]:
     if reading.document is None and not looks_like_cloudformation_yaml(reading.text):
         raise NotOurs()
-    from mfa_lint.formats.cloudformation.reader import read_cloudformation  # imports cfn-lint's decoder
+    from mfa_lint.formats.cloudformation.nested import read_template  # imports cfn-lint's decoder
 
-    return read_cloudformation(reading.path, reading.text, reading.context)
+    return read_template(reading.path, reading.text, reading.context)
 
 
 # A template that deploys nested stacks (their templates may hold policies with MFA tests and are read with it).
@@ -71,7 +71,7 @@ def _has_comments(text: str) -> bool:
 
 def _prepare() -> None:
     from mfa_lint.formats.cloudformation.cfn_lint_import import import_cfn_lint_decoder
-    from mfa_lint.formats.cloudformation.reader import read_cloudformation  # noqa: F401
+    from mfa_lint.formats.cloudformation.nested import read_template  # noqa: F401
 
     import_cfn_lint_decoder()
 

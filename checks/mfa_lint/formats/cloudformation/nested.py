@@ -60,6 +60,16 @@ def local_template(parent: str, location: Any) -> str | None:
     return os.path.normpath(os.path.join(os.path.dirname(parent), relative))
 
 
+def read_template(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:
+    """Every policy document of the template (reader.read_cloudformation) and of the nested stacks it deploys from
+    local templates, at every level: what the CLI and checkov's from-file path read for a template."""
+    context = context or ReadContext()
+    template = decode_template(text)
+    names = TemplateNames.of(template)
+    return template_sites(path, template, text.split("\n"), names, context) + nested_sites(path, template, names,
+                                                                                           context)
+
+
 def nested_sites(path: str, template: Mapping[str, Any], names: TemplateNames,
                  context: ReadContext) -> list[PolicySite]:
     """The policy sites of every nested stack `template` deploys from a local template, at every level."""

@@ -38,16 +38,12 @@ def looks_like_template(doc: Any) -> bool:
 
 
 def read_cloudformation(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:
-    """Every policy document in the template, with kind, logical id, exact locations and suppressions, and those of
-    the nested stacks it deploys from local templates (read with the parameters it passes: nested module). `context`:
-    the scan's read context (its deadline is checked per resource; nested templates are read through its cache)."""
+    """Every policy document in the template, with kind, logical id, exact locations and suppressions (the nested
+    stacks it deploys are read by mfa_lint.formats.cloudformation.nested.read_template). `context`: the scan's read
+    context (its deadline is checked per resource)."""
     context = context or ReadContext()
     template = decode_template(text)
-    sites = template_sites(path, template, text.split("\n"), TemplateNames.of(template), context)
-    from mfa_lint.formats.cloudformation.nested import nested_sites  # imports this module
-
-    sites.extend(nested_sites(path, template, TemplateNames.of(template), context))
-    return sites
+    return template_sites(path, template, text.split("\n"), TemplateNames.of(template), context)
 
 
 def decode_template(text: str) -> Mapping[str, Any]:

@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 RULES = ("MFA001", "MFA002", "MFA003", "MFA004", "MFA005", "MFA006")
+#: the could-not-judge result (checkov MFA000, cfn-lint I9000): counted apart from findings, never a disagreement
+UNJUDGED = "MFA000"
 CHECKOV_FRAMEWORKS = ("terraform", "terraform_plan", "cloudformation")
 TIMEOUT = 1800
 
@@ -183,7 +185,8 @@ def checkov_dir(python: str, env: dict[str, str]) -> str:
 def run_checkov(python: str, env: dict[str, str], root: Path, external: str) -> tuple[list[dict], Run]:
     checkov = Path(python).parent / "checkov"
     argv = [str(checkov) if checkov.exists() else "checkov", "-d", str(root), "--external-checks-dir", external,
-            "--skip-download", "-o", "json", "--check", ",".join(RULES), "--framework", *CHECKOV_FRAMEWORKS]
+            "--skip-download", "-o", "json", "--check", ",".join((UNJUDGED, *RULES)),
+            "--framework", *CHECKOV_FRAMEWORKS]
     proc, seconds, failure = _run(argv, env)
     run = Run(seconds, failure)
     if proc is None:
@@ -343,7 +346,9 @@ class Result:
     checkov_failed: set[tuple[str, str, str]] = field(default_factory=set)
     checkov_passed: set[tuple[str, str, str]] = field(default_factory=set)
     checkov_lines: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    checkov_unjudged: set[tuple[str, str, str]] = field(default_factory=set)
     cfnlint: list[tuple[str, str, int]] = field(default_factory=list)
+    cfnlint_unjudged: list[tuple[str, str, int]] = field(default_factory=list)
     cfnlint_templates: list[str] = field(default_factory=list)
     cfnlint_other: Counter = field(default_factory=Counter)
     runs: dict[str, Run] = field(default_factory=dict)
@@ -367,6 +372,10 @@ def measure(root: Path, python: str, env: dict[str, str], external: str | None, 
                 for record in checks.get(status, []):
                     key = (record["check_id"], rel(root, record["file_path"]),
                            checkov_resource(framework, record["resource"]))
+                    if record["check_id"] == UNJUDGED:
+                        if status == "failed_checks":
+                            result.checkov_unjudged.add(key)
+                        continue
                     bucket.add(key)
                     lines = record.get("file_line_range") or []
                     result.checkov_lines[key] = "-".join(map(str, lines))
@@ -378,7 +387,8 @@ def measure(root: Path, python: str, env: dict[str, str], external: str | None, 
             rule_id = match.get("Rule", {}).get("Id", "")
             if len(rule_id) == 5 and rule_id[1] == "9":
                 line = match.get("Location", {}).get("Start", {}).get("LineNumber", 0)
-                result.cfnlint.append((f"MFA{rule_id[2:]}", rel(root, match.get("Filename", "")), line))
+                hit = (f"MFA{rule_id[2:]}", rel(root, match.get("Filename", "")), line)
+                (result.cfnlint_unjudged if hit[0] == UNJUDGED else result.cfnlint).append(hit)
             else:
                 result.cfnlint_other[rule_id[:1] + "0000" if rule_id.endswith("0000") else rule_id] += 1
     compare(root, result, external is not None, do_cfnlint)
@@ -468,6 +478,8 @@ def totals(result: Result) -> dict[str, Any]:
         "errors": len(result.cli.get("errors", [])),
         "checkov_failed": len(result.checkov_failed),
         "checkov_passed": len(result.checkov_passed),
+        "checkov_unjudged": len(result.checkov_unjudged),
+        "cfnlint_unjudged": len(result.cfnlint_unjudged),
         "cfnlint": len(result.cfnlint),
         "cfnlint_templates": len(result.cfnlint_templates),
         "disagreements": len(result.disagreements),
@@ -483,7 +495,8 @@ def _summary(results: list[Result], title: str) -> list[str]:
         "tests the CLI handed to the core with all values known / with an unresolved value.",
         "",
         "| directory | text (files) | reached | judged | unres | CLI findings | by rule | notes | errors | "
-        "checkov FAILED / PASSED | cfn-lint (templates) | disagreements | CLI s | checkov s | cfn-lint s |",
+        "checkov FAILED / PASSED / MFA000 | cfn-lint (templates) / I9000 | disagreements | CLI s | checkov s | "
+        "cfn-lint s |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     grand: Counter = Counter()
@@ -502,14 +515,15 @@ def _summary(results: list[Result], title: str) -> list[str]:
         lines.append(
             f"| {r.name} | {t['text']} ({t['text_files']}) | {t['reached']} | {t['judged']} | {t['unresolved']} | "
             f"{t['findings']} | {t['by_rule']} | {t['notes']} | {t['errors']} | "
-            f"{t['checkov_failed']} / {t['checkov_passed']} | {t['cfnlint']} ({t['cfnlint_templates']}) | "
+            f"{t['checkov_failed']} / {t['checkov_passed']} / {t['checkov_unjudged']} | "
+            f"{t['cfnlint']} ({t['cfnlint_templates']}) / {t['cfnlint_unjudged']} | "
             f"{t['disagreements']} | {secs('cli')} | {secs('checkov')} | {secs('cfnlint')} |"
         )
     lines.append(
         f"| **total** | {grand['text']} ({grand['text_files']}) | {grand['reached']} | {grand['judged']} | "
         f"{grand['unresolved']} | {grand['findings']} | | {grand['notes']} | {grand['errors']} | "
-        f"{grand['checkov_failed']} / {grand['checkov_passed']} | {grand['cfnlint']} ({grand['cfnlint_templates']}) "
-        f"| {grand['disagreements']} | | | |"
+        f"{grand['checkov_failed']} / {grand['checkov_passed']} / {grand['checkov_unjudged']} | {grand['cfnlint']} "
+        f"({grand['cfnlint_templates']}) / {grand['cfnlint_unjudged']} | {grand['disagreements']} | | | |"
     )
     return lines
 

@@ -466,5 +466,6 @@ def test_a_principal_in_an_identity_based_policy_says_nothing_about_its_callers(
     statement = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
                  "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
     assert analyze_document({"Statement": [statement]}, "role").findings == []
-    assert [f.rule_id for f in analyze_document({"Statement": [statement]}, "identity").findings] == ["MFA001", "MFA005"]
+    identity = analyze_document({"Statement": [statement]}, "identity").findings
+    assert [f.rule_id for f in identity] == ["MFA001", "MFA005"]
     assert [f.rule_id for f in analyze_document({"Statement": [statement]}, "resource").findings] == ["MFA001"]

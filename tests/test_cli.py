@@ -450,8 +450,9 @@ def test_files_without_mfa_text_are_left_unparsed_unless_check_syntax(tmp_path):
     assert code == 1 and report["errors"] == []
     counts = {k: v for k, v in report["summary"].items() if k.startswith("files_")}
     assert counts == {"files_walked": 4, "files_read": 3, "files_skipped_unrelated": 1, "files_not_iac": 0}
-    # a module whose variables hold the policy is still read through the file that references it
+    # a module whose variables hold the policy is still read through the file that references it; the finding is
+    # where the operator is written (the variable's default)
     assert sorted((f["file"], f["rule_id"]) for f in report["findings"]) == [
-        ("bad.json", "MFA001"), ("module/main.tf", "MFA001")]
+        ("bad.json", "MFA001"), ("module/variables.tf", "MFA001")]
     code, report = run_json("broken.tf", cwd=tmp_path)  # named files are always parsed
     assert code == 2

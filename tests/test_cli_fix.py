@@ -64,7 +64,11 @@ def _every_change_is_a_fix(old: str, new: str) -> bool:
 
 def _parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8-sig")
-    if text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
+    if "%{" in text and path.suffix in (".tpl", ".tftpl"):  # a template with directives: still a template
+        from mfa_lint.formats.terraform.hcl_templates import parse_template
+
+        parse_template(text, escapes=False, lines=True)
+    elif text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
         json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
     elif path.suffix == ".tf":
         import hcl2
@@ -279,6 +283,8 @@ def test_every_fixture_and_hostile_diff_applies(tmp_path):
     assert check.returncode == 0, check.stderr.decode()
     for name in headers[:: max(1, len(headers) // 8)]:  # single-file diffs too (a sample: a subprocess each)
         single, _ = diff(name, cwd=root)
+        if not single:
+            continue  # a file edited only through the file that uses its value (a local, a YAML file, a template)
         assert _git_apply(root, single, "--check").returncode == 0, name
     assert _git_apply(root, patch).returncode == 0
     written = tmp_path / "written"  # the patch makes exactly the files `fix` writes
@@ -333,3 +339,23 @@ def test_fix_stdin_diff_and_what_cannot_be_fixed(tmp_path):
         assert b"stdin.json" in proc.stderr and b"Traceback" not in proc.stderr
     proc = _fix_stdin(clean, "-", "other.json", cwd=tmp_path)
     assert proc.returncode == 2 and b"name no other path" in proc.stderr and proc.stdout == b""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fix_edits_operators_written_in_other_files(tmp_path, jobs):
+    """A policy assembled from a local in locals.tf, a YAML file and a template variable: each finding is where the
+    operator is written, and `fix` (naming only main.tf) edits it there; a rescan is clean."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "terraform" / "v3_other_files", root)
+    shutil.copytree(FIXTURES / "terraform" / "v3_templates", tmp_path / "templates")
+    for folder in (root, tmp_path / "templates"):
+        for sidecar in folder.rglob("*.expect.json"):
+            sidecar.unlink()
+        fixed = run("fix", "--jobs", jobs, "main.tf", cwd=folder)
+        assert "Traceback" not in fixed.stderr and "not fixed" not in fixed.stderr, fixed.stderr
+        assert fixed.returncode == 0, fixed.stderr
+        assert scan_json(folder, "main.tf")["findings"] == []
+    assert "BoolIfExists = {" in (root / "locals.tf").read_text()
+    yaml_text = (root / "policies" / "statements.yaml").read_text()
+    assert '    BoolIfExists:\n      aws:MultiFactorAuthPresent: "false"' in yaml_text
+    assert 'operator     = "BoolIfExists"' in (tmp_path / "templates" / "main.tf").read_text()

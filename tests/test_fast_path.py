@@ -57,7 +57,8 @@ def test_what_a_file_references_keeps_it_parsed(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("p.json")\n}\n')
     result = scan([str(tmp_path)], ScanOptions(jobs=1))
-    assert {Path(f.file).relative_to(tmp_path).as_posix() for f in result.findings} == {"mod/main.tf"}
+    # (the finding is where its operator is written: the local in locals.tf)
+    assert {Path(f.file).relative_to(tmp_path).as_posix() for f in result.findings} == {"mod/locals.tf"}
     assert _counts(result)["files_read"] == 3 and _counts(result)["files_skipped_unrelated"] == 0
 
 

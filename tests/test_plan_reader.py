@@ -26,10 +26,16 @@ def src_dir(case: FixtureCase) -> Path:
 
 
 def findings(sites: list[PolicySite]) -> Counter:
+    """One finding per rule, resource, place and message, as a scan reports them (a plan has one place per
+    resource: several statements failing the same way are one finding)."""
     got: Counter = Counter()
+    seen: set[tuple] = set()
     for s in sites:
         for finding in analyze_document(s.document, s.kind).findings:
-            got[(finding.rule_id, s.resource, None)] += 1
+            key = (finding.rule_id, s.resource, None)
+            if (key, s.span, finding.message) not in seen:
+                seen.add((key, s.span, finding.message))
+                got[key] += 1
     return got
 
 

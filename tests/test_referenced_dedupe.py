@@ -36,9 +36,9 @@ def test_a_referenced_file_reached_by_the_walk_reports_each_finding_once(tmp_pat
     (root / "unused.json").write_text(DENY_BOOL_FALSE)  # no .tf reads it: its standalone finding stays
     serial = _scan(root, "--jobs", "1")
     assert _places(serial, root) == [
+        ("main.tf", 18, 18, "MFA002", "aws_iam_role.from_template"),  # the operator is the template variable's value
         ("policies/deny.json", 8, 21, "MFA001", "aws_iam_policy.from_file"),
         ("policies/scp.json.tpl", 8, 21, "MFA001", "aws_organizations_policy.from_template_file"),
-        ("policies/trust.json.tpl", 8, 21, "MFA002", "aws_iam_role.from_template"),
         ("unused.json", 2, 16, "MFA001", ""),
     ]
     assert _scan(root, "--jobs", "2") == serial

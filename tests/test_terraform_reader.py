@@ -285,8 +285,9 @@ resource "aws_iam_policy" "via_local" {
     via_local = site(sites, "aws_iam_policy.via_local")
     assert via_attribute.document == via_local.document
     assert [r for r, _ in findings_with_spans(via_attribute)] == ["MFA001"]
-    # A value reached through an attribute access has no single place in the file: the attribute line is used.
-    assert findings_with_spans(via_attribute)[0][1].line == 16
+    # A value reached through an attribute access remembers where it was written: the operator in the local.
+    assert findings_with_spans(via_attribute)[0][1].line == 8
+    assert findings_with_spans(via_local)[0][1].line == 8
 
 
 def test_reference_cycles_and_long_chains_stay_unresolved() -> None:

@@ -67,9 +67,11 @@ def _terraform_document(label: str, kind: str, raw: Any) -> PolicyInput:
     if isinstance(value, str):
         if is_reference(value):
             reason = f"{label} is an unresolved reference {_shown(value)}"
-        else:
-            reason = f"{label} is not a JSON policy document: {_shown(value)}"
-        return PolicyInput(label, kind, unresolved=reason)
+            return PolicyInput(label, kind, unresolved=reason)
+        # not JSON as checkov rendered it: checkov mangles template directives (`%{~ if x ~}` becomes `~ if True ~`),
+        # so the file is read with mfa-lint's reader, which renders templates (and says so when it is not JSON)
+        reason = f"{label} is not a JSON policy document: {_shown(value)}"
+        return PolicyInput(label, kind, unresolved=reason, unrendered=True)
     if not isinstance(value, (Mapping, list)):
         return PolicyInput(label, kind, unresolved=f"{label} is not a policy document: {_shown(value)}")
     return PolicyInput(label, kind, document=terraform_unknowns(value))

@@ -15,8 +15,9 @@ from typing import Any
 
 from mfa_lint.formats.cloudformation.intrinsics import any_node, has_intrinsics
 
-# `${` not followed by an IAM policy variable (`${aws:username}`, `${saml:sub}`, `${*}`, `${?}`, `${$}`).
-_INTERPOLATION = re.compile(r"\$\{(?![\w.-]*:|[*?$]\})")
+# `${` not followed by an IAM policy variable (`${aws:username}`, `${saml:sub}`, `${*}`, `${?}`, `${$}`), or a
+# template directive `%{ if }` / `%{ for }` (IAM has no such syntax: checkov left a template unrendered).
+_INTERPOLATION = re.compile(r"\$\{(?![\w.-]*:|[*?$]\})|%\{")
 _REFERENCE = re.compile(r"^\s*(?:var|local|data|module|each|count|path|terraform|self)\.[\w-]")
 _CALL = re.compile(r"(?<![\w:/.-])[a-z][a-z0-9_]*\(")
 _LIMIT = 20_000

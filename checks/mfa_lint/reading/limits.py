@@ -44,10 +44,31 @@ POLICY_DOCUMENT_BLOCK_NESTING = 4
 REFERENCE_DEPTH = 16
 #: Characters of an unresolved expression shown in a note.
 REFERENCE_TEXT = 200
-#: Nesting of conditionals and comparisons evaluated.
-OPERATOR_DEPTH = 32
 #: Expression nodes one evaluation may visit (references can repeat work: `local.a = [local.b, local.b]`).
 EVALUATION_NODES = 100_000
+#: Elements one `for` expression, splat or template `%{ for }` iterates over.
+FOR_ITERATIONS = 1_000
+#: Items one function call may produce (`range(1e9)`, `formatlist` over huge lists, `setproduct`).
+FUNCTION_ITEMS = 10_000
+#: Characters of one string a function or a template produces.
+EVALUATED_STRING = 1_000_000
+#: Characters a regular expression (`replace` with `/re/`, `regex`) is run on.
+REGEX_TEXT = 100_000
+#: Interpolation texts (and `templatestring` texts) parsed inside one another.
+NESTED_TEMPLATES = 16
+#: Directives (`%{ if }`, `%{ for }`) nested in one template, and tokens one template may have.
+DIRECTIVE_NESTING = 64
+TEMPLATE_TOKENS = 100_000
+#: Wrappers unwrapped and operators followed in one chain of an HCL expression.
+EXPRESSION_CHAIN = 4096
+#: Files one `fileset()` may list, and folder entries it may look at.
+FILESET_FILES = 256
+FILESET_VISITS = 10_000
+#: Document paths whose places are collected from one evaluated value.
+LOCATED_PATHS = 200_000
+#: YAML nodes turned into values by `yamldecode` (aliases count each time they are used), and their nesting.
+YAML_NODES = 200_000
+YAML_NESTING = 512
 #: Module calls followed from one file (a module calling a module ...).
 MODULE_CALL_DEPTH = 4
 #: Instances of a module call with `for_each` judged one by one (more, or unknown: judged once with `each` unbound).

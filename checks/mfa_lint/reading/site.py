@@ -21,12 +21,15 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Span:
-    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style)."""
+    """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: the file the span
+    lies in when it is not the file of the site it locates (a value a policy takes from another file: a local in a
+    sibling `.tf`, a `yamldecode(file(...))`), else None."""
 
     line: int
     column: int
     end_line: int
     end_column: int
+    file: str | None = None
 
 
 @dataclass

@@ -32,6 +32,14 @@ def _empty(document: object) -> bool:
     return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
 
 
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument, a YAML file read with `yamldecode(file())`) carries that file."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
+
+
 class _File:
     """A file findings are placed in: its text (None: unreadable), line starts and `mfa-lint:ignore` comments."""
 
@@ -77,13 +85,13 @@ class FileJudge:
         text = self._file(site.file).text
         return text is None or may_mention_mfa(text)
 
-    def _suppression(self, site: PolicySite, finding: Finding, line: int) -> Suppression | None:
+    def _suppression(self, site: PolicySite, finding: Finding, line: int, file: str) -> Suppression | None:
         """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
         the file that holds it, or one in the resource's block (in the file that holds the block); None: none."""
         if names(site.suppressed, finding):
             skips = site.suppressed
             return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
-        found = self._file(site.file).suppressions.suppression(finding, line)
+        found = self._file(file).suppressions.suppression(finding, line)
         if found is not None or site.block is None:
             return found
         return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
@@ -101,20 +109,20 @@ class FileJudge:
         for note, locate in analysis.notes:
             if _empty(site.document) or (not noted and note.kind is UNRESOLVED):
                 continue  # an empty policy, or an unresolved part where no MFA text is: no MFA test can hide there
-            span = _locate(locate, note.path) or site.span
-            report.notes.append(NoteEntry(site.file, span, site.resource, note.message, note.kind))
-        via = self.path if site.file != self.path else None  # reached through this file
+            file, span = _placed(site, _locate(locate, note.path) or site.span)
+            report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
         for finding, locate in analysis.findings:
             exact = _locate(locate, finding.path)
-            span = exact or site.span
+            file, span = _placed(site, exact or site.span)
+            via = self.path if file != self.path else None  # reached through this file
             edit = None
             if exact and finding.fix and finding.operator and self.format.editable:
-                holder = self._file(site.file)  # the edit is made where the operator is, whatever file was scanned
+                holder = self._file(file)  # the edit is made where the operator is, whatever file was scanned
                 if holder.text is not None:
-                    edit = operator_edit(holder.text, exact, finding.operator, finding.fix, holder.starts)
-            located = Located(finding, site.file, span, site.resource, site.kind, self.format.name, exact is not None,
+                    edit = operator_edit(holder.text, span, finding.operator, finding.fix, holder.starts)
+            located = Located(finding, file, span, site.resource, site.kind, self.format.name, exact is not None,
                               edit, via)
-            located.suppression = self._suppression(site, finding, span.line)
+            located.suppression = self._suppression(site, finding, span.line, file)
             if located.suppression is not None:
                 report.suppressed.append(located)
             else:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mfa_lint.core.policy_kinds import PolicyKind
+from mfa_lint.core.values import Unknown
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 from mfa_lint.reading.unknowns import terraform_unknowns
@@ -35,7 +36,17 @@ def read_policy_template(path: str, text: str, kind: PolicyKind = PolicyKind.IDE
 
     parts = tuple(located_parts(text, escapes=False))
     values = tuple(None if isinstance(part, str) else Resolved(False) for part, _ in parts)
-    document, spans = decode(Template(text, 1, 1, parts, values))
+    try:
+        document, spans = decode(Template(text, 1, 1, parts, values))
+    except SourceError:
+        directives = [p for p, _ in parts if not isinstance(p, str) and p.directive]
+        if not directives or "Statement" not in text:
+            raise
+        # `%{ for }` / `%{ if }` over the template's variables: its statements exist only when it is rendered
+        # (a .tf that reads it with templatefile() judges them); on its own it cannot be judged, which is no error
+        shown = " ".join(directives[0].source.split())[:60]
+        unknown = Unknown(f"rendered by {shown}")
+        return [PolicySite(document=unknown, kind=kind, file=path, resource=None, span=Span(1, 1, 1, 2))]
     return _whole_file(path, document, spans, kind)
 
 

@@ -19,6 +19,7 @@ from lark import Tree
 
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.terraform.hcl_located import attach, paths
 from mfa_lint.formats.terraform.hcl_syntax import (
     Attribute,
     Block,
@@ -320,18 +321,24 @@ def _site(path: str, address: str, kind: str, attr: Attribute, evaluated: Evalua
     value, spans = decoded_document(evaluated)
     origin = evaluated.origins.get(())
     span = token_span(attr.name_token)
-    if origin is not None and origin.file is not None and spans:
-        # the policy sits in another file (`file()`, `templatefile()`): findings point into it
-        path = _shown_path(path, origin.file)
-        span = spans.get(()) or Span(1, 1, 1, 2)
+    shown = path
+    if origin is not None and origin.whole_file and origin.file and spans and not _same_file(origin.file, path):
+        # the whole policy sits in another file (`file()`, `templatefile()`): the site is that file
+        shown = _shown_path(path, origin.file)
+        found = spans.get(())
+        span = Span(found.line, found.column, found.end_line, found.end_column) if found else Span(1, 1, 1, 2)
     return PolicySite(
         document=normalise_version(value),
         kind=kind,
-        file=path,
+        file=shown,
         resource=address,
         span=span,
-        locate=_locator(spans),
+        locate=_locator(spans, path, shown),
     )
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
 
 
 def _shown_path(site_path: str, target: str) -> str:
@@ -342,16 +349,19 @@ def _shown_path(site_path: str, target: str) -> str:
 
 
 def decoded_document(evaluated: Evaluated) -> tuple[Any, dict[tuple, Span]]:
-    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template) is decoded with
-    positions, its interpolations unknown one by one; invalid JSON goes to the core as it is (a note there)."""
+    """An attribute's value as a policy document: JSON held in a string (heredoc, quoted, template, a file) is
+    decoded with positions in the file it was written in, its interpolations unknown one by one; invalid JSON goes
+    to the core as it is (a note there). Spans in a file other than the evaluated one carry that file."""
     value = evaluated.value
     origin = evaluated.origins.get(())
-    if origin is not None and (isinstance(value, (str, Unknown)) or origin.file is not None):
+    if origin is not None and isinstance(value, (str, Unknown)):
         try:
-            return decode(origin)
+            decoded, spans = decode(origin)
         except SourceError:
             return value, {}
-    if isinstance(value, str):  # the JSON came from another file (a variable default elsewhere)
+        located = attach(decoded, spans, origin.file)
+        return located, paths(located)
+    if isinstance(value, str):  # JSON text computed by a function (`replace(file(...), ...)`): no positions
         try:
             return loads_with_positions(value)[0], {}
         except SourceError:
@@ -369,13 +379,26 @@ def _policy_document_site(
         file=path,
         resource=f"data.{block.labels[0]}.{block.labels[1]}",
         span=token_span(block.header),
-        locate=_locator(built.spans),
+        locate=_locator(built.spans, path, path),
         notes=built.notes,
     )
 
 
-def _locator(spans: dict[tuple, Span]) -> Callable[[tuple], Span | None]:
+def _locator(spans: dict[tuple, Span], path: str, shown: str) -> Callable[[tuple], Span | None]:
+    """`locate` for a site read from `path` and shown as `shown`: a span without a file lies in `path`; a span in
+    `shown` loses its file; any other file is written the way `path` was (relative stays relative)."""
+    placed: dict[tuple, Span] = {}
+    files: dict[str | None, str | None] = {}  # a span's file -> the file its located span names (None: `shown`)
+    for key, span in spans.items():
+        if span.file not in files:
+            where = span.file if span.file is not None else path
+            files[span.file] = None if _same_file(where, shown) else (
+                where if span.file is None else _shown_path(path, where))
+        file = files[span.file]
+        placed[key] = span if span.file == file else Span(span.line, span.column, span.end_line, span.end_column,
+                                                           file)
+
     def locate(document_path: tuple) -> Span | None:
-        return spans.get(tuple(document_path))
+        return placed.get(tuple(document_path))
 
     return locate

@@ -109,7 +109,7 @@ def _policy(value: Any, text: str, span: Span, evaluator: Evaluator) -> tuple[An
         return terraform_unknowns(value), {}
     parts = located_parts(value, escapes=False)
     if len(parts) == 1 and isinstance(parts[0][0], Interpolation):
-        return evaluator._render([parts[0][0]], ())[0], {}
+        return evaluator.render_text(value), {}
     found = _raw_string(text, span)
     if found is None:
         try:
@@ -119,7 +119,8 @@ def _policy(value: Any, text: str, span: Span, evaluator: Evaluator) -> tuple[An
     raw, line, column = found
     located = located_parts(raw, escapes=True)
     template = Template(raw, line, column, tuple(located),
-                        tuple(None if isinstance(p, str) else evaluator._resolve_text(p, ()) for p, _ in located))
+                        tuple(None if isinstance(p, str) else evaluator.resolve_interpolation(p.expression)
+                              for p, _ in located))
     try:
         return decode(template)
     except SourceError:

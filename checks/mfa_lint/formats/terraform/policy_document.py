@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.values import unwrap, unwrap_list
 
 #: Document keys holding the data source's unresolved input documents (not IAM keys: callers pop them).
@@ -63,7 +64,7 @@ def _principals(blocks: list[Mapping[str, Any]]) -> Any:
     for block in blocks:
         kind = unwrap(block.get("type"))
         identifiers = [_string_value(v) for v in _as_list(block.get("identifiers", []))]
-        if not isinstance(kind, str):
+        if not isinstance(kind, (str, Unknown)):  # an unresolved type stays unresolved
             kind = str(kind)
         principal.setdefault(kind, []).extend(identifiers)
     if list(principal) == ["*"] and all(i == "*" for i in principal["*"]):
@@ -72,13 +73,16 @@ def _principals(blocks: list[Mapping[str, Any]]) -> Any:
 
 
 def _conditions(blocks: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Several blocks with one test merge under that operator; one test and variable merge their values (an OR)."""
-    condition: dict[str, dict[str, list[Any]]] = {}
+    """Several blocks with one test merge under that operator; one test and variable merge their values (an OR).
+    An unresolved test or variable stays unresolved (never the text of its reference as if it were an operator)."""
+    condition: dict[Any, dict[Any, list[Any]]] = {}
     for block in blocks:
         test = unwrap(block.get("test"))
         variable = unwrap(block.get("variable"))
         values = [_string_value(v) for v in _as_list(block.get("values", []))]
-        condition.setdefault(str(test), {}).setdefault(str(variable), []).extend(values)
+        test = test if isinstance(test, Unknown) else str(test)
+        variable = variable if isinstance(variable, Unknown) else str(variable)
+        condition.setdefault(test, {}).setdefault(variable, []).extend(values)
     return {t: {k: _single_or_list(v) for k, v in keys.items()} for t, keys in condition.items()}
 
 

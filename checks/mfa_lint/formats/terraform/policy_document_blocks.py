@@ -281,12 +281,17 @@ def _record_condition(
     test_attr = values.get("test")
     if test_attr is None:
         return
-    test = evaluator.evaluate(test_attr.expression, file, text).value
+    evaluated = evaluator.evaluate(test_attr.expression, file, text)
+    test = evaluated.value
     variable_attr = values.get("variable")
     variable = evaluator.evaluate(variable_attr.expression, file, text).value if variable_attr else None
-    if not isinstance(test, str):
+    if not isinstance(test, (str, Unknown)):
         return
-    span = node_span(test_attr.expression)
+    # where the operator is written: the test's value where it came from (a variable default, a lookup's map),
+    # else the test expression itself
+    span = evaluated.spans.get(()) if isinstance(test, str) else None
+    if span is None:
+        span = node_span(test_attr.expression)
     if span.line == 1 and span.column == 1:
         span = token_span(test_attr.name_token)
     operator_path = ("Condition", test)

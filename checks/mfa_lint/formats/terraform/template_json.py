@@ -10,6 +10,7 @@ positions of keys and operators stay exact.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,11 @@ class Template:
     column: int
     parts: tuple[tuple[Part, Offsets], ...]
     values: tuple[Resolved | None, ...]  # per part: None for literal text
-    file: str | None = None  # the file `raw` sits in, when not the file being read (`file()`, `templatefile()`)
+    file: str | None = None  # the file `raw` sits in (None: the file being read)
+    whole_file: bool = False  # `raw` is a whole file (`file()`, `templatefile()`), which is then the policy's site
+
+
+_QUOTE_OR_BACKSLASH = re.compile(r'["\\\\]')
 
 
 @dataclass(frozen=True)
@@ -56,21 +61,26 @@ def decode(template: Template) -> tuple[Any, dict[tuple, Span]]:
 
     Raises SourceError when the text is not JSON even with its interpolations as placeholders."""
     chars: list[str] = []
-    offsets: Offsets = []
+    offsets = Offsets()
     slots: list[_Slot] = []
-    in_string = escaped = False
+    in_string = False
+    escaped_at = -1  # the position (in this part) of a character escaped by a backslash at the end of the last one
     for (part, part_offsets), resolved in zip(template.parts, template.values, strict=True):
         if isinstance(part, str):
-            for ch, offset in zip(part, part_offsets, strict=True):
-                chars.append(ch)
-                offsets.append(offset)
-                if escaped:
-                    escaped = False
-                elif in_string and ch == "\\":
-                    escaped = True
-                elif ch == '"':
+            chars.append(part)
+            offsets.extend(part_offsets)
+            for quote in _QUOTE_OR_BACKSLASH.finditer(part):  # only `"` and `\\` change the string state
+                at = quote.start()
+                if at == escaped_at:
+                    continue
+                if quote.group(0) == "\\":
+                    if in_string:
+                        escaped_at = at + 1
+                else:
                     in_string = not in_string
+            escaped_at = 0 if escaped_at == len(part) else -1
             continue
+        escaped_at = -1
         if len(slots) >= _SLOTS:
             resolved = Resolved(False)
         mark = chr(_FIRST + min(len(slots), _SLOTS - 1))
@@ -81,11 +91,32 @@ def decode(template: Template) -> tuple[Any, dict[tuple, Span]]:
         offsets.extend(part_offsets[0] for _ in placed)
     text = "".join(chars)
     value, spans = loads_with_positions(text)
+    written: dict[tuple, Span] = {}
     if slots:
         value = _substitute(value, slots, 0)
-        spans = {tuple(_string(k, slots) if isinstance(k, str) else k for k in path): span
-                 for path, span in spans.items()}
-    return value, _file_spans(spans, text, offsets, template)
+        renamed: dict[tuple, Span] = {}
+        for path, span in spans.items():
+            key = tuple(_string(k, slots) if isinstance(k, str) else k for k in path)
+            renamed[key] = span
+            origin = _origin(path[-1], slots) if path else None
+            if origin is not None:
+                written[key] = origin
+        spans = renamed
+    placed = _file_spans(spans, text, offsets, template)
+    placed.update(written)
+    return value, placed
+
+
+def _origin(key: Any, slots: list[_Slot]) -> Span | None:
+    """Where a key that is one interpolation alone (`"${operator}": {...}`) was written, when its value remembers
+    (a template variable given as a literal): the operator is edited there, not in the template."""
+    if not isinstance(key, str) or len(key) != 1:
+        return None
+    slot = _slot(key, slots)
+    if slot is None or not slot.resolved.known:
+        return None
+    span = getattr(slot.resolved.value, "span", None)
+    return span if isinstance(span, Span) else None
 
 
 def _substitute(value: Any, slots: list[_Slot], depth: int) -> Any:
@@ -174,3 +205,56 @@ def _file_spans(spans: dict[tuple, Span], text: str, offsets: Offsets, template:
         end_line, end_column = file_position(offsets[end - 1][1])
         out[path] = Span(line, column, end_line, end_column)
     return out
+
+
+def decode_yaml(template: Template) -> tuple[Any, dict[tuple, Span]]:
+    """The YAML value a template renders to, with the file span of every key and list item: known interpolations
+    are put in as their text, unknown ones as a placeholder that becomes an Unknown naming them.
+
+    Raises SourceError when the text is not YAML."""
+    from mfa_lint.reading.yaml_positions import loads_with_offsets
+
+    chars: list[str] = []
+    offsets = Offsets()
+    slots: list[_Slot] = []
+    for (part, part_offsets), resolved in zip(template.parts, template.values, strict=True):
+        if isinstance(part, str):
+            chars.append(part)
+            offsets.extend(part_offsets)
+            continue
+        text = _yaml_text(resolved.value) if resolved is not None and resolved.known else None
+        if isinstance(text, str):
+            chars.extend(text)
+            offsets.extend(part_offsets[0] for _ in text)
+            continue
+        mark = chr(_FIRST + min(len(slots), _SLOTS - 1))
+        slots.append(_Slot(part.source if part.directive else part.expression, Resolved(False), True))
+        chars.append(mark)
+        offsets.append(part_offsets[0])
+    text = "".join(chars)
+    value, found = loads_with_offsets(text)
+    if slots:
+        value = _substitute(value, slots, 0)
+        found = {tuple(_string(k, slots) if isinstance(k, str) else k for k in path): where
+                 for path, where in found.items()}
+    starts = line_starts(text)
+    spans: dict[tuple, Span] = {}
+    for path, (start, end) in found.items():
+        line, column = position_of(starts, start)
+        end_line, end_column = position_of(starts, max(start, end))
+        spans[path] = Span(line, column, end_line, end_column)
+    return value, _file_spans(spans, text, offsets, template)
+
+
+def _yaml_text(value: Any) -> str | None:
+    """A resolved interpolation as YAML text: scalars as they render, a structure as its JSON (JSON is YAML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, (dict, list)):
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError, RecursionError):
+            return None
+    return None

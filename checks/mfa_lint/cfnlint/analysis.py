@@ -18,7 +18,7 @@ from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
 from mfa_lint.formats.cloudformation.nested import NESTED_STACK_TYPES, stack_sites
-from mfa_lint.formats.cloudformation.parameters import TemplateNames
+from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
@@ -56,7 +56,7 @@ class _Cache:
         self._lines: list[str] | None = None
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
-        self._names: TemplateNames | None = None
+        self._names: list[TemplateNames] | None = None
         self.context = ReadContext(alarm=False)
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
@@ -69,11 +69,16 @@ class _Cache:
             self.context = ReadContext(alarm=False)
             self.entries = {}
 
-    def names(self) -> TemplateNames:
-        """The template's parameters and mappings, as every CloudFormation surface reads them (parameters module)."""
+    def names(self, validator: Validator) -> list[TemplateNames]:
+        """The template's parameters and mappings, as every CloudFormation surface reads them (parameters module):
+        once per parameter set cfn-lint was given (`--parameters`, `--deployment-files`: a deployment with those
+        values, each judged), else once with the template's defaults."""
         if self._names is None:
             template = getattr(self.template, "template", None)
-            self._names = TemplateNames.of(template if isinstance(template, Mapping) else {})
+            template = template if isinstance(template, Mapping) else {}
+            sets = getattr(validator.context, "parameter_sets", None) or []
+            self._names = [TemplateNames.of(template, _passed(getattr(s, "parameters", {}))) for s in sets]
+            self._names = self._names or [TemplateNames.of(template)]
         return self._names
 
     def suppressions(self) -> FileSuppressions:
@@ -120,15 +125,15 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
     satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
-        located, _ = analyze_value(
+        located = [item for names in _CACHE.names(validator) for item in analyze_value(
             value.value,
             value.kind,
             statements_only=value.prop.statements_only,
-            resolve_ref=_CACHE.names().ref,
+            resolve_ref=names.ref,
             satisfiable=within(value.conditions, satisfiable),
             lines=_CACHE.lines,
-            names=_CACHE.names(),
-        )
+            names=names,
+        )[0]]
         for item in located:
             path = _error_path(properties, value.path, item.target, item.finding.path)
             hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
@@ -150,7 +155,9 @@ def _nested_hits(validator: Validator) -> list[Hit]:
         return []
     context = _CACHE.context
     found: list[Hit] = []
-    for site in stack_sites(str(filename), logical_id, resources[logical_id], _CACHE.names(), context):
+    sites = [site for names in _CACHE.names(validator)
+             for site in stack_sites(str(filename), logical_id, resources[logical_id], names, context)]
+    for site in sites:
         if site.notes and site.document == {}:
             continue  # a nested stack that cannot be read: cfn-lint has no place for notes
         text = context.referenced(site.file) or ""
@@ -165,6 +172,17 @@ def _nested_hits(validator: Validator) -> list[Hit]:
             if hit not in found:
                 found.append(hit)
     return found
+
+
+def _passed(values: Any) -> dict[str, Passed]:
+    """A cfn-lint parameter set as the values a deployment passes (a list value is a list parameter's)."""
+    if not isinstance(values, Mapping):
+        return {}
+    passed: dict[str, Passed] = {}
+    for name, value in values.items():
+        text = ",".join(map(str, value)) if isinstance(value, list) else parameter_value(value)
+        passed[str(name)] = Passed(value=text)
+    return passed
 
 
 def _error_path(properties: Mapping[str, Any], prefix: tuple, target: tuple | Span, inner: tuple) -> tuple:

@@ -15,6 +15,7 @@ never into a template already on the chain; a nested template that cannot be rea
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,8 +151,8 @@ def nested_parents(child: str, context: ReadContext) -> list[str]:
     """Templates that deploy `child` as a nested stack, at any level (a parent's parents too, up to
     limits.NESTED_STACK_DEPTH), looked for where they usually are: in each template's folder and
     limits.NESTED_STACK_PARENT_LEVELS folders above it. A host that sees one template at a time (checkov) asks this;
-    a scan reads the parents themselves. A template counts when its text names the file and a nested stack type and
-    one of its nested stacks resolves to it."""
+    a scan reads the parents themselves. A template counts when one of its nested stacks resolves to it (each folder
+    is read once: _nesting)."""
     found: list[str] = []
     seen = {os.path.realpath(child)}
     frontier = [child]
@@ -171,49 +172,64 @@ def nested_parents(child: str, context: ReadContext) -> list[str]:
 
 def _direct_parents(child: str, context: ReadContext) -> list[str]:
     target = os.path.realpath(child)
-    name = os.path.basename(child)
     found: list[str] = []
     folder = os.path.dirname(os.path.abspath(child))
-    looked = 0
     for _ in range(NESTED_STACK_PARENT_LEVELS + 1):
-        try:
-            entries = sorted(os.listdir(folder))
-        except OSError:
-            entries = []
-        for entry in entries:
-            candidate = os.path.join(folder, entry)
-            if not entry.lower().endswith(_TEMPLATE_SUFFIXES) or os.path.realpath(candidate) == target:
-                continue
-            looked += 1
-            if looked > NESTED_STACK_PARENT_FILES:
-                return found
-            text = context.referenced(candidate) if os.path.isfile(candidate) else None
-            if text is None or name not in text or not any(t in text for t in NESTED_STACK_TYPES):
-                continue
-            if _deploys(candidate, text, target):
-                found.append(candidate)
-        parent = os.path.dirname(folder)
-        if parent == folder:
+        found += [parent for parent, children in _nesting(folder, context).items() if target in children]
+        above = os.path.dirname(folder)
+        if above == folder:
             break
-        folder = parent
+        folder = above
     return found
 
 
-def _deploys(parent: str, text: str, target: str) -> bool:
-    """Some nested stack of `parent` names the template `target`."""
+#: folder (and its modification time) -> template that deploys nested stacks -> the local templates it deploys
+_NESTING: OrderedDict[tuple[str, int], dict[str, frozenset[str]]] = OrderedDict()
+_FOLDERS_KEPT = 64
+
+
+def _nesting(folder: str, context: ReadContext) -> dict[str, frozenset[str]]:
+    """The templates of a folder that deploy nested stacks from local templates, read once per folder (every
+    template of a folder asks for its parents; limits.NESTED_STACK_PARENT_FILES files at most, in name order)."""
+    try:
+        key = (folder, os.stat(folder).st_mtime_ns)
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return {}
+    if key in _NESTING:
+        _NESTING.move_to_end(key)
+        return _NESTING[key]
+    index: dict[str, frozenset[str]] = {}
+    templates = [e for e in entries if e.lower().endswith(_TEMPLATE_SUFFIXES)][:NESTED_STACK_PARENT_FILES]
+    for entry in templates:
+        path = os.path.join(folder, entry)
+        text = context.referenced(path) if os.path.isfile(path) else None
+        if text is not None and any(t in text for t in NESTED_STACK_TYPES):
+            children = _deployed(path, text)
+            if children:
+                index[path] = children
+    _NESTING[key] = index
+    while len(_NESTING) > _FOLDERS_KEPT:
+        _NESTING.popitem(last=False)
+    return index
+
+
+def _deployed(parent: str, text: str) -> frozenset[str]:
+    """The local templates (real paths) the nested stacks of `parent` deploy."""
     try:
         template = decode_template(text)
     except SourceError:
-        return False
+        return frozenset()
     resources = template.get("Resources")
+    found = set()
     for resource in resources.values() if isinstance(resources, Mapping) else ():
         if isinstance(resource, Mapping) and _nests(resource):
             properties = resource.get("Properties")
             if isinstance(properties, Mapping):
                 child = local_template(parent, properties.get(NESTED_STACK_TYPES[resource["Type"]]))
-                if child is not None and os.path.realpath(child) == target:
-                    return True
-    return False
+                if child is not None:
+                    found.add(os.path.realpath(child))
+    return frozenset(found)
 
 
 def _passed(parameters: Any, names: TemplateNames) -> dict[str, Passed]:

@@ -135,6 +135,15 @@ class TemplateNames:
         parameter = self.parameters.get(name)
         return None if parameter is None else parameter.default
 
+    def unknown(self, name: str) -> str | None:
+        """How a note names a parameter nobody can know yet, and how to make it known; None for other names."""
+        parameter = self.parameters.get(name)
+        if parameter is None or parameter.default is not None or parameter.allowed:
+            return None
+        if parameter.label != name:  # passed by a parent stack, from something only deploy time knows
+            return f"parameter {parameter.label}, which the parent sets at deploy time"
+        return f"parameter {name}, which has no Default (give it a Default or AllowedValues to judge it)"
+
     def choices(self, name: str) -> Choices | None:
         """The values to try for `name` (a parameter with AllowedValues), or None."""
         parameter = self.parameters.get(name)

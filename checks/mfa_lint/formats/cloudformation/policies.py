@@ -34,6 +34,7 @@ from mfa_lint.formats.cloudformation.intrinsics import (
     expand,
     render_strings,
 )
+from mfa_lint.formats.cloudformation.parameters import TemplateNames
 from mfa_lint.reading.json_positions import loads_with_positions
 from mfa_lint.reading.limits import PARAMETER_VARIANTS
 from mfa_lint.reading.site import SourceError, Span
@@ -131,8 +132,9 @@ def document_views(
             view.alternative = variant.alternative
             view.limited = variant.limited
         views.extend(built)
+    describe = names.unknown if isinstance(names, TemplateNames) else None
     for view in views:  # what CloudFormation fills in at deploy time reaches the core as Unknown
-        view.document = cloudformation_unknowns(view.document)
+        view.document = cloudformation_unknowns(view.document, describe)
     return views
 
 

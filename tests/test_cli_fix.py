@@ -70,10 +70,10 @@ def _parses(path: Path) -> None:
         parse_template(text, escapes=False, lines=True)
     elif text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
         json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
-    elif path.suffix == ".tf":
-        import hcl2
+    elif path.suffix == ".tf":  # the parser that reads what Terraform reads (hcl2 cannot read some valid files)
+        from mfa_lint.formats.terraform.hcl_syntax import parse_hcl
 
-        hcl2.loads(text)
+        parse_hcl(text)
     elif path.suffix == ".json" or text.lstrip().startswith("{"):
         json.loads(text)
     else:

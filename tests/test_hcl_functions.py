@@ -14,6 +14,7 @@ from mfa_lint.formats.terraform.hcl_functions import FUNCTIONS
 from mfa_lint.formats.terraform.hcl_located import span_of
 from mfa_lint.formats.terraform.hcl_syntax import attributes, blocks, parse_hcl, root_body
 from mfa_lint.formats.terraform.hcl_values import SUPPORTED_FUNCTIONS, Definition, Evaluator, Scope
+from mfa_lint.reading.site import SourceError
 
 PRELUDE = """locals {
   m     = { deny = "Bool", b = "x" }
@@ -312,8 +313,11 @@ def test_templatefile_renders_with_its_variables_only(tmp_path: Path) -> None:
 
 
 def test_unbalanced_directives_are_refused() -> None:
-    assert isinstance(evaluate('<<EOT\n%{ if true }x\nEOT\n'), Unknown)
-    assert isinstance(evaluate('<<EOT\n%{ for x in [] }x%{ else }y%{ endfor }\nEOT\n'), Unknown)
+    """Terraform rejects these heredocs when it parses the file ("Unexpected end of template", "Unexpected else
+    directive"), and so does the parser (tree-sitter-hcl reads template directives)."""
+    for heredoc in ('<<EOT\n%{ if true }x\nEOT\n', '<<EOT\n%{ for x in [] }x%{ else }y%{ endfor }\nEOT\n'):
+        with pytest.raises(SourceError, match="invalid HCL at line 8"):
+            evaluate(heredoc)
 
 
 # -- positions ------------------------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ CACHED_FILES = 256
 
 #: JSON decoded with positions (policy files, heredocs, Fn::Sub text, JSON strings): deeper is a SourceError.
 JSON_NESTING = 512
-#: Brackets in a `.tf` file before the HCL parser sees it.
+#: Brackets in a `.tf` file (counted when a file does not parse, to name the line).
 HCL_NESTING = 4096
+#: Depth of tree-sitter-hcl's syntax tree of a `.tf` file (a bracket level is 3-5 nodes): deeper is a SourceError.
+HCL_SYNTAX_DEPTH = 16_384
 #: `${ ... }` interpolations nested inside strings of a `.tf` file.
 HCL_TEMPLATE_NESTING = 64
 #: Values marked as Unknown (Terraform references, CloudFormation intrinsics) and HCL expressions evaluated.

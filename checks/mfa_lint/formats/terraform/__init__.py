@@ -30,9 +30,10 @@ def _read_json_syntax(reading: Reading) -> list[PolicySite]:
 
 
 def _prepare_hcl() -> None:
-    from hcl2.parser import Hcl2  # noqa: F401  (builds the Lark parser)
-
     from mfa_lint.formats.terraform.hcl_reader import read_terraform  # noqa: F401
+    from mfa_lint.formats.terraform.hcl_tree_sitter import load_parser
+
+    load_parser()
 
 
 def _has_comments(_text: str) -> bool:

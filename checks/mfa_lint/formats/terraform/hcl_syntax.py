@@ -1,9 +1,9 @@
-"""Parse HCL with bc-python-hcl2's Lark parser and keep its parse tree, which carries token positions.
+"""Parse HCL into a parse tree with positions, in the shape of bc-python-hcl2's Lark grammar, and walk it.
 
-`hcl2.loads` throws positions away (and transforms recursively); the tree it is built from has a line and column
-for every token, which is what finding locations need. Two guards come first: the grammar's string regexes
-backtrack exponentially on an unterminated string, so a cheap iterative pre-scan rejects unterminated strings,
-heredocs and comments before Lark sees the text.
+The tree is built by tree-sitter-hcl (`hcl_tree_sitter`: faster, and it accepts what Terraform accepts where the
+Lark grammar does not); its shape is exactly the one `Hcl2.lark_parser.parse` gives (`lark.Tree` / `lark.Token`
+with line, column and offsets for every token), which the evaluator walks. checkov keeps its own hcl2 parse.
+When a file does not parse, a cheap pre-scan names unterminated strings, heredocs and comments by their line.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lark import Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from mfa_lint.reading.limits import HCL_NESTING, HCL_TEMPLATE_NESTING
 from mfa_lint.reading.site import SourceError, Span
@@ -124,38 +123,32 @@ def root_body(tree: Tree) -> Tree:
 
 
 def parse_hcl(text: str) -> Tree:
-    """The Lark parse tree of an HCL file; SourceError with a one-line reason when it is not valid HCL."""
-    _prescan(text)
-    from hcl2.parser import Hcl2  # imported late: building the parser is not free
+    """The parse tree of an HCL file; SourceError with a one-line reason when it is not valid HCL."""
+    from mfa_lint.formats.terraform import hcl_tree_sitter
 
     try:
-        return Hcl2.lark_parser.parse(text + "\n")
-    except UnexpectedEOF:
-        raise SourceError("invalid HCL: unexpected end of file") from None
-    except UnexpectedCharacters as exc:
-        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}: unexpected character") from None
-    except UnexpectedToken as exc:
-        found = str(exc.token).splitlines()[0][:40] if str(exc.token) else "end of file"
-        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}: unexpected {found!r}") from None
-    except UnexpectedInput as exc:
-        raise SourceError(f"invalid HCL at line {exc.line} column {exc.column}") from None
-    except (LarkError, RecursionError) as exc:
-        raise SourceError(f"invalid HCL: {type(exc).__name__}") from None
+        return hcl_tree_sitter.parse(text)
+    except SourceError:
+        _prescan(text)  # a clearer reason for the commonest mistakes, when it finds one
+        raise
 
 
 def _prescan(text: str) -> None:
-    """Reject unterminated strings, heredocs and block comments, and brackets nested deeper than HCL_NESTING
-    (iteratively, in one pass: Lark would take seconds to build a tree nobody can walk)."""
-    i, n, line, depth = 0, len(text), 1, 0
+    """Name an unterminated string, heredoc or block comment, a bracket that is never closed or closed by the wrong
+    one, or brackets nested deeper than HCL_NESTING (iteratively, in one pass)."""
+    i, n, line = 0, len(text), 1
+    opened: list[tuple[str, int]] = []
     while i < n:
         ch = text[i]
         if ch in "{[(":
-            depth += 1
-            if depth > HCL_NESTING:
+            opened.append((ch, line))
+            if len(opened) > HCL_NESTING:
                 raise SourceError(f"HCL nested too deeply at line {line}: more than {HCL_NESTING} levels of brackets")
             i += 1
         elif ch in "}])":
-            depth -= 1
+            if not opened or "{[(".index(opened[-1][0]) != "}])".index(ch):
+                raise SourceError(f"invalid HCL at line {line}: unexpected {ch!r}")
+            opened.pop()
             i += 1
         elif ch == "\n":
             line += 1
@@ -179,6 +172,9 @@ def _prescan(text: str) -> None:
             i, line = _skip_string(text, i, line)
         else:
             i += 1
+    if opened:
+        bracket, where = opened[-1]
+        raise SourceError(f"invalid HCL at line {where}: {bracket!r} is never closed")
 
 
 def _skip_heredoc(text: str, match: re.Match[str], line: int) -> tuple[int, int]:
@@ -197,20 +193,6 @@ def _skip_heredoc(text: str, match: re.Match[str], line: int) -> tuple[int, int]
         pos = end + 1
         line += 1
     raise SourceError(f"invalid HCL at line {start_line}: heredoc <<{marker} is never closed")
-
-
-def _check_escaped_template(text: str, j: int, line: int) -> None:
-    """`$${` is a literal `${` to HCL, but bc-python-hcl2's grammar has no such escape: it reads an interpolation
-    there, and when no `}` closes it before the string ends its string regex backtracks exponentially (a 214-byte
-    file from checkov's tests takes minutes, doubling with each character). Refuse that case at once."""
-    k, n = j + 3, len(text)
-    while k < n and text[k] not in '}"\n':
-        k += 1
-    if k >= n or text[k] != "}":
-        raise SourceError(
-            f"unsupported HCL at line {line}: a string holds a literal `$${{` with no closing `}}`, which the HCL "
-            "parser (bc-python-hcl2) cannot read"
-        )
 
 
 def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
@@ -232,7 +214,6 @@ def _skip_string(text: str, i: int, line: int) -> tuple[int, int]:
             if ch == '"':
                 stack.pop()
             elif text.startswith("$${", j):
-                _check_escaped_template(text, j, line)
                 j += 3
                 continue
             elif text.startswith("%%{", j):

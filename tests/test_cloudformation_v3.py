@@ -209,6 +209,10 @@ def test_a_scan_reports_each_place_once_and_no_note_for_what_the_parent_sets() -
     assert result.notes == []  # deny.yaml and quiet.yaml alone would each note a parameter without default
     alone = scan([str(NESTED / "stacks" / "deny.yaml")], ScanOptions())
     assert not alone.findings and [n.resource for n in alone.notes] == ["RequireMfa"]
+    # lax_default.yaml alone fails open with its default; its only parent passes Bool, so it never deploys that way
+    lax = NESTED / "stacks" / "lax_default.yaml"
+    assert [f.resource for f in scan([str(lax)], ScanOptions()).findings] == ["AuditAccess"]
+    assert not scan([str(lax), str(NESTED / "fixing_parent.yaml")], ScanOptions()).findings
 
 
 def test_checkov_finds_the_parents_of_a_template_at_any_level() -> None:

@@ -96,8 +96,7 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
     """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource.
 
     A CloudFormation template that parent templates nearby deploy as a nested stack (nested_parents) is judged as
-    the CLI judges it in a scan of them all: with the values each parent passes, and on its own for what no parent
-    reaches (an unresolved parameter only a parent sets is then no reason to withhold a verdict)."""
+    the CLI judges it in a scan of them all: with the values the parents pass, not its own defaults."""
     try:
         read = _read(path)
     except OSError as error:
@@ -109,14 +108,7 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                if site.resource == resource and _same_file(site.file, path)]
     if not sites and not reached:
         return None
-    verdict = _judge_sites(sites, read)
-    if reached:
-        through = _judge_sites(reached, read)
-        through.kinds |= verdict.kinds
-        through.findings += verdict.findings
-        through.suppressed += verdict.suppressed
-        verdict = through
-    return verdict
+    return _judge_sites(reached or sites, read)
 
 
 def _judge_sites(sites: list[PolicySite], read: _Read) -> Verdict:

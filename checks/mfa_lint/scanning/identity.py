@@ -10,7 +10,7 @@ import os
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
-from mfa_lint.core.findings import NO_FORMAT, UNRESOLVED
+from mfa_lint.core.findings import NO_FORMAT
 from mfa_lint.scanning.results import Located, NoteEntry
 
 T = TypeVar("T", bound=Hashable)
@@ -59,32 +59,37 @@ def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> lis
     return [n for n in notes if not (n.file in referenced and n.resource is None and n.kind is NO_FORMAT)]
 
 
-def drop_reached_unresolved(notes: list[NoteEntry], origins: list[str],
-                            reached: dict[str, list[tuple[str, str | None]]],
-                            reaching: dict[str, list[str]]) -> list[NoteEntry]:
-    """A scanned file that another scanned file reaches with its values (a nested stack's template, read with the
-    parameters its parent passes; its resources named as in its own file) is judged there. The unresolved notes of
-    its own reading (`origins`: the scanned file each note came from) on resources that other reading reached are
-    dropped: a parameter only the parent sets is no reason for a note. What the parent cannot resolve either is
-    noted by the reading through the parent. `reaching`: the other files each scanned file's reading read (a nested
-    stack's template that only nests others holds no site, but its own reading is superseded too)."""
-    def norm(path: str) -> str:
-        return os.path.normcase(os.path.abspath(path))
+Place = tuple[str, "str | None"]  # (file, resource)
 
-    places: dict[str, set[tuple[str, str | None]]] = {
-        scanned: {(norm(f), r) for f, r in items} for scanned, items in reached.items() if items
-    }
-    superseded: dict[str, set[tuple[str, str | None]]] = {}  # scanned file -> places a reading reaching it judged
-    for scanned, items in places.items():
-        for origin in {f for f, _ in items} | {norm(f) for f in reaching.get(scanned, ())}:
-            superseded.setdefault(origin, set()).update(items)
 
-    def kept(note: NoteEntry, origin: str) -> bool:
-        if note.kind is not UNRESOLVED:
-            return True
-        return (norm(note.file), note.resource) not in superseded.get(norm(origin), set())
+def superseded(reached: dict[str, list[Place]], reaching: dict[str, list[str]]) -> dict[str, set[Place]]:
+    """Scanned file -> the (file, resource) places whose judgement by that file's own reading another reading
+    supersedes.
 
-    return [n for n, origin in zip(notes, origins, strict=True) if kept(n, origin)]
+    A scanned file that another scanned file reaches with its values (a nested stack's template, read with the
+    parameters its parent passes; its resources named as in its own file) deploys as that reading says: its own
+    reading's defaults are never used for those resources. `reached`: the places each scanned file's reading judged
+    in other files; `reaching`: the other files it read (a nested template that only nests others holds no site, but
+    its own reading is superseded too)."""
+    out: dict[str, set[Place]] = {}
+    for scanned, items in reached.items():
+        places = {(_norm(f), r) for f, r in items}
+        for origin in {f for f, _ in places} | {_norm(f) for f in reaching.get(scanned, ())}:
+            out.setdefault(origin, set()).update(places)
+    return out
+
+
+def drop_superseded(items: list[T], origins: list[str], places: dict[str, set[Place]]) -> list[T]:
+    """Findings or notes (with `file` and `resource`) less those of a reading another reading supersedes
+    (`origins`: the scanned file each came from): what a parent passes decides, not the nested template's defaults;
+    a parameter only the parent sets is no reason for a note. What the parent leaves open is reported by the reading
+    through the parent."""
+    return [item for item, origin in zip(items, origins, strict=True)
+            if (_norm(item.file), item.resource) not in places.get(_norm(origin), ())]  # type: ignore[attr-defined]
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def unique(items: Iterable[T]) -> list[T]:

@@ -5,7 +5,8 @@
    analyse, suppress, dedupe), on every core, reports in walk order;
    a policy reached directly and through another file (a module call, `file()`) is one finding at the file that
    holds its operator (identity.one_per_place), and a file of no format that a .tf reads (yamldecode(file())) gets
-   no "no format" note (identity.drop_read_elsewhere);
+   no "no format" note (identity.drop_read_elsewhere); a nested stack's template judged through its parent is not
+   judged with its own defaults too (identity.drop_superseded);
 3. the reports are gathered into one ScanResult, findings sorted by place; exit_code turns it into a status.
 """
 
@@ -14,7 +15,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mfa_lint.scanning.identity import drop_reached_unresolved, drop_read_elsewhere, one_per_place, report_order
+from mfa_lint.scanning.identity import (
+    drop_read_elsewhere,
+    drop_superseded,
+    one_per_place,
+    report_order,
+    superseded,
+)
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.pool import scan_files
 from mfa_lint.scanning.results import ScanResult
@@ -37,14 +44,18 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     referenced: set[str] = set()
     reached: dict[str, list[tuple[str, str | None]]] = {}  # scanned file -> (file, resource) it reached elsewhere
     reaching: dict[str, list[str]] = {}  # scanned file -> the other files its reading read
-    origins: list[str] = []  # per note: the scanned file whose reading gave it
+    origins: dict[str, list[str]] = {"notes": [], "findings": [], "suppressed": []}  # the scanned file of each
     for report in scan_files(tasks, options):
         result.add(report)
         referenced.update(report.referenced)
         reached[report.path] = report.reached
         reaching[report.path] = report.referenced
-        origins.extend(report.path for _ in report.notes)
-    result.notes = drop_read_elsewhere(drop_reached_unresolved(result.notes, origins, reached, reaching), referenced)
+        for name, items in (("notes", report.notes), ("findings", report.findings), ("suppressed", report.suppressed)):
+            origins[name].extend(report.path for _ in items)
+    places = superseded(reached, reaching)
+    result.findings = drop_superseded(result.findings, origins["findings"], places)
+    result.suppressed = drop_superseded(result.suppressed, origins["suppressed"], places)
+    result.notes = drop_read_elsewhere(drop_superseded(result.notes, origins["notes"], places), referenced)
     result.findings, result.suppressed = one_per_place(result.findings, result.suppressed)
     result.findings.sort(key=report_order)
     return select_rules(result, options.select, options.ignore)

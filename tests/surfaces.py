@@ -109,8 +109,10 @@ def checkov_resource(framework: str, resource: str) -> str:
 
     if framework == "cloudformation":
         return resource.rsplit(".", 1)[-1]
-    if resource.split(".", 1)[0] in POLICY_DOCUMENT_DATA_SOURCES:
-        return f"data.{resource}"
+    parts = resource.split(".")
+    for index, part in enumerate(parts):  # after the module path (`module.a.module.b["k"].`), the data source type
+        if part in POLICY_DOCUMENT_DATA_SOURCES and (index == 0 or parts[index - 2] == "module"):
+            return ".".join(parts[:index] + ["data"] + parts[index:])
     return resource
 
 

@@ -70,7 +70,7 @@ def _parses(path: Path) -> None:
         parse_template(text, escapes=False, lines=True)
     elif text.lstrip().startswith("{") and path.suffix in (".tf", ".tpl", ".tftpl", ".txt"):
         json.loads(re.sub(r"\$\{[^}]*\}", "0", text))  # a policy held in a .tf or a template: ${...} unknown
-    elif path.suffix == ".tf":  # the parser that reads what Terraform reads (hcl2 cannot read some valid files)
+    elif path.suffix in (".tf", ".tfvars"):  # what Terraform reads (hcl2 cannot read some valid files); tfvars too
         from mfa_lint.formats.terraform.hcl_syntax import parse_hcl
 
         parse_hcl(text)

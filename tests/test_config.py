@@ -233,6 +233,10 @@ def test_the_documented_example_is_valid_and_names_every_key(tmp_path):
     docs = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
     (example,) = re.findall(r"```toml\n(# pyproject.toml.*?)```", docs, re.DOTALL)
     (tmp_path / "pyproject.toml").write_text(example)
+    for name in re.findall(r'^var-files = \[(.*?)\]', example, re.MULTILINE)[0].split(","):
+        var_file = tmp_path / name.strip().strip('"')  # the var files it names exist (a missing one is an error)
+        var_file.parent.mkdir(parents=True, exist_ok=True)
+        var_file.write_text('mfa_operator = "Bool"\n')
     assert set(load_file(str(tmp_path / "pyproject.toml"))) == set(KEYS)
     for key in KEYS:
         assert f"`{key}" in docs, key

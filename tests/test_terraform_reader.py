@@ -13,6 +13,7 @@ from mfa_lint import RULES, Unknown, analyze_document
 from mfa_lint.formats.terraform.hcl_reader import read_terraform
 from mfa_lint.reading.site import PolicySite, SourceError, Span
 from mfa_lint.reading.suppressions import FileSuppressions
+from mfa_lint.scanning.site_analysis import analyze_site
 
 # HCL fixtures (templates/ holds policy files written as templates, read by the policy reader)
 TERRAFORM_CASES = [c for c in cases("terraform") if c.path.suffix == ".tf" and c.path.parent.name != "templates"]
@@ -51,9 +52,11 @@ def test_fixture_findings(case: FixtureCase) -> None:
     with_notes = set()
     seen = set()  # one finding per rule, place and message, as the scan reports (dynamic iterations share a place)
     for s in sites:
-        analysis = analyze_document(s.document, s.kind)
-        for finding in analysis.findings:
-            key = (finding.rule_id, s.resource, (s.locate(finding.path) or s.span).line)
+        if s.merged_into is not None:
+            continue  # no policy on its own: judged in the documents that merge it
+        analysis = analyze_site(s)
+        for finding, locate in analysis.findings:
+            key = (finding.rule_id, s.resource, (locate(finding.path) or s.span).line)
             if not suppressions.suppresses_site(s, finding) and (key, finding.message) not in seen:
                 seen.add((key, finding.message))
                 got[key] += 1

@@ -239,6 +239,9 @@ def _prepare(args: argparse.Namespace):
     tf_root = config["tf-root"]
     if tf_root is not None and not os.path.isdir(tf_root):
         raise ConfigError(f"--tf-root {tf_root}: no such directory ({config.origin('tf-root')})")
+    for var_file in config["var-files"]:
+        if not os.path.isfile(var_file):
+            raise ConfigError(f"--var-file {var_file}: no such file ({config.origin('var-files')})")
     paths, overrides = _stdin(args, paths)
     return paths, config, config.options(ignore_unknown=args.ignore_unknown, overrides=overrides)
 

@@ -145,6 +145,11 @@ def resolve(flags: Mapping[str, Any], paths: list[str], config_path: str | None 
             value = tuple(value) + tuple(config[key])
             config.settings[key] = Value(value, f"command line + {config.origin(key)}")
             continue
+        if key in ("var-files", "vars") and config.settings[key].origin != "default":
+            # flags add to the file's, and come after them (a later value wins, as on terraform's command line)
+            value = tuple(config[key]) + tuple(value)
+            config.settings[key] = Value(value, f"{config.origin(key)} + command line")
+            continue
         config.settings[key] = Value(value, "command line")
     return config
 

@@ -27,7 +27,9 @@ from mfa_lint.checkov.from_file import (
     cli_verdict,
     cloudformation_file,
     has_ignore_comments,
+    has_tfvars,
     may_hold_mfa_file,
+    runner_var_files,
     terraform_file,
     terraform_module_call,
 )
@@ -138,6 +140,20 @@ class _TerraformFile:
     def entity_file(self, conf: Mapping[str, Any]) -> str | None:
         scanned, _ = self._entity()  # type: ignore[attr-defined]
         return terraform_file(scanned)
+
+    def reads_file(self, policies: list[PolicyInput]) -> bool:
+        """Also where checkov's rendering may differ from terraform's: in a called module whose folder holds tfvars
+        files (checkov applies them to the module; terraform gives a called module only its arguments), and when
+        checkov was given var files (the CLI's reader applies them with terraform's precedence)."""
+        if super().reads_file(policies):  # type: ignore[misc]
+            return True
+        if not policies:
+            return False
+        if runner_var_files():
+            return True
+        if terraform_module_call() is None:
+            return False
+        return has_tfvars(self.entity_file({}))
 
     def may_hold_mfa(self, conf: Mapping[str, Any]) -> bool:
         """In a called module the caller's arguments may bring MFA values: always read."""

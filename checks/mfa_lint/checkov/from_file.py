@@ -27,7 +27,9 @@ from mfa_lint.reading.site import PolicySite, SourceError
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions
 
 _MAX_FILES = 32
-_MAX_FRAMES = 16
+_MAX_FRAMES = 32
+#: Levels of nested module calls followed up to the outermost caller (the CLI follows limits.MODULE_CALL_DEPTH down).
+_MAX_CHAIN = 32
 
 
 @dataclass
@@ -38,7 +40,7 @@ class _Read:
     format: str | None = None
 
 
-_READS: OrderedDict[tuple[str, float, int], _Read] = OrderedDict()
+_READS: OrderedDict[tuple[tuple[str, float, int], tuple[tuple[str, str], ...]], _Read] = OrderedDict()
 
 
 def _file_key(path: str) -> tuple[str, float, int]:
@@ -48,14 +50,16 @@ def _file_key(path: str) -> tuple[str, float, int]:
 
 
 def _read(path: str) -> _Read:
-    """The file's policy sites as the CLI reads them (cached by path, modification time and size)."""
-    key = _file_key(path)
+    """The file's policy sites as the CLI reads them (cached by path, modification time and size, and the var files
+    checkov was given: `checkov --var-file` sets root module variables as `mfa-lint --var-file` does)."""
+    tf_vars = tuple(("file", f) for f in runner_var_files())
+    key = (_file_key(path), tf_vars)
     cached = _READS.get(key)
     if cached is not None:
         _READS.move_to_end(key)
         return cached
     # the scan's read context, without SIGALRM (not ours to install in checkov's process): the readers' deadline holds
-    context = ReadContext(alarm=False)
+    context = ReadContext(alarm=False, tf_vars=tf_vars)
     try:
         text = context.read(path)
         with context.budget():
@@ -71,7 +75,7 @@ def _read(path: str) -> _Read:
     return read
 
 
-_RELEVANT: OrderedDict[tuple[str, float, int], bool] = OrderedDict()
+_RELEVANT: OrderedDict[tuple[tuple[str, float, int], tuple[tuple[str, str], ...]], bool] = OrderedDict()
 
 
 def may_hold_mfa_file(path: str | None) -> bool:
@@ -81,10 +85,11 @@ def may_hold_mfa_file(path: str | None) -> bool:
     if path is None:
         return True
     try:
-        key = _file_key(path)
+        tf_vars = tuple(("file", f) for f in runner_var_files())
+        key = (_file_key(path), tf_vars)
         if key not in _RELEVANT:
             text = read_text(path)
-            _RELEVANT[key] = may_hold_mfa(path, text, ReadContext(alarm=False))
+            _RELEVANT[key] = may_hold_mfa(path, text, ReadContext(alarm=False, tf_vars=tf_vars))
             while len(_RELEVANT) > 1024:
                 _RELEVANT.popitem(last=False)
         return _RELEVANT[key]
@@ -108,6 +113,8 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
                if site.resource == resource and _same_file(site.file, path)]
     if not sites and not reached:
         return None
+    if all(site.merged_into is not None for site in reached or sites):
+        return Verdict()  # no policy on its own (merged into others, judged there): no rule applies here
     return _judge_sites(reached or sites, read)
 
 
@@ -166,17 +173,12 @@ def has_ignore_comments(path: str | None) -> bool:
 
 @dataclass(frozen=True)
 class ModuleCall:
-    """The caller of a module checkov scans an entity in: the CLI reads the call, with its arguments, from there
-    and names the module's resources `module.<name>.<address>`."""
+    """The outermost caller of the module an entity is in: the CLI reads the call from there, follows the calls down
+    with their arguments, and names the module's resources with the whole chain (`module.a.module.b["k"].<address>`,
+    as terraform and checkov do)."""
 
     path: str
-    name: str
-    key: str | None = None  # the instance of a call with `for_each` (checkov's `foreach_idx`)
-
-    @property
-    def address(self) -> str:
-        """`module.<name>`, or `module.<name>["<key>"]` for one instance, as the CLI and terraform name it."""
-        return f"module.{self.name}" + ("" if self.key is None else f"[{json.dumps(self.key)}]")
+    address: str
 
 
 def terraform_file(scanned_file: str) -> str | None:
@@ -193,24 +195,58 @@ def terraform_file(scanned_file: str) -> str | None:
 
 
 def terraform_module_call() -> ModuleCall | None:
-    """The module call (one level: the caller of the module the entity is in) from checkov's definition key."""
+    """The outermost module call above the module the entity is in, from checkov's definition key, with the address
+    of the whole chain: checkov's `module.a.module.b.aws_iam_policy.x` is read from the file calling `a`, where the CLI
+    follows the calls down with their arguments and names the resource the same way."""
     module = getattr(_definition_key(), "tf_source_modules", None)
-    path, name = getattr(module, "path", None), getattr(module, "name", None)
-    if getattr(module, "nested_tf_module", None) is not None or not isinstance(path, str) or not name:
-        return None  # nested calls: the CLI follows them too, but naming them here is not worth the risk
-    index = getattr(module, "foreach_idx", None)
-    key = index if isinstance(index, str) else None
-    return ModuleCall(path, str(name), key) if os.path.isfile(path) else None
+    names: list[str] = []
+    path: str | None = None
+    for _ in range(_MAX_CHAIN):
+        if module is None:
+            break
+        name, path = getattr(module, "name", None), getattr(module, "path", None)
+        if not isinstance(path, str) or not name:
+            return None
+        index = getattr(module, "foreach_idx", None)
+        names.append(f"module.{name}" + (f"[{json.dumps(index)}]" if isinstance(index, str) else ""))
+        module = getattr(module, "nested_tf_module", None)
+    else:
+        return None
+    if not names or path is None or not os.path.isfile(path):
+        return None
+    return ModuleCall(path, ".".join(reversed(names)))
+
+
+def runner_var_files() -> tuple[str, ...]:
+    """The var files checkov was given (`--var-file`), from the runner's `run_block` frame."""
+    runner_filter = _frame_local("runner_filter")
+    files = getattr(runner_filter, "var_files", None)
+    if not isinstance(files, (list, tuple)):
+        return ()
+    return tuple(os.path.abspath(f) for f in files if isinstance(f, str) and os.path.isfile(f))
+
+
+def has_tfvars(path: str | None) -> bool:
+    """The folder of `path` holds tfvars files terraform would load if it were the root module (checkov also
+    applies them to the module when another module calls it: terraform does not)."""
+    from mfa_lint.formats.terraform.module_context import tfvars_files
+
+    return path is not None and bool(tfvars_files(os.path.dirname(os.path.abspath(path))))
 
 
 def _definition_key() -> Any:
     """checkov's `full_file_path` (TFDefinitionKey, or a str for plans) in the runner's `run_block` frame."""
+    return _frame_local("full_file_path")
+
+
+def _frame_local(name: str) -> Any:
+    """A local of the runner's `run_block` frame (the check runs below it)."""
     frame = sys._getframe(1)
     for _ in range(_MAX_FRAMES):
         if frame is None:
             return None
-        if frame.f_code.co_name == "run_block" and "full_file_path" in frame.f_locals:
-            return frame.f_locals["full_file_path"]
+        if frame.f_code.co_name == "run_block" and name in frame.f_locals:
+            return frame.f_locals[name]
         frame = frame.f_back
     return None
 

@@ -1,7 +1,8 @@
 """The read context: everything a reader needs besides the file itself, passed explicitly on every path.
 
 One context per scan (per worker process) and one per file checkov's from-file path reads. It holds the size limit
-(`--max-file-size`, also for files a policy reads with `file()` and a called module's files), the texts used instead
+(`--max-file-size`, also for files a policy reads with `file()` and a called module's files), the values given for
+Terraform root module variables (`--var-file`, `--var`), the texts used instead
 of files on disk (`fix --diff` re-scans its fixed texts; `scan -` reads standard input), the current file's time
 budget (an alarm where one works, and always a deadline the readers' loops check), the texts of the folder being
 scanned, and a cache of the files policies reference, keyed by path, modification time and size: a file changed
@@ -60,8 +61,12 @@ class ReadContext:
     def __init__(
         self, *, max_file_size: int = limits.MAX_FILE_SIZE, overrides: Mapping[str, str] | None = None,
         parse_timeout: float | None = limits.PARSE_TIMEOUT, alarm: bool = True,
+        tf_vars: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.max_file_size = max_file_size
+        #: values for Terraform root modules' variables beyond their folders' tfvars files, later ones winning:
+        #: ("file", var file path) and ("var", "name=value") (`--var-file`, `--var`; checkov's `--var-file`)
+        self.tf_vars = tf_vars
         self.parse_timeout = parse_timeout
         self.alarm = alarm
         self.deadline: Deadline = NO_DEADLINE

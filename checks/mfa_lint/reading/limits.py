@@ -48,6 +48,9 @@ REFERENCE_DEPTH = 16
 REFERENCE_TEXT = 200
 #: Expression nodes one evaluation may visit (references can repeat work: `local.a = [local.b, local.b]`).
 EVALUATION_NODES = 100_000
+#: Levels of local module calls followed below the module being read, a module calling a module ... (terraform has
+#: no limit; real configurations stay under 5); never into a folder already on the call chain.
+MODULE_CALL_DEPTH = 16
 #: Elements one `for` expression, splat or template `%{ for }` iterates over.
 FOR_ITERATIONS = 1_000
 #: Items one function call may produce (`range(1e9)`, `formatlist` over huge lists, `setproduct`).
@@ -71,10 +74,20 @@ LOCATED_PATHS = 200_000
 #: YAML nodes turned into values by `yamldecode` (aliases count each time they are used), and their nesting.
 YAML_NODES = 200_000
 YAML_NESTING = 512
-#: Module calls followed from one file (a module calling a module ...).
-MODULE_CALL_DEPTH = 4
 #: Instances of a module call with `for_each` judged one by one (more, or unknown: judged once with `each` unbound).
 MODULE_INSTANCES = 32
+#: Called modules' files read for one scanned file, over every level (a wide tree of calls costs no more).
+MODULE_FILE_READS = 256
+#: `aws_iam_policy_document`s merged one into another (`source_policy_documents` of `source_policy_documents` ...).
+DOCUMENT_MERGE_NESTING = 16
+#: Levels of locals followed to find what a dynamic block's `for_each` depends on.
+LOCAL_DEPTH = 8
+#: Values a `validation` may pin a variable to that are tried one by one when nothing sets the variable.
+VALIDATION_VALUES = 8
+#: Combinations of the values validations allow that one policy is built with (more: the variables stay unknown).
+VALIDATION_VARIANTS = 16
+#: Nesting of a variable's type constraint followed (`list(object({a = map(list(...))}))`).
+TYPE_NESTING = 32
 #: Unresolved references a policy document's `for_each` conditions may depend on (2**n tries).
 DYNAMIC_REFERENCES = 4
 #: Elements one `dynamic` block is expanded over.

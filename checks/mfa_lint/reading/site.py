@@ -23,7 +23,8 @@ class SourceError(Exception):
 class Span:
     """1-based line and column of a token; end_column is exclusive (SARIF / GitHub style). `file`: the file the span
     lies in when it is not the file of the site it locates (a value a policy takes from another file: a local in a
-    sibling `.tf`, a `yamldecode(file(...))`), else None."""
+    sibling `.tf`, a `yamldecode(file(...))`, a statement an `aws_iam_policy_document` merged in from a module output
+    or another file of the module), else None (the site's own file)."""
 
     line: int
     column: int
@@ -50,6 +51,8 @@ class PolicySite:
     - `variants`: the documents the policy can be, one per value a bounded unknown may take (a variable a
       `validation` pins to a set): a rule is reported when every variant gives it, else noted. Empty for one
       document (then `document` and `locate` are the policy).
+    - `merged_into`: set for a document that is no policy on its own (an `aws_iam_policy_document` used only as an
+      input document of others): nothing is judged here, its statements are judged in the documents that merge it.
     """
 
     document: Any
@@ -63,6 +66,7 @@ class PolicySite:
     block: tuple[int, int] | None = None
     block_file: str | None = None
     variants: list[Variant] = field(default_factory=list)
+    merged_into: str | None = None
 
 
 @dataclass

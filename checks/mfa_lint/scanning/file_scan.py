@@ -34,7 +34,7 @@ def one_line(message: str) -> str:
 def read_context(options: ScanOptions) -> ReadContext:
     """A scan's read context (one per scan, and one per worker process)."""
     return ReadContext(max_file_size=options.max_file_size, overrides=options.overrides,
-                       parse_timeout=options.parse_timeout)
+                       parse_timeout=options.parse_timeout, tf_vars=options.tf_vars)
 
 
 @dataclass

@@ -27,6 +27,16 @@ def _locate(locate: Locate, path: tuple) -> Span | None:
         return None
 
 
+def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
+    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
+    local in a sibling file, a module argument or output, a YAML file read with `yamldecode(file())`, a statement
+    merged in from another file) carries that file; the span returned is plain (reports carry the file beside it:
+    one place, one key, however it was reached)."""
+    if span.file is None:
+        return site.file, span
+    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
+
+
 def _empty(document: object) -> bool:
     """`assume_role_policy = ""`, `AssumeRolePolicyDocument: {}`: nothing there, so no MFA test can hide there."""
     return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
@@ -87,7 +97,8 @@ class FileJudge:
 
     def _suppression(self, site: PolicySite, finding: Finding, line: int, file: str) -> Suppression | None:
         """What suppresses the finding: the site's host skips, a comment on the finding's line or right above it in
-        the file that holds it, or one in the resource's block (in the file that holds the block); None: none."""
+        the file that holds it (`file`), or one in the resource's block (in the file that holds the block); None:
+        none."""
         if names(site.suppressed, finding):
             skips = site.suppressed
             return skips.suppression(finding) if isinstance(skips, Skips) else Suppression("skip")
@@ -97,7 +108,12 @@ class FileJudge:
         return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
 
     def judge(self, site: PolicySite) -> None:
-        """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report."""
+        """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report.
+
+        A part that sits in another file than the site (Span.file: a statement an `aws_iam_policy_document` merged in
+        from another file of the module or from a module) is placed, edited and suppressed in that file."""
+        if site.merged_into is not None:
+            return  # no policy on its own: judged in the documents that merge it
         report = self.report
         if site.file != self.path and (site.file, site.resource) not in report.reached:
             report.reached.append((site.file, site.resource))
@@ -113,7 +129,7 @@ class FileJudge:
             report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
         for finding, locate in analysis.findings:
             exact = _locate(locate, finding.path)
-            file, span = _placed(site, exact or site.span)
+            file, span = _placed(site, exact or site.span)  # the file that holds the operator
             via = self.path if file != self.path else None  # reached through this file
             edit = None
             if exact and finding.fix and finding.operator and self.format.editable:

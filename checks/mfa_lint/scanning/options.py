@@ -8,6 +8,7 @@ setting. Fields without `setting(...)` are given by the program (standard input,
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -116,6 +117,30 @@ def parse_size(value: Any) -> int:
     return size
 
 
+def parse_var_files(value: Any) -> tuple[str, ...]:
+    """Terraform variable definition files (`.tfvars`, `.tfvars.json`): one path or a list."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("expected the path of a .tfvars file, or a list of them")
+    return tuple(value)
+
+
+def parse_vars(value: Any) -> tuple[str, ...]:
+    """Root module variable values: `NAME=VALUE` (a flag, as terraform's -var), or a table `name = value` (a TOML
+    string is taken as `-var name=string`, anything else as its JSON text, which HCL reads the same)."""
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, dict):
+        items = [f"{name}={raw if isinstance(raw, str) else json.dumps(raw)}" for name, raw in value.items()]
+    else:
+        raise ValueError('expected NAME=VALUE, or a table of name = value, e.g. { mfa_operator = "Bool" }')
+    for item in items:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise ValueError(f"expected NAME=VALUE, not {item!r}")
+    return tuple(items)
+
+
 def parse_folder(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a folder, not {value!r}")
@@ -136,6 +161,14 @@ def _kinds_at(directory: str, value: tuple[tuple[str, PolicyKind], ...]) -> tupl
 
 def _folder_at(directory: str, value: str) -> str:
     return os.path.join(directory, value)
+
+
+def _files_at(directory: str, value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(os.path.join(directory, path) for path in value)
+
+
+def _joined(lists: list[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(item for values in lists for item in values)
 
 
 def _union(values: list[frozenset[str]]) -> frozenset[str]:
@@ -230,10 +263,30 @@ class ScanOptions:
     tf_root: str | None = setting(
         None, "tf-root", parse_folder, "Terraform configuration a plan JSON was made from",
         flags=("--tf-root",), metavar="DIR", at=_folder_at)
+    var_files: tuple[str, ...] = setting(
+        (), "var-files", parse_var_files,
+        "tfvars files whose values root module variables take, after the folder's own terraform.tfvars and "
+        "*.auto.tfvars (later files win), as terraform's -var-file",
+        flags=("--var-file",), metavar="FILE", repeat=True, join=_joined, at=_files_at, flag_at=True,
+        flag_help="a .tfvars / .tfvars.json file whose values root module variables take, after the folder's own "
+        "terraform.tfvars and *.auto.tfvars (repeatable; later files win; adds to the configuration file's), as "
+        "terraform's -var-file")
+    vars: tuple[str, ...] = setting(
+        (), "vars", parse_vars,
+        "values of root module variables (name = value), as terraform's -var; they win over every tfvars and var file",
+        flags=("--var",), metavar="NAME=VALUE", repeat=True, join=_joined,
+        flag_help="the value of a root module variable, as terraform's -var (repeatable; wins over every tfvars and "
+        "var file; adds to the configuration file's)")
     #: skip a named file of no known format instead of reporting it (pre-commit passes every changed file)
     ignore_unknown: bool = False
     #: path -> text used instead of the file on disk (`fix --diff` re-scans its edits without writing them; `scan -`)
     overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tf_vars(self) -> tuple[tuple[str, str], ...]:
+        """What sets root module variables beyond their folders' tfvars files, in the order it applies: the var files,
+        then the `-var` values (the reader's VariableInputs)."""
+        return tuple(("file", path) for path in self.var_files) + tuple(("var", value) for value in self.vars)
 
 
 #: key -> Setting, in declaration order

@@ -1,13 +1,14 @@
 """Evaluate HCL expressions the way Terraform does, for the expressions that hold policies.
 
 Literals, objects, tuples, strings and heredocs (interpolations and `%{ if }` / `%{ for }` directives with strip
-markers), `var.x` (defaults, or the values a module call passes), `local.x` of the same module, the function library
-(hcl_functions, plus `try`, `can`, `file`, `templatefile`, `templatestring`, `fileset`, `jsondecode`, `yamldecode`
-here), `for` expressions (lists and maps, `if` filters, `...` grouping), splats, conditionals, operators with HCL's
-precedence, and index/attribute access on evaluated values. What cannot be known before apply (a variable without a
-default, a data source, a resource attribute) is an `Unknown` the core tries with every candidate value; a value
-Terraform would refuse (`lookup` of a missing key) is an `EvalError` that `try()` skips and that otherwise becomes an
-Unknown naming it. An Unknown never turns into a concrete value.
+markers), `var.x` (defaults, or the values a module call or tfvars file gives, converted to the variable's type by
+`Definition.convert`), `local.x` of the same module, `module.<call>.<output>` (through the scope's `module_outputs`),
+the function library (hcl_functions, plus `try`, `can`, `file`, `templatefile`, `templatestring`, `fileset`,
+`jsondecode`, `yamldecode` here), `for` expressions (lists and maps, `if` filters, `...` grouping), splats,
+conditionals, operators with HCL's precedence, and index/attribute access on evaluated values. What cannot be known
+before apply (a variable without a default, a data source, a resource attribute) is an `Unknown` the core tries with
+every candidate value; a value Terraform would refuse (`lookup` of a missing key) is an `EvalError` that `try()` skips
+and that otherwise becomes an Unknown naming it. An Unknown never turns into a concrete value.
 
 Every object, list and string remembers where it was written, in whichever file (hcl_located), so a finding points
 at the operator where it was written even when the policy is assembled from locals in other files, `concat`,
@@ -95,7 +96,12 @@ class Definition:
     node: Tree | Token
     file: str
     text: str
-    convert: Callable[[Any], Any] | None = None
+    convert: Callable[[Any], Any] | None = field(default=None, compare=False)
+
+
+#: `module.<call>[<key>].<output>...` accessors -> (resolved, value, accessors used): how a module's caller reads
+#: the outputs of its calls (module_instance.ModuleInstance answers it).
+ModuleOutputs = Callable[[tuple], tuple[bool, Any, int]]
 
 
 @dataclass
@@ -105,6 +111,10 @@ class Scope:
     variables: dict[str, Definition] = field(default_factory=dict)
     locals: dict[str, Definition] = field(default_factory=dict)
     template_files: dict[str, Definition] = field(default_factory=dict)  # data "template_file": its body
+    #: the module's calls: `module.<call>.<output>` read from the called module (module_instance)
+    module_outputs: ModuleOutputs | None = None
+    #: a called module: its call decides every variable (an argument, else the default); nothing may be tried
+    called: bool = False
 
 
 #: Where a string value's text sits in the file, its parts and their resolved values (JSON inside is decoded from it).
@@ -195,6 +205,9 @@ class Evaluator:
         self.bindings = bindings or {}
         #: the module's folder on disk, for `path.module` and the files `file()` / `templatefile()` read
         self.directory: str | None = None
+        #: `var.x` references met that nothing sets (no default, argument or tfvars value): shared by derived
+        #: evaluators, so a reader can try the values a validation allows for them (see `tracking`)
+        self.unset: set[str] = set()
         self._budget = limits.EVALUATION_NODES
         self._cache: dict[str, Any] = {}
         self._active: list[str] = []
@@ -205,18 +218,33 @@ class Evaluator:
         derived = Evaluator(self.scope, self.site_file, overrides={**self.overrides, **(overrides or {})},
                             bindings={**self.bindings, **(bindings or {})}, context=self.context)
         derived.directory = self.directory
+        derived.unset = self.unset
         if not overrides:
             derived._cache = self._cache  # variables and locals do not depend on iterators: share what is known
+        return derived
+
+    def tracking(self) -> Evaluator:
+        """The same module with a fresh `unset` set and nothing cached, so that every variable nothing sets that an
+        evaluation reaches is recorded in `unset` (a cached local would hide the variables it depends on)."""
+        derived = self.derive()
+        derived.unset = set()
+        derived._cache = {}
         return derived
 
     # -- entry points -------------------------------------------------------------------------------------------
 
     def evaluate(self, node: Tree | Token, file: str, text: str) -> Evaluated:
-        """The value of an expression of `file` (a file of the module, by name; `text` its text)."""
+        """The value of an expression of `file` (a file of the module, by name; `text` its text). Reentrant: a
+        module call's hook may evaluate in this module while one of its evaluations is under way (the call's
+        arguments), and that evaluation's own budget and reference chain are kept for it."""
+        outer = (self._budget, self._active, self._tainted)
         self._budget = limits.EVALUATION_NODES
         self._active, self._tainted = [], set()
         frame = Frame(file, text, Place(self._path(file)), dict(self.bindings))
-        value = self._settle(self._run(node, frame))
+        try:
+            value = self._settle(self._run(node, frame))
+        finally:
+            self._budget, self._active, self._tainted = outer
         origins: dict[tuple, Template] = {}
         template = getattr(value, "template", None)
         if isinstance(template, Template):
@@ -737,6 +765,7 @@ class Evaluator:
                 results.append(reference(source))
                 return
             value, steps = start
+            dynamic = [s.index for s in _all_steps(steps) if s.index is not None and not isinstance(s.index, int)]
             self._then(tasks, navigate)
             for index in reversed(dynamic):
                 tasks.append(("eval", index, frame, depth + 1))
@@ -762,6 +791,8 @@ class Evaluator:
                 self._reference_tasks(name, attribute, source if len(steps) == 1 else marker, tasks)
 
             return compute, steps[1:]
+        if name == "module" and attribute and self.scope.module_outputs is not None:
+            return self._module_output(steps, frame)
         if name == "path" and attribute in ("module", "root", "cwd") and self.directory:
             return self.directory, steps[1:]
         if name == "data" and len(steps) >= 3 and attribute == "template_file":
@@ -770,6 +801,31 @@ class Evaluator:
             if template and rendered == "rendered" and template in self.scope.template_files:
                 return (lambda tasks: self._template_file_tasks(template, source, frame, tasks)), steps[3:]
         return None
+
+    def _module_output(self, steps: list, frame: Frame) -> tuple[Any, list] | None:
+        """`module.<call>.<output>`, `module.<call>["key"].<output>`, `module.<call>[0].<output>`: the output's value
+        in that instance of the called module (which remembers where its parts were written, in the module's
+        files), and the steps left after it; None when the module's scope cannot tell (not before apply)."""
+        accessors: list[Any] = []
+        for step in steps[:3]:
+            if not isinstance(step, syntax.Step):
+                break
+            if step.attribute is not None:
+                accessors.append(step.attribute)
+            elif isinstance(step.index, int):
+                accessors.append(step.index)
+            else:
+                key = self._settle(self._run(step.index, frame))  # `module.c["key"]`: the key written there
+                if isinstance(key, (Unknown, EvalError)) or not isinstance(key, (str, int, float)):
+                    break
+                accessors.append(int(key) if isinstance(key, float) and key.is_integer() else key)
+        outputs = self.scope.module_outputs
+        if outputs is None:
+            return None
+        found, value, used = outputs(tuple(accessors))
+        if not found or used <= 0 or used > len(accessors):
+            return None
+        return value, steps[used:]
 
     def _reference_tasks(self, root: str, name: str, shown: str, tasks: list) -> None:
         """Push the tasks that leave `root.name`'s value on the results: an override, the cached value, or the
@@ -785,6 +841,8 @@ class Evaluator:
             return
         table = self.scope.variables if root == "var" else self.scope.locals
         definition = table.get(name)
+        if definition is None and root == "var":
+            self.unset.add(marker)
         if definition is None or marker in self._active or len(self._active) >= limits.REFERENCE_DEPTH:
             if definition is not None and marker not in self._active:
                 self._tainted.update(self._active)  # cut short: what depends on it is not its real value

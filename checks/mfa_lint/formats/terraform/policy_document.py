@@ -5,7 +5,8 @@ must turn them into the JSON the AWS provider would render before the core can j
 shape (every attribute wrapped in a one-element list) and `hcl2.loads` (blocks as lists of dicts) are accepted.
 
 `source_policy_documents` / `override_policy_documents` are kept as they are, under the keys in `REFERENCE_KEYS`:
-their statements are not visible here, so a caller treats them as unresolved.
+their statements are not visible here, so a caller treats them as unresolved (mfa-lint's HCL reader resolves and
+merges them itself: formats/terraform/policy_merge.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from mfa_lint.formats.terraform.values import unwrap, unwrap_list
 
 #: Document keys holding the data source's unresolved input documents (not IAM keys: callers pop them).
 REFERENCE_KEYS = {"source_policy_documents": "SourcePolicyDocuments",
-                  "override_policy_documents": "OverridePolicyDocuments"}
+                  "override_policy_documents": "OverridePolicyDocuments",
+                  "source_json": "SourceJson", "override_json": "OverrideJson"}
+#: The data source's attributes that hold input documents merged into its own statements.
+INPUT_DOCUMENT_FIELDS = frozenset(REFERENCE_KEYS)
 
 _LIST_FIELDS = (("actions", "Action"), ("not_actions", "NotAction"),
                 ("resources", "Resource"), ("not_resources", "NotResource"))
@@ -117,7 +121,7 @@ def policy_document_from_blocks(attributes: Mapping[str, Any]) -> dict[str, Any]
     document["Statement"] = [statement_from_block(b) for b in _blocks(attributes.get("statement"))]
     for field, key in REFERENCE_KEYS.items():
         references = attributes.get(field)
-        if references not in (None, [], [[]]):
+        if references not in (None, [], [[]], "", [""]):
             document[key] = _as_list(references)
     return document
 

@@ -7,16 +7,21 @@ one-element list, nested blocks as lists of dicts, like `hcl2.loads`) and record
 
 `dynamic "statement"` and `dynamic "condition"` blocks are expanded over their `for_each` (literal lists, maps,
 locals, variable defaults, `iterator`). A `for_each` that depends on an unresolved reference in a condition
-(`var.enabled ? [1] : []`) is tried with each value of that reference, and one reference takes the same value
-everywhere in one try: a statement that exists only when `var.enabled` is true is judged with `var.enabled` true in
-its own `values = [var.enabled]`. A statement the same in every try where it exists is judged once; parts that differ
-between tries become unknown. More references than MAX_TRIES allows, or a `for_each` over an unknown collection,
-give a note when the generated blocks could hold an MFA test.
+(`var.enabled ? [1] : []`, also through locals: `for_each = local.statements` with `local.statements =
+var.enabled ? [""] : []` or a `concat` of such) is tried with each value of that reference, and one reference takes
+the same value everywhere in one try: a statement that exists only when `var.enabled` is true is judged with
+`var.enabled` true in its own `values = [var.enabled]`. A statement the same in every try where it exists is judged
+once; parts that differ between tries become unknown. More references than DYNAMIC_REFERENCES allows, or a `for_each`
+over an unknown collection, give a note when the generated blocks could hold an MFA test.
+
+The input documents (`source_policy_documents`, `override_policy_documents`, and provider 3.x's `source_json` /
+`override_json`) are resolved by the module instance and merged as the provider merges them (policy_merge).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,8 +34,18 @@ from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.hcl_syntax import Block, attributes, blocks, node_span, node_text, token_span
 from mfa_lint.formats.terraform.hcl_values import Evaluator, condition_key
-from mfa_lint.formats.terraform.policy_document import policy_document_from_blocks, split_references
-from mfa_lint.reading.limits import DYNAMIC_ITERATIONS, DYNAMIC_REFERENCES, POLICY_DOCUMENT_BLOCK_NESTING
+from mfa_lint.formats.terraform.policy_document import (
+    INPUT_DOCUMENT_FIELDS,
+    policy_document_from_blocks,
+    split_references,
+)
+from mfa_lint.formats.terraform.policy_merge import DocumentResolver, Inputs, LocatedDocument, merge
+from mfa_lint.reading.limits import (
+    DYNAMIC_ITERATIONS,
+    DYNAMIC_REFERENCES,
+    LOCAL_DEPTH,
+    POLICY_DOCUMENT_BLOCK_NESTING,
+)
 from mfa_lint.reading.site import Span
 from mfa_lint.reading.unknowns import terraform_unknown
 
@@ -54,7 +69,11 @@ class _Instance:
     header: Span
 
 
-def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: str) -> BuiltDocument:
+def build_policy_document(
+    block: Block, evaluator: Evaluator, file: str, text: str, instance: DocumentResolver | None = None
+) -> BuiltDocument:
+    """The document the data source renders; `instance` resolves its input documents (without one they are noted
+    as unresolved)."""
     built = BuiltDocument({})
     groups = _try_references(block, evaluator, file, text)
     tries: list[dict[str, Any]] = [{}] if not groups else []
@@ -84,55 +103,130 @@ def build_policy_document(block: Block, evaluator: Evaluator, file: str, text: s
     # together, the others left as they are): only what no try could expand is noted
     built.notes.extend(n for n in dict.fromkeys(per_try_notes[0]) if all(n in other for other in per_try_notes))
     instances = _merge(per_try, references)
-    data = dict(top)
+    data = {k: v for k, v in top.items() if k not in INPUT_DOCUMENT_FIELDS}
     data["statement"] = [i.block for i in instances]
-    raw, merged = split_references(policy_document_from_blocks(data))
+    raw, _ = split_references(policy_document_from_blocks(data))
     built.document = raw
-    if merged:
+    for index, statement in enumerate(instances):
+        base = ("Statement", index)
+        built.spans[base] = statement.header
+        for path, span in statement.spans.items():
+            built.spans[base + path] = span
+    inputs = [a for a in attributes(block.body) if a.name in INPUT_DOCUMENT_FIELDS]
+    if not inputs:
+        return built
+    if instance is None:
         built.notes.append(Note("unresolved value: source_policy_documents / override_policy_documents are not "
                                 "resolved: statements they contribute are not checked", kind=UNRESOLVED))
-    for index, instance in enumerate(instances):
-        base = ("Statement", index)
-        built.spans[base] = instance.header
-        for path, span in instance.spans.items():
-            built.spans[base + path] = span
-    return built
+        return built
+    merged = merge(LocatedDocument(built.document, built.spans), _inputs(inputs, evaluator, file, text, instance))
+    return BuiltDocument(merged.document, merged.spans, built.notes + merged.notes)
+
+
+def _inputs(
+    fields: list[Any], evaluator: Evaluator, file: str, text: str, instance: DocumentResolver
+) -> Inputs:
+    """Each input document of the data source, resolved where it is written: a literal list's entries one by one
+    (so each keeps its place), else the list's value as a whole."""
+    found = Inputs()
+    for attr in fields:
+        if attr.name in ("source_json", "override_json"):
+            value = evaluator.evaluate(attr.expression, file, text).value
+            if value in ("", None):
+                continue  # provider 4.0+: allowed only empty
+            located = instance.resolve_document(attr.expression, file, text)
+            if attr.name == "source_json":
+                found.source_json = located
+            else:
+                found.override_json = located
+            continue
+        entries: list[tuple[str, LocatedDocument | None]] = []
+        node = attr.expression
+        while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+            node = node.children[0]
+        if isinstance(node, Tree) and node.data == "tuple":
+            for item in (c for c in node.children if isinstance(c, (Tree, Token))):
+                shown = " ".join(node_text(item, text).split())[:80]
+                located = instance.resolve_document(item, file, text)
+                entries.append((shown, None if located.document is None else located))
+        else:
+            shown = " ".join(node_text(attr.expression, text).split())[:80]
+            value = evaluator.evaluate(attr.expression, file, text).value
+            if isinstance(value, list):
+                entries.extend((f"{shown}[{i}]", None if v is None else LocatedDocument(_json_value(v)))
+                               for i, v in enumerate(value))
+            elif value is not None:
+                entries.append((shown, LocatedDocument(terraform_unknown(shown))))
+        if attr.name == "source_policy_documents":
+            found.sources.extend(entries)
+        else:
+            found.overrides.extend(entries)
+    return found
+
+
+def _json_value(value: Any) -> Any:
+    """An input document given as a JSON string (as `jsonencode` or a heredoc gives it), decoded."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
 
 
 def _try_references(block: Block, evaluator: Evaluator, file: str, text: str) -> list[list[str]]:
-    """What the tries fix, per dynamic block, for the conditions of the data source's `for_each` expressions: the
-    references in a condition built of them (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses),
-    else the condition as a whole (`length(var.x) > 0`)."""
+    """What the tries fix, per dynamic block, for the data source's `for_each` expressions: the references its
+    conditions are built of (`var.a && !var.b`: `var.a`, `var.b`, shared with their other uses), followed through
+    locals (`for_each = local.statements`, `local.statements = var.a ? [""] : []`), else the condition as a whole
+    (`length(var.x) > 0`)."""
     found: list[list[str]] = []
     for dynamic in _dynamic_blocks(block.body, 0):
         for_each = next((a for a in attributes(dynamic.body) if a.name == "for_each"), None)
-        condition = _condition_node(for_each.expression) if for_each is not None else None
         content = next((b for b in blocks(dynamic.body) if b.type == "content"), None)
-        if condition is None or content is None or not _could_hold_mfa(content, text):
+        if for_each is None or content is None or not _could_hold_mfa(content, text):
             continue  # only blocks that could hold an MFA test are worth a try
-        if _known(evaluator.evaluate(for_each.expression, file, text).value) and not any(
-                _tryable(n, evaluator) for n in _CONDITION_REFERENCE.findall(node_text(condition, text))):
-            continue
-        names = [n for n in dict.fromkeys(_CONDITION_REFERENCE.findall(node_text(condition, text)))
-                 if _tryable(n, evaluator)]
+        condition = _condition_node(for_each.expression)
+        looked_at = condition if condition is not None else for_each.expression
+        names = [n for n in dict.fromkeys(_leaf_references(looked_at, text, evaluator, 0)) if _tryable(n, evaluator)]
         if not names:
-            continue  # decided per iteration (`statement.value.x != null`), not per try
+            continue  # known, or decided per iteration (`statement.value.x != null`), not per try
         probe = evaluator.derive(overrides=dict.fromkeys(names, True))
-        group = names if names and _known(probe.evaluate(for_each.expression, file, text).value) \
-            else [condition_key(node_text(condition, text))]
+        if _known(probe.evaluate(for_each.expression, file, text).value):
+            group = names
+        elif condition is not None:
+            group = [condition_key(node_text(condition, text))]
+        else:
+            continue
         if group not in found:
             found.append(group)
+    return found
+
+
+def _leaf_references(node: Tree | Token, text: str, evaluator: Evaluator, depth: int) -> list[str]:
+    """The `var.x` / `local.x` references an expression depends on, locals replaced by what their definitions
+    reference (a local that references nothing, or is too deep, stays itself)."""
+    found: list[str] = []
+    for name in _CONDITION_REFERENCE.findall(node_text(node, text)):
+        definition = evaluator.scope.locals.get(name[len("local."):]) if name.startswith("local.") else None
+        if definition is not None and depth < LOCAL_DEPTH:
+            inner = _leaf_references(definition.node, definition.text, evaluator, depth + 1)
+            if inner:
+                found.extend(inner)
+                continue
+        found.append(name)
     return found
 
 
 def _tryable(name: str, evaluator: Evaluator) -> bool:
     """A reference a try may fix: unresolved, or a module input whose default is a boolean (a caller can switch the
     blocks it gates on: `for_each = var.manage_keys ? [1] : []` is judged as if enabled too). A value a module call
-    gives it is not tried."""
+    or a tfvars file gives it is not tried, nor a default in a module read through its call (the call left it)."""
     if name in evaluator.overrides:
         return False
     root, attr = name.split(".", 1)
     known, value = evaluator._lookup(root, attr, (), None, ())
+    if evaluator.scope.called and known:
+        return False  # a called module: its call decided the value (an argument, else the default)
     return not known or (root == "var" and isinstance(value, bool))
 
 

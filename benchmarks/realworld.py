@@ -116,18 +116,14 @@ def _plan_policies_text(text: str) -> str | None:
     return json.dumps(after)
 
 
-NESTED_STACK = re.compile(r"AWS::CloudFormation::Stack|AWS::Serverless::Application")
-
-
 def mfa_templates(root: Path) -> list[Path]:
-    """CloudFormation templates (by their text) under root that mention an MFA key or deploy nested stacks (whose
-    findings cfn-lint reports in the nested template's file, as the CLI does): what cfn-lint is given."""
+    """CloudFormation templates (by their text) under root that mention an MFA key: what cfn-lint is given."""
     out = []
     for path in iter_files(root):
         if not path.name.lower().endswith(CFN_EXT):
             continue
         text = read(path)
-        if (re.search(MFA_KEY, text, re.IGNORECASE) or NESTED_STACK.search(text)) and CFN_TEMPLATE.search(text):
+        if re.search(MFA_KEY, text, re.IGNORECASE) and CFN_TEMPLATE.search(text):
             out.append(path)
     return out
 

@@ -239,14 +239,21 @@ def test_cfn_lint_parameter_sets_are_deployments_judged_with_their_values(tmp_pa
     assert ours == [("E9001", 53), ("E9002", 39), ("E9002", 80)], done.stdout + done.stderr
 
 
-def test_cfn_lint_reports_a_nested_template_in_its_own_file(tmp_path: Path) -> None:
+def test_cfn_lint_judges_a_nested_template_with_what_its_parents_pass(tmp_path: Path) -> None:
     shutil.copytree(NESTED, tmp_path / "nested")
-    done = subprocess.run([CFN_LINT, "-a", "mfa_lint.cfnlint", "--format", "json", "--", "nested/parent.yaml"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    ours = sorted((Path(m["Filename"]).name, m["Location"]["Start"]["LineNumber"], m["Location"]["Path"][1])
-                  for m in json.loads(done.stdout) if m["Rule"]["Id"][1] == "9")
-    assert ours == [("admin.yaml", 21, "AdminAccess"), ("deny.yaml", 20, "RequireMfa"),
-                    ("network.yaml", 20, "NetworkAdmin")], done.stdout + done.stderr
+
+    def lint(*templates: str) -> list[tuple[str, int, str]]:
+        done = subprocess.run([CFN_LINT, "-a", "mfa_lint.cfnlint", "--format", "json", "--", *templates],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        return sorted((Path(m["Filename"]).name, m["Location"]["Start"]["LineNumber"], m["Location"]["Path"][1])
+                      for m in json.loads(done.stdout) if m["Rule"]["Id"][1] == "9")
+
+    assert lint("nested/stacks/admin.yaml") == [("admin.yaml", 21, "AdminAccess")]  # its default Bool is overridden
+    assert lint("nested/stacks/lax_default.yaml") == []  # its default BoolIfExists is overridden by Bool
+    assert lint("nested/parent.yaml") == []  # one template at a time: the parent holds no policy
+    assert lint("nested/stacks/network.yaml") == [("network.yaml", 20, "NetworkAdmin")]  # two levels down
+    (tmp_path / "lone.yaml").write_text((NESTED / "stacks" / "lax_default.yaml").read_text())
+    assert lint("lone.yaml") == [("lone.yaml", 21, "AuditAccess")]  # no parent: its own default
 
 
 def test_the_core_reads_what_the_readers_fill_in() -> None:

@@ -3,10 +3,14 @@
 cfn-lint calls each rule's `validate` with the same Properties object; the first call analyses every policy
 location of the resource (from `mfa_lint.formats.cloudformation.resources.RESOURCES`) and caches the resulting errors,
 the others read the cache. Errors carry a path relative to Properties that ends at the offending operator key.
+
+A template that nearby parent templates deploy as a nested stack is judged with the values they pass (as the CLI
+and checkov judge it), not with its own defaults; each parameter set cfn-lint is given is a deployment of its own.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,35 +21,27 @@ from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
-from mfa_lint.formats.cloudformation.nested import NESTED_STACK_TYPES, stack_sites
+from mfa_lint.formats.cloudformation.nested import nested_parents, read_template
 from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.reading.context import ReadContext
-from mfa_lint.reading.site import Span
+from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
 from mfa_lint.scanning.site_analysis import analyze_site
 
-KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in (*RESOURCES, *NESTED_STACK_TYPES))
+KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A finding turned into what a cfn-lint rule yields: rule id, message, path relative to Properties.
-
-    A finding in a nested stack's template (read with the parameters the stack passes) sits in that file: `filename`
-    and `location` (0-based line, column, end line, end column, as cfn-lint's marks) say where, and `override` is
-    its whole path there (`Resources/<logical id>/...`), as cfn-lint reports a match in another file.
-    """
+    """A finding turned into what a cfn-lint rule yields: rule id, message, path relative to Properties."""
 
     cfn_lint_id: str
     message: str
     path: tuple
-    filename: str | None = None
-    location: tuple[int, int, int, int] | None = None
-    override: tuple = ()
 
 
 class _Cache:
@@ -57,6 +53,7 @@ class _Cache:
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
         self._names: list[TemplateNames] | None = None
+        self._reached: dict[str, list[PolicySite]] | None = None
         self.context = ReadContext(alarm=False)
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
@@ -66,6 +63,7 @@ class _Cache:
             self._lines, self._lines_read = None, False
             self._suppressions = None
             self._names = None
+            self._reached = None
             self.context = ReadContext(alarm=False)
             self.entries = {}
 
@@ -80,6 +78,25 @@ class _Cache:
             self._names = [TemplateNames.of(template, _passed(getattr(s, "parameters", {}))) for s in sets]
             self._names = self._names or [TemplateNames.of(template)]
         return self._names
+
+    def reached(self, validator: Validator) -> dict[str, list[PolicySite]]:
+        """Logical id -> the policy sites of this template's resources as the parents that deploy it as a nested
+        stack read them (with the values they pass); empty without such parents, or when cfn-lint was given
+        parameter sets (then those are the deployments)."""
+        if self._reached is None:
+            self._reached = {}
+            filename = getattr(self.template, "filename", None)
+            if filename and filename != "-" and not getattr(validator.context, "parameter_sets", None):
+                for parent in nested_parents(str(filename), self.context):
+                    text = self.context.referenced(parent)
+                    try:
+                        sites = read_template(parent, text or "", self.context) if text is not None else []
+                    except Exception:  # a parent that cannot be read says nothing about this template
+                        sites = []
+                    for site in sites:
+                        if os.path.realpath(site.file) == os.path.realpath(str(filename)) and site.resource:
+                            self._reached.setdefault(site.resource, []).append(site)
+        return self._reached
 
     def suppressions(self) -> FileSuppressions:
         """The template's `mfa-lint:ignore` comments (a JSON template has none)."""
@@ -120,8 +137,10 @@ def hits(validator: Validator, keyword: str, instance: Any) -> list[Hit]:
 
 def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) -> list[Hit]:
     resource_type = keyword.split("/")[1]
-    if resource_type in NESTED_STACK_TYPES:
-        return _nested_hits(validator)
+    resource_path = tuple(validator.context.path.path)
+    reached = _CACHE.reached(validator).get(str(resource_path[1])) if len(resource_path) > 1 else None
+    if reached:
+        return _hits_through_parents(validator, properties, reached)
     satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
@@ -142,34 +161,16 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
     return found
 
 
-def _nested_hits(validator: Validator) -> list[Hit]:
-    """The findings of a nested stack's local template, read with the parameters this stack passes, in that file
-    (mfa_lint.formats.cloudformation.nested; its own Metadata skips and `mfa-lint:ignore` comments apply)."""
-    filename = getattr(validator.cfn, "filename", None)
-    resource_path = tuple(validator.context.path.path)[:2]
-    resources = validator.cfn.template.get("Resources", {})
-    if not filename or filename == "-" or len(resource_path) < 2 or not isinstance(resources, Mapping):
-        return []
-    logical_id = next((k for k in resources if k == resource_path[1]), None)
-    if logical_id is None:
-        return []
-    context = _CACHE.context
+def _hits_through_parents(validator: Validator, properties: Mapping[str, Any], sites: list[PolicySite]) -> list[Hit]:
+    """The findings of a resource that parent templates deploy as a nested stack, read with what they pass (the
+    CLI's reading of the parents), at the operator in this template."""
     found: list[Hit] = []
-    sites = [site for names in _CACHE.names(validator)
-             for site in stack_sites(str(filename), logical_id, resources[logical_id], names, context)]
     for site in sites:
-        if site.notes and site.document == {}:
-            continue  # a nested stack that cannot be read: cfn-lint has no place for notes
-        text = context.referenced(site.file) or ""
-        suppressions = FileSuppressions(text) if "mfa-lint:ignore" in text else NO_SUPPRESSIONS
         for finding, locate in analyze_site(site).findings:
             span = locate(tuple(finding.path)) or site.span
-            if suppressions.site_suppression(site, finding, span.line) is not None:
-                continue
-            hit = Hit(finding.cfn_lint_id, finding.message, (), site.file,
-                      (span.line - 1, span.column - 1, span.end_line - 1, span.end_column - 1),
-                      ("Resources", site.resource, *(str(step) for step in finding.path)))
-            if hit not in found:
+            path = _error_path(properties, (), span, finding.path)
+            hit = Hit(finding.cfn_lint_id, finding.message, path)
+            if hit not in found and not names(site.suppressed, finding) and not _suppressed(validator, finding, path):
                 found.append(hit)
     return found
 

@@ -29,11 +29,7 @@ class MfaRule(CfnLintKeyword):
     def validate(self, validator: Validator, keyword: Any, instance: Any, schema: dict[str, Any]) -> ValidationResult:
         for hit in hits(validator, keyword, instance):
             if hit.cfn_lint_id == self.id:
-                if hit.filename is None:
-                    yield ValidationError(hit.message, path=deque(hit.path), rule=self)
-                else:  # in a nested stack's template: cfn-lint reports it in that file, where it sits
-                    yield ValidationError(hit.message, path=deque(hit.override), rule=self, path_override=hit.override,
-                                          extra_args={"filename": hit.filename, "location": hit.location})
+                yield ValidationError(hit.message, path=deque(hit.path), rule=self)
 
 
 def _rule_class(rule: Rule) -> type[MfaRule]:

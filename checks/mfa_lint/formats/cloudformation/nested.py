@@ -79,15 +79,6 @@ def nested_sites(path: str, template: Mapping[str, Any], names: TemplateNames,
     return sites + walk.notes
 
 
-def stack_sites(path: str, logical_id: Any, resource: Mapping[str, Any], names: TemplateNames,
-                context: ReadContext) -> list[PolicySite]:
-    """The policy sites one nested stack resource of the template `path` deploys, at every level below it (the
-    cfn-lint rules ask this per stack resource)."""
-    walk = _Walk(context, chain=(os.path.realpath(path),))
-    sites = _stack(path, logical_id, resource, names, walk)
-    return sites + walk.notes
-
-
 def _nested(path: str, template: Mapping[str, Any], names: TemplateNames, walk: _Walk) -> list[PolicySite]:
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):

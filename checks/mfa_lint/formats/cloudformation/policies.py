@@ -9,7 +9,8 @@ values. Every part of each document is located either at a path in the template 
 span (JSON text whose place in the file is certain: assembled module), falling back to the element holding the text.
 
 The documents of one `Fn::If` combination that differ only in allowed parameter values are one policy, judged as
-one (core.variants): `judge_views` does that for every surface.
+one (core.variants): `judge_views` does that for the cfn-lint rules; the CLI's reader makes them one site whose
+variants scanning.site_analysis judges the same way.
 """
 
 from __future__ import annotations

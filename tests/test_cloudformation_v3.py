@@ -263,3 +263,15 @@ def test_the_core_reads_what_the_readers_fill_in() -> None:
                                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": {"Ref": "Flag"}}}}]},
                        names.ref, names=names)
     assert [f.rule_id for f in analyze_document(variant.value, "identity").findings][:1] == ["MFA001"]
+
+
+def test_fix_never_renames_a_placeholder_that_names_the_operator(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Parameters:\n  BoolIfExists:\n    Type: String\n    Default: BoolIfExists\nResources:\n  P:\n"
+        "    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Users: [u]\n      PolicyDocument: !Sub |\n"
+        '        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",\n'
+        '          "Condition": {"${BoolIfExists}": {"aws:MultiFactorAuthPresent": "true"}}}]}\n')
+    result = scan([str(template)], ScanOptions())
+    [finding] = result.findings
+    assert finding.finding.rule_id == "MFA002" and finding.span.line == 12 and finding.edit is None

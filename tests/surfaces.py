@@ -179,7 +179,10 @@ def cfnlint_matches() -> dict[str, list]:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    templates = [str(c.path) for c in cases("cloudformation") if "cfnlint" in surfaces_for(c)]
+    # a nested stack's template is linted too (its findings with the values its parent passes are its own run's)
+    chosen = [c for c in cases("cloudformation") if "cfnlint" in surfaces_for(c)]
+    paths = [c.path for c in chosen] + [c.path.parent / name for c in chosen for name in c.extra.get("referenced", ())]
+    templates = list(dict.fromkeys(str(p) for p in paths))
     config = ConfigMixIn(["--template", *templates, "--append-rules", "mfa_lint.cfnlint"])
     grouped: dict[str, list] = defaultdict(list)
     for match in Runner(config).run():
@@ -193,6 +196,8 @@ def is_ours(match: Any) -> bool:
 
 
 def cfnlint_findings(case: FixtureCase) -> Counter:
-    """(MFA rule, logical id, line) per match of our rules."""
-    matches = cfnlint_matches().get(os.path.realpath(case.path), [])
+    """(MFA rule, logical id, line) per match of our rules, in the fixture and in the files it references (a nested
+    stack's template, linted with the values its parents pass)."""
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+    matches = [m for path in files for m in cfnlint_matches().get(os.path.realpath(path), [])]
     return Counter((rule(m.rule.id).id, m.path[1], m.linenumber) for m in matches if is_ours(m))

@@ -24,8 +24,10 @@ from surfaces import cfnlint_matches, is_ours, surfaces_for
 CFN_CASES = [c for c in cases("cloudformation") if "cfnlint" in surfaces_for(c)]
 OUR_IDS = {r.cfn_lint_id for r in RULES.values()}
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
-# What a finding's location must be: an operator or property key (quoted in JSON), or a statement's first token.
-_KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
+# What a finding's location must be: an operator or property key (quoted in JSON, also inside a JSON template's
+# escaped text), an operator CloudFormation fills in (a `${Param}` placeholder, a Join's `!Ref` or `{"Ref": ...}`
+# item), or a statement's first token.
+_KEY_TOKEN = re.compile(r'^(?:\\?")?[A-Za-z][A-Za-z0-9:]*(?:\\?")?$|^\$\{[^}]+\}$|^!\w+ |^\{\s*"(?:Ref|Fn::\w+)"')
 
 
 def test_fixtures_cover_every_rule() -> None:
@@ -36,20 +38,20 @@ def test_fixtures_cover_every_rule() -> None:
 @pytest.mark.parametrize("case", CFN_CASES, ids=lambda c: c.id)
 def test_findings_sit_on_a_key_token(case) -> None:
     """Rule ids and lines are compared in test_agreement.py; here: no stray ids, no W1031, exact key tokens."""
-    matches = cfnlint_matches().get(os.path.realpath(case.path), [])
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+    matches = [m for path in files for m in cfnlint_matches().get(os.path.realpath(path), [])]
     ours = [m for m in matches if is_ours(m)]
     assert {m.rule.id for m in ours} <= OUR_IDS, "an E9xxx/W9xxx id that mfa-lint does not define fired"
     assert not [m for m in matches if m.rule.id == "W1031"], "a policy finding leaked to W1031"
-    lines = case.path.read_text().split("\n")
     for m in ours:
-        line = lines[m.linenumber - 1]
+        line = Path(m.filename).read_text().split("\n")[m.linenumber - 1]
         token = line[m.columnnumber - 1 : m.columnnumberend - 1] if m.linenumber == m.linenumberend else ""
         if _KEY_TOKEN.match(token):
             continue  # an operator key, or the property key holding JSON text it cannot see into
         # otherwise a statement (MFA004/MFA005): its first key after "- " in YAML, its "{" in JSON
         assert rule(m.rule.id).at_statement, (token, m)
         before, at = line[: m.columnnumber - 1], line[m.columnnumber - 1 :]
-        assert before.rstrip().endswith(("-", "[")) or at.startswith("{"), m
+        assert before.rstrip().endswith(("-", "[")) or at.startswith(("{", "\\")), m
 
 
 def test_rule_metadata_comes_from_the_catalog() -> None:

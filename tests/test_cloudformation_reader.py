@@ -5,35 +5,46 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fixture_cases import FIXTURES, cases
 from mfa_lint import analyze_document
 from mfa_lint.core.values import Unknown
+from mfa_lint.formats.cloudformation.nested import read_template
 from mfa_lint.formats.cloudformation.reader import looks_like_template, read_cloudformation
 from mfa_lint.reading.site import SourceError, Span
 from mfa_lint.reading.suppressions import FileSuppressions
+from mfa_lint.scanning.site_analysis import analyze_site
 
 CLI_CASES = [c for c in cases("cloudformation") if c.runs_on("cli")]
-_KEY_TOKEN = re.compile(r'^"?[A-Za-z][A-Za-z0-9:]*"?$')
+_KEY_TOKEN = re.compile(r'^(?:\\?")?[A-Za-z][A-Za-z0-9:]*(?:\\?")?$')
+# an operator CloudFormation fills in: a `${Param}` placeholder of Fn::Sub text, an intrinsic item of a Join
+_FILLED_IN = re.compile(r'^\$\{[^}]+\}$|^!\w+ |^\{\s*"(?:Ref|Fn::\w+)"')
+
+
+_FILES: dict[int, str] = {}  # id of a finding _scan returned -> the file it sits in
 
 
 def _scan(path: str, text: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """(findings, suppressed, notes) as the scan reports them: one per rule, place and message."""
+    """(findings, suppressed, notes) as the scan reports them: one per rule, place and message; a finding in a
+    nested stack's template is placed and suppressed in that file (`_scan_files` says which)."""
     findings: list[tuple] = []
     suppressed: list[tuple] = []
     notes: list[tuple] = []
     seen: set = set()
-    suppressions = FileSuppressions(text)
-    for site in read_cloudformation(path, text):
-        analysis = analyze_document(site.document, site.kind, site.callers)
-        notes += [(site.resource, n) for n in site.notes] + [(site.resource, n.message) for n in analysis.notes]
-        for finding in analysis.findings:
-            span = site.locate(finding.path) or site.span
+    for site in read_template(path, text):
+        suppressions = FileSuppressions(text if site.file == path else Path(site.file).read_text())
+        analysis = analyze_site(site)
+        notes += [(site.resource, n.message) for n in site.notes]
+        notes += [(site.resource, n.message) for n, _ in analysis.notes]
+        for finding, locate in analysis.findings:
+            span = locate(finding.path) or site.span
             key = (finding.rule_id, site.resource, span, finding.message)
             if key in seen:
                 continue
             seen.add(key)
+            _FILES[id(finding)] = site.file
             hidden = suppressions.suppresses_site(site, finding, span.line)
             (suppressed if hidden else findings).append((finding, site.resource, span))
     return findings, suppressed, notes
@@ -45,15 +56,16 @@ def test_fixture(case) -> None:
     findings, _, notes = _scan(str(case.path), text)
     got = Counter((f.rule_id, resource, span.line) for f, resource, span in findings)
     assert got == case.expected_multiset(), [(f.rule_id, r, s, f.message) for f, r, s in findings]
-    lines = text.split("\n")
     for finding, _, span in findings:
-        line = lines[span.line - 1]
+        line = Path(_FILES[id(finding)]).read_text().split("\n")[span.line - 1]
         token = line[span.column - 1 : span.end_column - 1] if span.line == span.end_line else ""
         if finding.rule.at_statement and not _KEY_TOKEN.match(token):
-            assert line[span.column - 1] == "{" or line[: span.column - 1].rstrip().endswith("-"), span
+            assert line[span.column - 1] in "{\\" or line[: span.column - 1].rstrip().endswith("-"), span
+        elif _FILLED_IN.match(token):
+            assert finding.operator, token
         else:
             assert _KEY_TOKEN.match(token), (token, span)
-            if finding.operator and token.strip('"') != finding.operator:
+            if finding.operator and token.strip('"\\') != finding.operator:
                 # only the fallback: the property key that holds JSON text the reader cannot map
                 assert token.strip('"') in ("PolicyDocument", "Content", "InlinePolicy", "ResourcePolicy"), token
     for resource in case.unknown:
@@ -67,7 +79,7 @@ def test_exact_spans_inside_json_text() -> None:
     spans = {(f.rule_id, r): s for f, r, s in findings}
     assert spans[("MFA001", "ShortSub")] == Span(25, 29, 25, 35)  # "Bool" inside a !Sub block scalar
     assert spans[("MFA002", "SubWithGetAtt")] == Span(43, 17, 43, 31)  # "BoolIfExists" in the list form
-    assert spans[("MFA001", "BarePlaceholder")] == Span(69, 7, 69, 21)  # substituted text: the PolicyDocument key
+    assert spans[("MFA001", "BarePlaceholder")] == Span(69, 150, 69, 156)  # "Bool" in text with a bare ${MfaFlag}
 
 
 def test_operator_key_spans_in_yaml_and_json() -> None:

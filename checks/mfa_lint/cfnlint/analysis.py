@@ -3,10 +3,14 @@
 cfn-lint calls each rule's `validate` with the same Properties object; the first call analyses every policy
 location of the resource (from `mfa_lint.formats.cloudformation.resources.RESOURCES`) and caches the resulting errors,
 the others read the cache. Errors carry a path relative to Properties that ends at the offending operator key.
+
+A template that nearby parent templates deploy as a nested stack is judged with the values they pass (as the CLI
+and checkov judge it), not with its own defaults; each parameter set cfn-lint is given is a deployment of its own.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +22,17 @@ from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
 from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
-from mfa_lint.formats.cloudformation.intrinsics import parameter_value
+from mfa_lint.formats.cloudformation.nested import nested_parents, read_template
+from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.reading.attachments import Placement
-from mfa_lint.reading.site import Span
+from mfa_lint.reading.context import ReadContext
+from mfa_lint.reading.site import PolicySite, Span
 from mfa_lint.reading.suppressions import NO_SUPPRESSIONS, FileSuppressions, names
+from mfa_lint.scanning.site_analysis import analyze_site
 
 KEYWORDS = tuple(f"Resources/{resource_type}/Properties" for resource_type in RESOURCES)
 
@@ -48,6 +55,9 @@ class _Cache:
         self._lines_read = False
         self._suppressions: FileSuppressions | None = None
         self._attachments: TemplateAttachments | None = None
+        self._names: list[TemplateNames] | None = None
+        self._reached: dict[str, list[PolicySite]] | None = None
+        self.context = ReadContext(alarm=False)
         self.entries: dict[tuple, tuple[Any, list[Hit]]] = {}
 
     def for_template(self, cfn: Any) -> None:
@@ -55,14 +65,48 @@ class _Cache:
             self.template = cfn
             self._lines, self._lines_read = None, False
             self._suppressions = None
+            self._names = None
+            self._reached = None
             self._attachments = None
+            self.context = ReadContext(alarm=False)
             self.entries = {}
 
+    def names(self, validator: Validator) -> list[TemplateNames]:
+        """The template's parameters and mappings, as every CloudFormation surface reads them (parameters module):
+        once per parameter set cfn-lint was given (`--parameters`, `--deployment-files`: a deployment with those
+        values, each judged), else once with the template's defaults."""
+        if self._names is None:
+            template = getattr(self.template, "template", None)
+            template = template if isinstance(template, Mapping) else {}
+            sets = getattr(validator.context, "parameter_sets", None) or []
+            self._names = [TemplateNames.of(template, _passed(getattr(s, "parameters", {}))) for s in sets]
+            self._names = self._names or [TemplateNames.of(template)]
+        return self._names
+
+    def reached(self, validator: Validator) -> dict[str, list[PolicySite]]:
+        """Logical id -> the policy sites of this template's resources as the parents that deploy it as a nested
+        stack read them (with the values they pass); empty without such parents, or when cfn-lint was given
+        parameter sets (then those are the deployments)."""
+        if self._reached is None:
+            self._reached = {}
+            filename = getattr(self.template, "filename", None)
+            if filename and filename != "-" and not getattr(validator.context, "parameter_sets", None):
+                for parent in nested_parents(str(filename), self.context):
+                    text = self.context.referenced(parent)
+                    try:
+                        sites = read_template(parent, text or "", self.context) if text is not None else []
+                    except Exception:  # a parent that cannot be read says nothing about this template
+                        sites = []
+                    for site in sites:
+                        if os.path.realpath(site.file) == os.path.realpath(str(filename)) and site.resource:
+                            self._reached.setdefault(site.resource, []).append(site)
+        return self._reached
+
     def attachments(self, validator: Validator) -> TemplateAttachments:
-        """What the template's policies are attached to (the whole template: `validator.cfn.template`)."""
+        """What the template's policies are attached to (the whole template: `validator.cfn.template`), a `Ref` to a
+        parameter read as the first deployment reads it."""
         if self._attachments is None:
-            self._attachments = TemplateAttachments(validator.cfn.template,
-                                                    lambda name: _parameter_default(validator, name))
+            self._attachments = TemplateAttachments(validator.cfn.template, self.names(validator)[0].ref)
         return self._attachments
 
     def suppressions(self) -> FileSuppressions:
@@ -104,19 +148,24 @@ def hits(validator: Validator, keyword: str, instance: Any) -> list[Hit]:
 
 def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) -> list[Hit]:
     resource_type = keyword.split("/")[1]
+    resource_path = tuple(validator.context.path.path)
+    reached = _CACHE.reached(validator).get(str(resource_path[1])) if len(resource_path) > 1 else None
+    if reached:
+        return _hits_through_parents(validator, properties, reached)
     satisfiable = lambda status: _satisfiable(validator, status)  # noqa: E731
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
         placement = _placement(validator, resource_type, value.kind)
-        located, _ = analyze_value(
+        located = [item for names in _CACHE.names(validator) for item in analyze_value(
             value.value,
             placement.kind,
             statements_only=value.prop.statements_only,
-            resolve_ref=lambda name: _parameter_default(validator, name),
+            resolve_ref=names.ref,
             satisfiable=within(value.conditions, satisfiable),
             lines=_CACHE.lines,
             callers=placement.callers,
-        )
+            names=names,
+        )[0]]
         for item in located:
             path = _error_path(properties, value.path, item.target, item.finding.path)
             hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
@@ -134,6 +183,31 @@ def _placement(validator: Validator, resource_type: str, kind: str) -> Placement
     if resource_type in CONTEXTUAL and len(resource_path) >= 2 and resource_path[0] == "Resources":
         return _CACHE.attachments(validator).place(str(resource_path[1]), resource_type, kind)
     return Placement(kind)
+
+
+def _hits_through_parents(validator: Validator, properties: Mapping[str, Any], sites: list[PolicySite]) -> list[Hit]:
+    """The findings of a resource that parent templates deploy as a nested stack, read with what they pass (the
+    CLI's reading of the parents), at the operator in this template."""
+    found: list[Hit] = []
+    for site in sites:
+        for finding, locate in analyze_site(site).findings:
+            span = locate(tuple(finding.path)) or site.span
+            path = _error_path(properties, (), span, finding.path)
+            hit = Hit(finding.cfn_lint_id, finding.message, path)
+            if hit not in found and not names(site.suppressed, finding) and not _suppressed(validator, finding, path):
+                found.append(hit)
+    return found
+
+
+def _passed(values: Any) -> dict[str, Passed]:
+    """A cfn-lint parameter set as the values a deployment passes (a list value is a list parameter's)."""
+    if not isinstance(values, Mapping):
+        return {}
+    passed: dict[str, Passed] = {}
+    for name, value in values.items():
+        text = ",".join(map(str, value)) if isinstance(value, list) else parameter_value(value)
+        passed[str(name)] = Passed(value=text)
+    return passed
 
 
 def _error_path(properties: Mapping[str, Any], prefix: tuple, target: tuple | Span, inner: tuple) -> tuple:
@@ -162,12 +236,6 @@ def _original_keys(root: Any, path: tuple) -> tuple:
             out.append(step)
             node = node[step] if isinstance(node, list) and isinstance(step, int) and step < len(node) else None
     return tuple(out)
-
-
-def _parameter_default(validator: Validator, name: str) -> Any | None:
-    """A Ref to a parameter resolves to its Default (a parameter without one stays unresolved)."""
-    parameter = validator.context.parameters.get(name)
-    return parameter_value(getattr(parameter, "default", None))
 
 
 def _suppressed(validator: Validator, finding: Finding, path: tuple) -> bool:

@@ -41,6 +41,7 @@ class _Read:
     suppressions: FileSuppressions
     error: str | None = None
     missing: str | None = None  # a reader's dependency is not installed where checkov runs (cfn-lint)
+    format: str | None = None
 
 
 @cache
@@ -108,7 +109,7 @@ def _read(path: str) -> _Read:
         text = context.read(path)
         with context.budget():
             fmt, sites = read_sites(path, text, context, explicit=True)
-        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS)
+        read = _Read(sites, FileSuppressions(text) if fmt.comments(text) else NO_SUPPRESSIONS, format=fmt.name)
     except (SourceError, NotOurs) as error:
         read = _Read([], FileSuppressions(""), error=" ".join(str(error).split()) or "not a format mfa-lint reads")
     except BudgetExceeded:
@@ -142,7 +143,10 @@ def may_hold_mfa_file(path: str | None) -> bool:
 
 
 def cli_verdict(path: str, resource: str) -> Verdict | None:
-    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource."""
+    """The CLI's verdict on `resource` in `path`; None when the CLI's reader does not see that resource.
+
+    A CloudFormation template that parent templates nearby deploy as a nested stack (nested_parents) is judged as
+    the CLI judges it in a scan of them all: with the values the parents pass, not its own defaults."""
     try:
         read = _read(path)
     except OSError as error:
@@ -151,11 +155,17 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         return Verdict(unresolved=[read.missing])
     if read.error is not None:
         return None
-    sites = [site for site in read.sites if site.resource == resource]
-    if not sites:
+    sites = [site for site in read.sites if site.resource == resource and _own(site, path, read)]
+    reached = [site for parent in _parents(path, read) for site in _read(parent).sites
+               if site.resource == resource and _same_file(site.file, path)]
+    if not sites and not reached:
         return None
-    if all(site.merged_into is not None for site in sites):
+    if all(site.merged_into is not None for site in reached or sites):
         return Verdict()  # no policy on its own (merged into others, judged there): no rule applies here
+    return _judge_sites(reached or sites, read)
+
+
+def _judge_sites(sites: list[PolicySite], read: _Read) -> Verdict:
     policies: list[PolicyInput] = []
     for site in sites:
         label = f"line {site.span.line}"
@@ -163,6 +173,39 @@ def cli_verdict(path: str, resource: str) -> Verdict | None:
         policies.append(PolicyInput(label, site.kind, document=site.document, site=site, callers=site.callers))
     return judge(policies, keep=lambda policy, finding: policy.site is None
                  or not read.suppressions.suppresses_site(policy.site, finding))
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _own(site: PolicySite, path: str, read: _Read) -> bool:
+    """A site of the entity checkov scans in `path`: in a template, not one of its nested stacks' (those are
+    judged in their own files); in Terraform also what a block reads with `file()` or a module call."""
+    return read.format != "cloudformation" or _same_file(site.file, path)
+
+
+_PARENTS: OrderedDict[tuple[str, float, int], tuple[str, ...]] = OrderedDict()
+
+
+def _parents(path: str, read: _Read) -> tuple[str, ...]:
+    """Templates near `path` that deploy it as a nested stack (cached by the file's version)."""
+    if read.format != "cloudformation":
+        return ()
+    try:
+        key = _file_key(path)
+    except OSError:
+        return ()
+    if key not in _PARENTS:
+        from mfa_lint.formats.cloudformation.nested import nested_parents
+
+        try:
+            _PARENTS[key] = tuple(nested_parents(path, ReadContext(alarm=False)))
+        except Exception:  # looking for parents must never cost the verdict on the template itself
+            _PARENTS[key] = ()
+        while len(_PARENTS) > _MAX_FILES:
+            _PARENTS.popitem(last=False)
+    return _PARENTS[key]
 
 
 def cli_placements(path: str, resource: str) -> dict[bool, Placement] | None:

@@ -158,11 +158,13 @@ def cloudformation_policies(
 ) -> list[PolicyInput]:
     """Policies of a CloudFormation resource: the same documents the cfn-lint rules and the CLI reader judge.
 
-    checkov has already resolved parameter defaults in its conf; each `Fn::If` branch combination is its own
-    document (shared expansion in mfa_lint.formats.cloudformation.policies). A value with intrinsics is `unrendered`
-    (read from the template by the CLI's reader instead), or with `intrinsics`, expanded here: every `Fn::If`
-    combination (none pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` to one of
-    `parameters` (name -> its Default) resolved, any other `Ref` unknown.
+    checkov has rendered some intrinsics in its conf, not as CloudFormation deploys: a parameter is its Default
+    whatever its AllowedValues, a nested stack's template is read without the values its parent passes, an `Fn::If`
+    keeps the branch its own evaluation picks. So every policy is `unrendered`: judged from the template by the CLI's
+    reader (checkov.from_file) where the template is known and cfn-lint is installed. Where it is not, the checks
+    call this with `intrinsics`: checkov's conf expanded here, every `Fn::If` combination its own document (none
+    pruned: the condition solver is cfn-lint's), `Fn::Sub` text read, a `Ref` to one of `parameters` (name -> its
+    Default) resolved, any other `Ref` unknown.
     """
     properties = conf.get("Properties")
     if not isinstance(properties, Mapping):
@@ -197,10 +199,11 @@ def cloudformation_policies(
             branch_label = label if len(views) == 1 else f"{label} (Fn::If combination {index + 1})"
             if view.note:
                 found.append(PolicyInput(branch_label, value.kind, unresolved=f"{branch_label}: {view.note}",
-                                         group=label, choices=choices[index]))
+                                         group=label, choices=choices[index], unrendered=not intrinsics))
             else:
                 found.append(_placed(PolicyInput(branch_label, value.kind, document=view.document, group=label,
-                                                 choices=choices[index]), fixed, contextual))
+                                                 choices=choices[index], unrendered=not intrinsics),
+                                     fixed, contextual))
     return found
 
 

@@ -87,7 +87,7 @@ def may_hold_mfa(path: str, text: str, context: ReadContext) -> bool:
         return True  # not a usual suffix: let the readers decide what it is
     if may_mention_mfa(text):
         return True
-    return any(f.may_hold_mfa(path, text, context) for f in as_text if f.may_hold_mfa is not None)
+    return any(f.may_hold_mfa(path, text, context) for f in (*as_text, *as_json) if f.may_hold_mfa is not None)
 
 
 def references(path: str, text: str) -> set[str]:

@@ -43,4 +43,7 @@ def operator_edit(text: str, span: Span, operator: str, replacement: str, starts
     if len(matches) != 1:
         return None
     m = matches[0]
+    before = old[: m.start()]
+    if before.rfind("${") > before.rfind("}"):
+        return None  # the name of a placeholder (`${BoolIfExists}` filled in from a parameter), not the operator
     return Edit(span=span, old=old, new=old[: m.start()] + replacement + old[m.end() :])

@@ -107,6 +107,20 @@ TF_ROOT_FILES = 2000
 
 #: Fn::If branch combinations judged per policy value.
 FN_IF_VARIANTS = 64
+#: Allowed values of one parameter tried one by one (more: the first ones, and a note says so).
+ALLOWED_VALUES = 16
+#: Combinations of parameters' allowed values one policy value is built with (more: the further parameters keep
+#: their default, or stay unknown without one, and a note says so).
+PARAMETER_VARIANTS = 32
+#: Levels of nested stacks (`AWS::CloudFormation::Stack` with a local TemplateURL) read below the scanned template;
+#: never into a template already on the chain.
+NESTED_STACK_DEPTH = 8
+#: Nested stack templates read for one scanned template, over every level.
+NESTED_STACK_READS = 64
+#: Folders above a template where checkov's checks look for parent templates that deploy it as a nested stack.
+NESTED_STACK_PARENT_LEVELS = 2
+#: Files looked at in those folders (more: the first ones in name order).
+NESTED_STACK_PARENT_FILES = 256
 
 # -- attachments (what a policy is attached to: reading.attachments) -----------------------------------------------
 

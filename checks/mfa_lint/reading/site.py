@@ -75,8 +75,14 @@ class PolicySite:
 
 @dataclass
 class Variant:
-    """One document a policy can be: `label` says which values it was built with (`var.op = "Bool"`)."""
+    """One document a policy can be: `label` says which values it was built with (`var.op = "Bool"`).
+
+    `alternative`: built with a value someone may deploy instead of the default (a CloudFormation parameter's other
+    allowed values): a rule only such variants give is a note, never a finding (core.variants).
+    """
 
     label: str
     document: Any
     locate: Callable[[tuple], Span | None] = field(default=lambda path: None)
+    alternative: bool = False
+    values: tuple[tuple[str, str], ...] = ()  # the label as (name, value) pairs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import reprlib
+from collections.abc import Callable
 from typing import Any
 
 from mfa_lint.core.findings import MISSING_FILE, UNRESOLVED
@@ -66,9 +67,13 @@ def terraform_unknowns(value: Any) -> Any:
     return _mark(value, _terraform_leaf)
 
 
-def cloudformation_unknowns(value: Any) -> Any:
-    """`value` with intrinsics (and `${Name}` placeholders left by `Fn::Sub`) replaced by Unknowns naming them."""
-    return _mark(value, _cloudformation_leaf)
+def cloudformation_unknowns(value: Any, describe: Callable[[str], str | None] | None = None) -> Any:
+    """`value` with intrinsics (and `${Name}` placeholders left by `Fn::Sub`) replaced by Unknowns naming them.
+    `describe`: how to name a `Ref` / `${Name}` the reader knows more about (a parameter without a default, and how
+    to make it known), else None."""
+    if describe is None:
+        return _mark(value, _cloudformation_leaf)
+    return _mark(value, lambda leaf: _cloudformation_leaf(leaf, describe))
 
 
 def _terraform_leaf(value: Any) -> Any:
@@ -78,17 +83,19 @@ def _terraform_leaf(value: Any) -> Any:
     return value
 
 
-def _cloudformation_leaf(value: Any) -> Any:
+def _cloudformation_leaf(value: Any, describe: Callable[[str], str | None] = lambda _name: None) -> Any:
     if is_intrinsic(value):
         (name,) = value.keys()
         argument = value[name]
+        if name == "Ref" and isinstance(argument, str) and describe(argument):
+            return Unknown(_short(describe(argument) or argument))
         shown = argument if isinstance(argument, str) else reprlib.repr(argument)
         return Unknown(_short(f"{name} {shown}"))
     if isinstance(value, str) and "${" in value:
         placeholders = [m.group(1) for m in _INTERPOLATION.finditer(_IAM_VARIABLE.sub("", value))
                         if m.group(0).startswith("${")]
         if placeholders:
-            return Unknown(_short(", ".join(dict.fromkeys(placeholders))))
+            return Unknown(_short(", ".join(dict.fromkeys(describe(p) or p for p in placeholders))))
     return value
 
 

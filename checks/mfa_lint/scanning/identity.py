@@ -91,6 +91,39 @@ def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> lis
     return [n for n in notes if not (n.file in referenced and n.resource is None and n.kind is NO_FORMAT)]
 
 
+Place = tuple[str, "str | None"]  # (file, resource)
+
+
+def superseded(reached: dict[str, list[Place]], reaching: dict[str, list[str]]) -> dict[str, set[Place]]:
+    """Scanned file -> the (file, resource) places whose judgement by that file's own reading another reading
+    supersedes.
+
+    A scanned file that another scanned file reaches with its values (a nested stack's template, read with the
+    parameters its parent passes; its resources named as in its own file) deploys as that reading says: its own
+    reading's defaults are never used for those resources. `reached`: the places each scanned file's reading judged
+    in other files; `reaching`: the other files it read (a nested template that only nests others holds no site, but
+    its own reading is superseded too)."""
+    out: dict[str, set[Place]] = {}
+    for scanned, items in reached.items():
+        places = {(_norm(f), r) for f, r in items}
+        for origin in {f for f, _ in places} | {_norm(f) for f in reaching.get(scanned, ())}:
+            out.setdefault(origin, set()).update(places)
+    return out
+
+
+def drop_superseded(items: list[T], origins: list[str], places: dict[str, set[Place]]) -> list[T]:
+    """Findings or notes (with `file` and `resource`) less those of a reading another reading supersedes
+    (`origins`: the scanned file each came from): what a parent passes decides, not the nested template's defaults;
+    a parameter only the parent sets is no reason for a note. What the parent leaves open is reported by the reading
+    through the parent."""
+    return [item for item, origin in zip(items, origins, strict=True)
+            if (_norm(item.file), item.resource) not in places.get(_norm(origin), ())]  # type: ignore[attr-defined]
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
 def unique(items: Iterable[T]) -> list[T]:
     """Hashable items (notes) once each, first occurrence kept."""
     return list(dict.fromkeys(items))

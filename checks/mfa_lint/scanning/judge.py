@@ -117,6 +117,8 @@ class FileJudge:
         if site.merged_into is not None:
             return  # no policy on its own: judged in the documents that merge it
         report = self.report
+        if site.file != self.path and (site.file, site.resource) not in report.reached:
+            report.reached.append((site.file, site.resource))
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:

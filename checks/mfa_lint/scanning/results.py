@@ -63,6 +63,7 @@ class FileReport:
     suppressed: list[Located] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     referenced: list[str] = field(default_factory=list)  # other files its policies were read from (file(), modules)
+    reached: list[tuple[str, str | None]] = field(default_factory=list)  # (file, resource) of sites in other files
 
 
 @dataclass

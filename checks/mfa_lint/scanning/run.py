@@ -6,8 +6,9 @@
    analyse, suppress, dedupe), on every core, reports in walk order;
    a policy reached directly and through another file (a module call, `file()`) is one finding at the file that
    holds its operator (identity.one_per_place), a plan's finding placed in its configuration where the
-   configuration's own reading judged the same is dropped (identity.drop_plan_echoes), and a file of no format
-   that a .tf reads (yamldecode(file())) gets no "no format" note (identity.drop_read_elsewhere);
+   configuration's own reading judged the same is dropped (identity.drop_plan_echoes), a file of no format that a
+   .tf reads (yamldecode(file())) gets no "no format" note (identity.drop_read_elsewhere), and a nested stack's
+   template judged through its parent is not judged with its own defaults too (identity.drop_superseded);
 3. the reports are gathered into one ScanResult, findings sorted by place; exit_code turns it into a status.
 """
 
@@ -16,7 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from mfa_lint.scanning.identity import drop_plan_echoes, drop_read_elsewhere, one_per_place, report_order
+from mfa_lint.scanning.identity import (
+    drop_plan_echoes,
+    drop_read_elsewhere,
+    drop_superseded,
+    one_per_place,
+    report_order,
+    superseded,
+)
 from mfa_lint.scanning.options import ScanOptions
 from mfa_lint.scanning.pool import scan_files
 from mfa_lint.scanning.results import ScanResult
@@ -37,10 +45,20 @@ def scan(paths: Iterable[str], options: ScanOptions | None = None) -> ScanResult
     ) + virtual
     result.walked = len(tasks)
     referenced: set[str] = set()
+    reached: dict[str, list[tuple[str, str | None]]] = {}  # scanned file -> (file, resource) it reached elsewhere
+    reaching: dict[str, list[str]] = {}  # scanned file -> the other files its reading read
+    origins: dict[str, list[str]] = {"notes": [], "findings": [], "suppressed": []}  # the scanned file of each
     for report in scan_files(tasks, options):
         result.add(report)
         referenced.update(report.referenced)
-    result.notes = drop_read_elsewhere(result.notes, referenced)
+        reached[report.path] = report.reached
+        reaching[report.path] = report.referenced
+        for name, items in (("notes", report.notes), ("findings", report.findings), ("suppressed", report.suppressed)):
+            origins[name].extend(report.path for _ in items)
+    places = superseded(reached, reaching)
+    result.findings = drop_superseded(result.findings, origins["findings"], places)
+    result.suppressed = drop_superseded(result.suppressed, origins["suppressed"], places)
+    result.notes = drop_read_elsewhere(drop_superseded(result.notes, origins["notes"], places), referenced)
     result.findings, result.suppressed = one_per_place(result.findings, result.suppressed)
     result.findings, result.suppressed = drop_plan_echoes(result.findings, result.suppressed)
     result.findings.sort(key=report_order)

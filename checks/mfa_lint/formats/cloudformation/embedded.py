@@ -1,9 +1,10 @@
 """Where the text of a YAML/JSON string value sits in its template, so findings inside embedded JSON get exact lines.
 
 Only layouts whose mapping is certain are mapped: a YAML literal block scalar (`|`, `|-`, `|+`, also after a
-`!Sub` tag) whose lines are the file's lines minus one indentation, and a one-line string whose text appears
-verbatim in the file (plain, or quoted without escapes). Anything else (folded `>`, escapes in a JSON template's
-string) returns None and the caller points at the property key instead.
+`!Sub` tag) whose lines are the file's lines minus one indentation, a plain one-line string whose text appears
+verbatim in the file, and a quoted string closed on its line (a JSON template's `"{\"Bool\": ...}"` with its
+escapes, a YAML single-quoted string with `''`). Anything else (folded `>`, a quoted string over several lines)
+returns None and the caller points at the property key instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Callable, Sequence
 
 from mfa_lint.reading.site import Span
 
-SpanMapper = Callable[[Span], Span]
+SpanMapper = Callable[[Span], "Span | None"]
+
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 _TAG = re.compile(r"!\S*\s+")
 
@@ -34,10 +37,10 @@ def text_origin(lines: Sequence[str], line: int, column: int, text: str) -> Span
         return None
     if head[start] == "|":
         return _block_literal(lines, line, head[start:], text)
+    if head[start] in "'\"":
+        return _quoted(head, line, start, text)
     if "\n" in text:
         return None
-    if head[start] in "'\"":
-        start += 1
     if head[start : start + len(text)] != text:
         return None
 
@@ -72,3 +75,51 @@ def _block_literal(lines: Sequence[str], header: int, indicator: str, text: str)
         return Span(first + span.line, indent + span.column, first + span.end_line, indent + span.end_column)
 
     return block
+
+
+def _quoted(head: str, line: int, start: int, text: str) -> SpanMapper | None:
+    """A quoted string closed on its line: each character of the text at the characters (an escape, `''`) that
+    write it in the file."""
+    quote = head[start]
+    firsts: list[int] = []  # per character of the text: the first and one past the last column writing it
+    ends: list[int] = []
+    out: list[str] = []
+    at = start + 1
+    while at < len(head):
+        ch = head[at]
+        width = 1
+        if ch == quote and quote == "'" and head[at + 1 : at + 2] == "'":
+            width = 2
+        elif ch == quote:
+            break
+        elif ch == "\\" and quote == '"':
+            code = head[at + 1 : at + 2]
+            if code == "u" and len(head[at + 2 : at + 6]) == 4:
+                try:
+                    ch, width = chr(int(head[at + 2 : at + 6], 16)), 6
+                except ValueError:
+                    return None
+            elif code in _ESCAPES:
+                ch, width = _ESCAPES[code], 2
+            else:
+                return None
+        out.append(ch)
+        firsts.append(at)
+        ends.append(at + width)
+        at += width
+    else:
+        return None  # not closed on this line
+    if "".join(out) != text:
+        return None
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def quoted(span: Span) -> Span | None:
+        if not (0 < span.line <= len(starts) and 0 < span.end_line <= len(starts)):
+            return None
+        first = starts[span.line - 1] + span.column - 1
+        last = starts[span.end_line - 1] + span.end_column - 2
+        if not (0 <= first < len(firsts) and 0 <= last < len(ends)):
+            return None
+        return Span(line + 1, firsts[first] + 1, line + 1, ends[last] + 1)
+
+    return quoted

@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mfa_lint.core.findings import MALFORMED, Note
+from mfa_lint.core.findings import MALFORMED, READER_LIMIT, Note
 from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
-from mfa_lint.formats.cloudformation.intrinsics import parameter_value
+from mfa_lint.formats.cloudformation.parameters import TemplateNames
 from mfa_lint.formats.cloudformation.policies import DocumentView, document_views
 from mfa_lint.formats.cloudformation.resources import PolicyProperty, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.reading.attachments import mentions_mfa
 from mfa_lint.reading.context import ReadContext
-from mfa_lint.reading.site import PolicySite, SourceError, Span
+from mfa_lint.reading.limits import PARAMETER_VARIANTS
+from mfa_lint.reading.site import PolicySite, SourceError, Span, Variant
 
 _UNKNOWN = Span(1, 1, 1, 1)
 
@@ -39,25 +40,31 @@ def looks_like_template(doc: Any) -> bool:
 
 
 def read_cloudformation(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:
-    """Every policy document in the template, with kind, logical id, exact locations and suppressions. `context`:
-    the scan's read context (its deadline is checked per resource)."""
+    """Every policy document in the template, with kind, logical id, exact locations and suppressions (the nested
+    stacks it deploys are read by mfa_lint.formats.cloudformation.nested.read_template). `context`: the scan's read
+    context (its deadline is checked per resource)."""
     context = context or ReadContext()
+    template = decode_template(text)
+    return template_sites(path, template, text.split("\n"), TemplateNames.of(template), context)
+
+
+def decode_template(text: str) -> Mapping[str, Any]:
+    """The decoded template (a Serverless Framework file's `resources:`); SourceError when it is none."""
     template = _decode(text)
     if not isinstance(template, Mapping):
         raise SourceError("not a CloudFormation template: the top level is not a mapping")
     if "Resources" not in template and "service" in template and isinstance(template.get("resources"), Mapping):
         template = template["resources"]  # Serverless Framework: CloudFormation under `resources:`
+    return template
+
+
+def template_sites(path: str, template: Mapping[str, Any], lines: list[str], names: TemplateNames,
+                   context: ReadContext) -> list[PolicySite]:
+    """The policy sites of a decoded template whose names (parameters, mappings) are `names`: one site per policy
+    document and Fn::If combination, whose variants are the documents allowed parameter values build."""
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         return []
-    lines = text.split("\n")
-    parameters = template.get("Parameters")
-    parameters = parameters if isinstance(parameters, Mapping) else {}
-
-    def resolve_ref(name: str) -> Any | None:
-        parameter = parameters.get(name)
-        return parameter_value(parameter.get("Default")) if isinstance(parameter, Mapping) else None
-
     satisfiable = _condition_solver(template.get("Conditions"))
     graph: list[TemplateAttachments] = []  # what each policy is attached to: built when a policy mentions MFA
     sites: list[PolicySite] = []
@@ -76,15 +83,19 @@ def read_cloudformation(path: str, text: str, context: ReadContext | None = None
             views = document_views(
                 found.value,
                 statements_only=found.prop.statements_only,
-                resolve_ref=resolve_ref,
+                resolve_ref=names.ref,
                 satisfiable=within(found.conditions, satisfiable),
                 lines=lines,
+                names=names,
             )
+            groups: dict[tuple, list[DocumentView]] = {}
             for view in views:
-                site = _site(path, str(logical_id), found.kind, found.prop, view, properties, value_path, holder,
+                groups.setdefault((view.group(), view.note is not None and id(view)), []).append(view)
+            for group in groups.values():
+                site = _site(path, str(logical_id), found.kind, found.prop, group, properties, value_path, holder,
                              suppressed)
                 site.block = block
-                _place(site, resource["Type"], template, resolve_ref, graph)
+                _place(site, resource["Type"], template, names.ref, graph)
                 sites.append(site)
     return sites
 
@@ -168,29 +179,41 @@ def _site(
     logical_id: str,
     kind: PolicyKind,
     prop: PolicyProperty,
-    view: DocumentView,
+    group: list[DocumentView],
     properties: Mapping[str, Any],
     value_path: tuple,
     holder: Span,
     suppressed: frozenset[str],
 ) -> PolicySite:
-    def locate(doc_path: tuple) -> Span | None:
-        target = view.target(tuple(doc_path))
-        if isinstance(target, Span):
-            return target
-        return _span_of(properties, value_path + target)
+    """One policy: the views of one Fn::If combination (more than one: built with allowed parameter values)."""
 
-    span = _span_of(properties, value_path + view.holder) or holder
-    notes = [Note(view.note, kind=MALFORMED)] if view.note else []
+    def locator(view: DocumentView) -> Callable[[tuple], Span | None]:
+        def locate(doc_path: tuple) -> Span | None:
+            target = view.target(tuple(doc_path))
+            if isinstance(target, Span):
+                return target
+            return _span_of(properties, value_path + target)
+
+        return locate
+
+    first = group[0]
+    span = _span_of(properties, value_path + first.holder) or holder
+    notes = [Note(first.note, kind=MALFORMED)] if first.note else []
+    if any(view.limited for view in group):
+        notes.append(Note(f"more than {PARAMETER_VARIANTS} combinations of allowed parameter values: some "
+                          "parameters were judged at their default only", kind=READER_LIMIT))
+    variants = [Variant(v.label, v.document, locator(v), v.alternative, v.values) for v in group]
+    variants = variants if len(group) > 1 else []
     return PolicySite(
-        document=view.document,
+        document=first.document,
         kind=kind,
         file=file,
         resource=logical_id,
         span=span,
-        locate=locate,
+        locate=locator(first),
         notes=notes,
         suppressed=suppressed,
+        variants=variants,
     )
 
 

@@ -22,7 +22,7 @@ from cfnlint.jsonschema import Validator
 
 from mfa_lint.core.findings import Finding
 from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
-from mfa_lint.formats.cloudformation.nested import nested_parents, read_template
+from mfa_lint.formats.cloudformation.nested import outermost_parents, read_template
 from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
 from mfa_lint.formats.cloudformation.policies import analyze_value
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
@@ -91,7 +91,7 @@ class _Cache:
             self._reached = {}
             filename = getattr(self.template, "filename", None)
             if filename and filename != "-" and not getattr(validator.context, "parameter_sets", None):
-                for parent in nested_parents(str(filename), self.context):
+                for parent in outermost_parents(str(filename), self.context):
                     text = self.context.referenced(parent)
                     try:
                         sites = read_template(parent, text or "", self.context) if text is not None else []

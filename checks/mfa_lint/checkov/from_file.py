@@ -197,10 +197,10 @@ def _parents(path: str, read: _Read) -> tuple[str, ...]:
     except OSError:
         return ()
     if key not in _PARENTS:
-        from mfa_lint.formats.cloudformation.nested import nested_parents
+        from mfa_lint.formats.cloudformation.nested import outermost_parents
 
         try:
-            _PARENTS[key] = tuple(nested_parents(path, ReadContext(alarm=False)))
+            _PARENTS[key] = tuple(outermost_parents(path, ReadContext(alarm=False)))
         except Exception:  # looking for parents must never cost the verdict on the template itself
             _PARENTS[key] = ()
         while len(_PARENTS) > _MAX_FILES:

@@ -42,14 +42,6 @@ def _empty(document: object) -> bool:
     return document in ("", {}, []) or (isinstance(document, str) and document.strip() in ("", "{}"))
 
 
-def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
-    """(file, span) of a place: a span that lies in another file than its site's (a value the policy takes from a
-    local in a sibling file, a module argument, a YAML file read with `yamldecode(file())`) carries that file."""
-    if span.file is None:
-        return site.file, span
-    return span.file, Span(span.line, span.column, span.end_line, span.end_column)
-
-
 class _File:
     """A file findings are placed in: its text (None: unreadable), line starts and `mfa-lint:ignore` comments."""
 
@@ -117,7 +109,11 @@ class FileJudge:
         if site.merged_into is not None:
             return  # no policy on its own: judged in the documents that merge it
         report = self.report
-        if site.file != self.path and (site.file, site.resource) not in report.reached:
+        # a nested stack's template read through its parent: that reading supersedes the template's own (only
+        # CloudFormation: a plan's site placed in its configuration, or a module's, is judged there too and kept
+        # once by scanning.identity)
+        if (self.format.name == "cloudformation" and site.file != self.path
+                and (site.file, site.resource) not in report.reached):
             report.reached.append((site.file, site.resource))
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)

@@ -161,6 +161,15 @@ def nested_parents(child: str, context: ReadContext) -> list[str]:
     return found
 
 
+def outermost_parents(child: str, context: ReadContext) -> list[str]:
+    """The templates of nested_parents that no other of them deploys: a parent that is itself a nested stack
+    (platform.yaml, deployed by ../parent.yaml) is judged through its own parent, with what that one passes, never
+    with its own defaults (as a scan drops a reading its parent's supersedes: scanning.identity.drop_superseded)."""
+    parents = nested_parents(child, context)
+    known = {os.path.realpath(p) for p in parents}
+    return [p for p in parents if not any(os.path.realpath(q) in known for q in _direct_parents(p, context))]
+
+
 def _direct_parents(child: str, context: ReadContext) -> list[str]:
     target = os.path.realpath(child)
     found: list[str] = []

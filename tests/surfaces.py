@@ -17,7 +17,7 @@ from typing import Any
 
 from fixture_cases import FIXTURES, ROOT, FixtureCase, cases
 from mfa_lint import analyze_document
-from mfa_lint.core.catalog import rule
+from mfa_lint.core.catalog import UNJUDGED, rule
 from mfa_lint.reading.json_positions import loads_with_positions
 
 #: fixture folder -> the surfaces that read its format (hostile fixtures name theirs in the sidecar)
@@ -183,7 +183,7 @@ def cfnlint_matches() -> dict[str, list]:
     chosen = [c for c in cases("cloudformation") if "cfnlint" in surfaces_for(c)]
     paths = [c.path for c in chosen] + [c.path.parent / name for c in chosen for name in c.extra.get("referenced", ())]
     templates = list(dict.fromkeys(str(p) for p in paths))
-    config = ConfigMixIn(["--template", *templates, "--append-rules", "mfa_lint.cfnlint"])
+    config = ConfigMixIn(["--template", *templates, "--append-rules", "mfa_lint.cfnlint", "--include-checks", "I9000"])
     grouped: dict[str, list] = defaultdict(list)
     for match in Runner(config).run():
         grouped[os.path.realpath(match.filename)].append(match)
@@ -200,4 +200,13 @@ def cfnlint_findings(case: FixtureCase) -> Counter:
     stack's template, linted with the values its parents pass)."""
     files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
     matches = [m for path in files for m in cfnlint_matches().get(os.path.realpath(path), [])]
-    return Counter((rule(m.rule.id).id, m.path[1], m.linenumber) for m in matches if is_ours(m))
+    return Counter((rule(m.rule.id).id, m.path[1], m.linenumber) for m in matches
+                   if is_ours(m) and m.rule.id != UNJUDGED.cfn_lint_id)
+
+
+def cfnlint_unjudged(case: FixtureCase) -> set[tuple[str, str, int]]:
+    """(file, logical id, line) of each I9000 (could not be judged in full), in the fixture and the files it
+    references."""
+    files = [case.path, *(case.path.parent / name for name in case.extra.get("referenced", ()))]
+    return {(os.path.realpath(path), m.path[1], m.linenumber) for path in files
+            for m in cfnlint_matches().get(os.path.realpath(path), []) if m.rule.id == UNJUDGED.cfn_lint_id}

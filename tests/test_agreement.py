@@ -2,10 +2,13 @@
 
 The core and the CLI must match rule, resource and line; cfn-lint rule (via the catalog), logical id and line;
 checkov, which can only point at a whole resource, the (rule, resource) pairs it fails, plus MFA000 (unjudged) on
-every `unknown` resource with MFA text.
+every `unknown` resource with MFA text. Unjudged is a result on every surface: cfn-lint's I9000 sits where each of
+the CLI's notes sits.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from fixture_cases import cases
@@ -13,6 +16,7 @@ from mfa_lint import RULES
 from mfa_lint.core.catalog import UNJUDGED
 from surfaces import (
     cfnlint_findings,
+    cfnlint_unjudged,
     checkov_failed,
     checkov_passed,
     cli_findings,
@@ -85,3 +89,17 @@ def test_checkov_never_passes_what_the_cli_flags_or_cannot_judge(case) -> None:
     unjudged = {n.get("resource") for n in notes} | set(case.unknown)
     assert not {(rule, resource) for rule, resource in passed if resource in unjudged}, case.about
     assert {(UNJUDGED.id, resource) for resource in case.unjudged} <= checkov_failed(case), case.about
+
+
+@pytest.mark.parametrize(
+    "case", [c for f in ("cloudformation", "hostile", "serverless") for c in cases(f) if "cfnlint" in surfaces_for(c)],
+    ids=lambda c: c.id,
+)
+def test_cfnlint_says_could_not_judge_where_the_cli_notes(case) -> None:
+    """cfn-lint's I9000 (with `--include-checks I9000`) at exactly the file, logical id and line of each CLI note on
+    a resource, and on every `unknown` resource the sidecar declares."""
+    _, _, notes = cli_result(case)
+    expected = {(os.path.realpath(n["file"]), n["resource"], n["line"]) for n in notes if n.get("resource")}
+    got = cfnlint_unjudged(case)
+    assert got == expected, case.about
+    assert set(case.unknown) <= {resource for _, resource, _ in got}, case.about

@@ -18,11 +18,11 @@ import pytest
 from cfnlint.config import ConfigMixIn
 from cfnlint.runner import Runner
 from fixture_cases import FIXTURES, cases
-from mfa_lint.core.catalog import RULES, rule
+from mfa_lint.core.catalog import RULES, UNJUDGED, rule
 from surfaces import cfnlint_matches, is_ours, surfaces_for
 
 CFN_CASES = [c for c in cases("cloudformation") if "cfnlint" in surfaces_for(c)]
-OUR_IDS = {r.cfn_lint_id for r in RULES.values()}
+OUR_IDS = {r.cfn_lint_id for r in (*RULES.values(), UNJUDGED)}  # I9000: could not be judged in full
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
 # What a finding's location must be: an operator or property key (quoted in JSON, also inside a JSON template's
 # escaped text), an operator CloudFormation fills in (a `${Param}` placeholder, a Join's `!Ref` or `{"Ref": ...}`
@@ -43,7 +43,7 @@ def test_findings_sit_on_a_key_token(case) -> None:
     ours = [m for m in matches if is_ours(m)]
     assert {m.rule.id for m in ours} <= OUR_IDS, "an E9xxx/W9xxx id that mfa-lint does not define fired"
     assert not [m for m in matches if m.rule.id == "W1031"], "a policy finding leaked to W1031"
-    for m in ours:
+    for m in (m for m in ours if m.rule.id != UNJUDGED.cfn_lint_id):  # I9000 sits at the CLI's note: test_agreement
         line = Path(m.filename).read_text().split("\n")[m.linenumber - 1]
         token = line[m.columnnumber - 1 : m.columnnumberend - 1] if m.linenumber == m.linenumberend else ""
         if _KEY_TOKEN.match(token):
@@ -66,6 +66,8 @@ def test_rule_metadata_comes_from_the_catalog() -> None:
         assert loaded_rule.description == entry.rationale
         assert loaded_rule.source_url == entry.doc_url
         assert loaded_rule.severity == {"E": "error", "W": "warning"}[entry.cfn_lint_id[0]] == entry.severity
+    assert loaded[UNJUDGED.cfn_lint_id].severity == "informational" and UNJUDGED.cfn_lint_id.startswith("I")
+    assert loaded[UNJUDGED.cfn_lint_id].shortdesc == UNJUDGED.title
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

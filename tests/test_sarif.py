@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import RULES, UNJUDGED
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -74,8 +74,9 @@ def test_fingerprints_are_unique_over_the_fixtures():
     prints = [r["partialFingerprints"]["mfaLintFinding/v1"] for r in log["runs"][0]["results"]]
     assert len(prints) > 50 and len(prints) == len(set(prints))
     for result in log["runs"][0]["results"]:
-        assert result["properties"]["security-severity"] == f"{RULES[result['ruleId']].security_severity:.1f}"
-        assert result["properties"]["policyKind"]
+        record = UNJUDGED if result["ruleId"] == UNJUDGED.id else RULES[result["ruleId"]]
+        assert result["properties"]["security-severity"] == f"{record.security_severity:.1f}"
+        assert result["properties"]["policyKind" if record is not UNJUDGED else "noteKind"]
 
 
 def _rules(log: dict) -> list[dict]:
@@ -97,6 +98,7 @@ def test_one_security_severity_per_rule_on_every_surface(tmp_path):
     checkov_rules = {r["id"]: r["properties"]["security-severity"] for r in _rules(checkov_log)}
     assert set(checkov_rules) == set(RULES), checkov_rules  # every rule fires in the Terraform fixtures
     ours = {r["id"]: r["properties"]["security-severity"] for r in _rules(sarif(ROOT, "fixtures/policy"))}
+    assert ours.pop(UNJUDGED.id) == f"{UNJUDGED.security_severity:.1f}"  # checkov: MFA000 is LOW
     assert ours == checkov_rules
     # GitHub's bands: high, medium, low
     assert float(ours["MFA001"]) >= 7.0 > float(ours["MFA004"]) >= 4.0 > float(ours["MFA005"])

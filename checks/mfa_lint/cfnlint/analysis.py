@@ -20,11 +20,12 @@ from cfnlint.decode.mark import Mark
 from cfnlint.decode.node import str_node
 from cfnlint.jsonschema import Validator
 
-from mfa_lint.core.findings import Finding
+from mfa_lint.core.catalog import UNJUDGED
+from mfa_lint.core.findings import UNJUDGED_FINDING, Finding
 from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL, TemplateAttachments, fixed_placement
 from mfa_lint.formats.cloudformation.nested import outermost_parents, read_template
 from mfa_lint.formats.cloudformation.parameters import Passed, TemplateNames, parameter_value
-from mfa_lint.formats.cloudformation.policies import analyze_value
+from mfa_lint.formats.cloudformation.policies import analyze_value, mentions_mfa
 from mfa_lint.formats.cloudformation.reader import block_lines as _block
 from mfa_lint.formats.cloudformation.resources import RESOURCES, policy_values, within
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
@@ -156,22 +157,35 @@ def _analyse(validator: Validator, keyword: str, properties: Mapping[str, Any]) 
     found: list[Hit] = []
     for value in policy_values(resource_type, properties, satisfiable):
         placement = _placement(validator, resource_type, value.kind)
-        located = [item for names in _CACHE.names(validator) for item in analyze_value(
-            value.value,
-            placement.kind,
-            statements_only=value.prop.statements_only,
-            resolve_ref=names.ref,
-            satisfiable=within(value.conditions, satisfiable),
-            lines=_CACHE.lines,
-            callers=placement.callers,
-            names=names,
-        )[0]]
-        for item in located:
-            path = _error_path(properties, value.path, item.target, item.finding.path)
-            hit = Hit(item.finding.cfn_lint_id, item.finding.message, path)
-            if hit not in found and not _suppressed(validator, item.finding, path):
-                found.append(hit)
+        for template_names in _CACHE.names(validator):
+            located, notes = analyze_value(
+                value.value,
+                placement.kind,
+                statements_only=value.prop.statements_only,
+                resolve_ref=template_names.ref,
+                satisfiable=within(value.conditions, satisfiable),
+                lines=_CACHE.lines,
+                callers=placement.callers,
+                names=template_names,
+            )
+            for item in located:
+                path = _error_path(properties, value.path, item.target, item.finding.path)
+                _add(found, validator, Hit(item.finding.cfn_lint_id, item.finding.message, path), item.finding)
+            for note in notes:
+                path = _error_path(properties, value.path, note.target, note.path)
+                _add(found, validator, _unjudged(note.message, path), UNJUDGED_FINDING)
     return found
+
+
+def _unjudged(message: str, path: tuple) -> Hit:
+    """I9000: a policy with MFA text that could not be judged in full, at the unresolved value (the CLI's note)."""
+    return Hit(UNJUDGED.cfn_lint_id, f"{UNJUDGED.title}: {message}", path)
+
+
+def _add(found: list[Hit], validator: Validator, hit: Hit, finding: Finding) -> None:
+    """Add a hit once, unless an `mfa-lint:ignore` comment or checkov's Metadata skip names it."""
+    if hit not in found and not _suppressed(validator, finding, hit.path):
+        found.append(hit)
 
 
 def _placement(validator: Validator, resource_type: str, kind: str) -> Placement:
@@ -190,12 +204,18 @@ def _hits_through_parents(validator: Validator, properties: Mapping[str, Any], s
     CLI's reading of the parents), at the operator in this template."""
     found: list[Hit] = []
     for site in sites:
-        for finding, locate in analyze_site(site).findings:
+        analysis = analyze_site(site)
+        for finding, locate in analysis.findings:
             span = locate(tuple(finding.path)) or site.span
-            path = _error_path(properties, (), span, finding.path)
-            hit = Hit(finding.cfn_lint_id, finding.message, path)
-            if hit not in found and not names(site.suppressed, finding) and not _suppressed(validator, finding, path):
-                found.append(hit)
+            if not names(site.suppressed, finding):
+                _add(found, validator, Hit(finding.cfn_lint_id, finding.message,
+                                           _error_path(properties, (), span, finding.path)), finding)
+        if names(site.suppressed, UNJUDGED_FINDING) or not mentions_mfa(site.document):
+            continue
+        notes = [(note.message, site.span, note.path) for note in site.notes]
+        notes += [(note.message, locate(tuple(note.path)) or site.span, note.path) for note, locate in analysis.notes]
+        for message, span, inner in notes:
+            _add(found, validator, _unjudged(message, _error_path(properties, (), span, inner)), UNJUDGED_FINDING)
     return found
 
 

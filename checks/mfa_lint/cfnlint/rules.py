@@ -1,4 +1,4 @@
-"""The cfn-lint rules E9001-W9005, generated from the rules catalog (ids, texts, links are never copied).
+"""The cfn-lint rules E9001-W9006 and I9000, generated from the rules catalog (ids, texts, links are never copied).
 
 Each rule is a `CfnLintKeyword` hooked at `Resources/<type>/Properties` for every resource type in the location
 table: one level above the policy property, so the rule sees the raw value (`Fn::Sub` text, JSON strings,
@@ -14,7 +14,7 @@ from cfnlint.jsonschema import ValidationError, ValidationResult, Validator
 from cfnlint.rules.jsonschema.CfnLintKeyword import CfnLintKeyword
 
 from mfa_lint.cfnlint.analysis import KEYWORDS, hits
-from mfa_lint.core.catalog import RULES, Rule
+from mfa_lint.core.catalog import NOTES, RULES, Rule
 
 
 class MfaRule(CfnLintKeyword):
@@ -48,4 +48,8 @@ def _rule_class(rule: Rule) -> type[MfaRule]:
     )
 
 
-RULE_CLASSES: dict[str, type[MfaRule]] = {rule.cfn_lint_id: _rule_class(rule) for rule in RULES.values()}
+#: E9001-W9006, and I9000: a policy with MFA text that could not be judged in full (informational, where the CLI
+#: places its note; checkov's MFA000)
+RULE_CLASSES: dict[str, type[MfaRule]] = {
+    rule.cfn_lint_id: _rule_class(rule) for rule in (*RULES.values(), *NOTES.values())
+}

@@ -348,10 +348,13 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
         return metadata_skips(conf)
 
     def file_verdict(self, conf: Mapping[str, Any]) -> Verdict | None:
-        """The CLI's verdict, which needs cfn-lint and the template; where checkov runs without cfn-lint (or does not
-        say which template), checkov's own conf judged with mfa-lint's intrinsics (every Fn::If combination,
-        Fn::Sub text, a Ref to a parameter at its Default): usually enough."""
-        if cfn_lint_installed() and self.entity_file(conf) is not None:
+        """The CLI's verdict on the template. Where checkov runs without cfn-lint, the template is decoded with
+        PyYAML (formats.cloudformation.plain_decode) and the verdict is the same, except for a resource whose policies
+        choose with Fn::If: pruning impossible combinations needs cfn-lint's condition solver, so there (and where
+        checkov does not say which template) checkov's own conf is judged with mfa-lint's intrinsics (every Fn::If
+        combination, Fn::Sub text, a Ref to a parameter at its Default), a finding some combination alone gives
+        being unjudged."""
+        if self.entity_file(conf) is not None and (cfn_lint_installed() or not _chooses(conf)):
             return super().file_verdict(conf)
         path, block = self.entity_file(conf), self.block(conf)
         policies = cloudformation_policies(self.entity_type, conf, intrinsics=True, parameters=parameter_defaults(path))
@@ -396,6 +399,11 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
                 first = self.details[0].removeprefix("cannot judge in full: ")
                 self.name = f"{self.rule.title} ({self.resource_name()}): {first}{more}"
         return result
+
+
+def _chooses(conf: Mapping[str, Any]) -> bool:
+    """The resource's properties hold an Fn::If: its documents depend on the template's conditions."""
+    return "Fn::If" in json.dumps(conf.get("Properties"), default=str)
 
 
 def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput], why: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from mfa_lint.checkov.policies import PolicyInput
 from mfa_lint.core.analyzer import analyze_document
 from mfa_lint.core.catalog import UNJUDGED, Rule
-from mfa_lint.core.findings import Finding
+from mfa_lint.core.findings import UNJUDGED_FINDING, Finding
 from mfa_lint.core.keys import may_mention_mfa, mfa_like_target
 from mfa_lint.formats.cloudformation.intrinsics import any_node
 from mfa_lint.reading.suppressions import names
@@ -89,8 +89,6 @@ class Verdict:
         return FAILED, [unjudged_detail(reason) for reason in self.unresolved]
 
 
-#: A stand-in finding for asking the suppression helpers whether MFA000 (or I9000, or every rule) is named.
-UNJUDGED_FINDING = Finding(UNJUDGED.id, UNJUDGED.title, None, ())
 
 # A condition key as it appears in text (`aws:MultiFactorAuthPresent`, `"aws:MultiFactorAuthAge"`).
 _KEY_LIKE = re.compile(r"[A-Za-z0-9-]{2,32}:[A-Za-z0-9/_-]{4,64}")
@@ -98,6 +96,12 @@ _KEY_LIKE = re.compile(r"[A-Za-z0-9-]{2,32}:[A-Za-z0-9/_-]{4,64}")
 _HINTS = (
     ("cfn-lint is not installed", ""),
     ("does not say which file", ""),
+    ("(narrow the allowed values", "narrow the allowed values (a parameter's AllowedValues, a variable's validation) "
+                                   "to those that decide it, or set the value"),
+    ("give it a Default", "give the parameter a Default, or AllowedValues that decide the verdict"),
+    ("which the parent sets at deploy time", "scan the parent template that deploys it as a nested stack with it "
+                                             "(the same checkov -d, within two folders), or give it a Default"),
+    ("is parameter ", "give the parameter a Default, or AllowedValues that decide the verdict"),
     ("var.", "give the variable a default, or its value in a .tfvars file (checkov --var-file), or scan the plan "
               "(terraform show -json plan.out > plan.json; checkov -f plan.json --framework terraform_plan)"),
     ("data.", "scan the plan, where data sources are rendered (terraform show -json plan.out > plan.json; "

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from mfa_lint.core.record import RECORDS, Rule
+from mfa_lint.core.unjudged import UNJUDGED
 
 Path = tuple  # keys and list indexes from the document root, e.g. ("Statement", 0, "Condition", "Bool")
 
@@ -111,3 +112,8 @@ class Analysis:
 
     findings: list[Finding] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+
+
+#: A stand-in finding for asking suppressions whether MFA000 (or I9000, or every rule) is named: the unjudged result
+#: (core.unjudged) is silenced by id like a rule's finding, on every surface.
+UNJUDGED_FINDING = Finding(UNJUDGED.id, UNJUDGED.title, None, ())

@@ -24,7 +24,8 @@ UNJUDGED = Rule(
         "limit), so the policy was neither passed nor failed."
     ),
     fix=(
-        "Make the value visible to mfa-lint: give the variable a default or pass a tfvars file, scan from the root "
-        "module (--tf-root) or scan the plan (terraform show -json); or suppress this result on purpose by its id."
+        "Make the value visible to mfa-lint: give the Terraform variable a default or pass a tfvars file, scan from "
+        "the root module (--tf-root) or scan the plan (terraform show -json); give the CloudFormation parameter a "
+        "Default, or scan the parent template with its nested stack; or suppress this result on purpose by its id."
     ),
 )

@@ -76,6 +76,9 @@ FILESET_VISITS = 10_000
 LOCATED_PATHS = 200_000
 #: YAML nodes turned into values by `yamldecode` (aliases count each time they are used), and their nesting.
 YAML_NODES = 200_000
+
+#: Nodes of a template decoded without cfn-lint, aliases expanded (cfn-lint's own bound on alias amplification).
+TEMPLATE_NODES = 250_000
 YAML_NESTING = 512
 #: Instances of a module call with `for_each` judged one by one (more, or unknown: judged once with `each` unbound).
 MODULE_INSTANCES = 32

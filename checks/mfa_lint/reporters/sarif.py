@@ -3,8 +3,10 @@
 Rule metadata comes from the catalog (with the one `security-severity` per rule that checkov's SARIF shows too); a
 finding with a mechanical fix carries a SARIF `fixes` entry that replaces the operator token, the same edit
 `mfa-lint fix` makes. `partialFingerprints` name the finding without its line (rule, file, resource, statement by Sid
-or index, operator, key), so code scanning keeps tracking an alert when lines above it move. Read errors and notes
-become tool execution notifications.
+or index, operator, key), so code scanning keeps tracking an alert when lines above it move. A note (a policy with
+MFA text that could not be judged in full) is a `note`-level result of MFA000, the unjudged record checkov and
+cfn-lint (I9000) report too, at the unresolved value; read errors and skipped generated folders are tool execution
+notifications.
 
 Suppressed findings are results too, with `suppressions: [{kind: inSource, justification}]` (the reason written with
 `mfa-lint:ignore`, `checkov:skip=ID:reason` or checkov's Metadata `comment`), and every other result carries an empty
@@ -23,10 +25,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import mfa_lint
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import RULES, UNJUDGED
 from mfa_lint.reading.site import Span
 from mfa_lint.reporters import relative_path
 from mfa_lint.scanning import Located, ScanResult
+from mfa_lint.scanning.results import NoteEntry
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mfa-lint/mfa-lint"
@@ -51,7 +54,7 @@ def _rules() -> list[dict]:
                 "precision": "very-high",
             },
         }
-        for r in RULES.values()
+        for r in (*RULES.values(), UNJUDGED)
     ]
 
 
@@ -141,6 +144,29 @@ def _result(located: Located, rule_index: dict[str, int], seen: Counter, suppres
     return result
 
 
+def _unjudged(note: NoteEntry, rule_index: int, seen: Counter) -> dict:
+    """A note as the MFA000 result: what could not be judged, where (the unresolved value where known)."""
+    location: dict = {"physicalLocation": {"artifactLocation": _artifact(note.file)}}
+    if note.span is not None:
+        location["physicalLocation"]["region"] = _region(note.span)
+    if note.resource:
+        location["logicalLocations"] = [{"fullyQualifiedName": note.resource, "kind": "resource"}]
+    parts = (UNJUDGED.id, relative_path(note.file), note.resource or "", note.message)
+    seen[parts] += 1
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return {
+        "ruleId": UNJUDGED.id,
+        "ruleIndex": rule_index,
+        "level": "note",
+        "message": {"text": f"{UNJUDGED.title}: {note.message}"},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT: f"{digest}:{seen[parts]}"},
+        "properties": {"noteKind": note.kind.value, "cfn-lint-id": UNJUDGED.cfn_lint_id,
+                       "security-severity": f"{UNJUDGED.security_severity:.1f}"},
+        "suppressions": [],
+    }
+
+
 def _notification(level: str, message: str, file: str, span: Span | None) -> dict:
     location: dict = {"artifactLocation": _artifact(file)}
     if span is not None:
@@ -153,7 +179,6 @@ def render(result: ScanResult, *, suppressed: str = "keep", **_: object) -> str:
     rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
     seen: Counter = Counter()
     notifications = [_notification("error", e.message, e.file, None) for e in result.errors]
-    notifications += [_notification("note", n.message, n.file, n.span) for n in result.notes]
     notifications += [_notification("note", f.message, f.path, None) for f in result.skipped_folders]
     log = {
         "$schema": SCHEMA,
@@ -174,7 +199,8 @@ def render(result: ScanResult, *, suppressed: str = "keep", **_: object) -> str:
                     {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}
                 ],
                 "results": [_result(x, rule_index, seen) for x in result.findings]
-                + ([_result(x, rule_index, seen, True) for x in result.suppressed] if suppressed == "keep" else []),
+                + ([_result(x, rule_index, seen, True) for x in result.suppressed] if suppressed == "keep" else [])
+                + [_unjudged(n, len(RULES), seen) for n in result.notes],
                 "columnKind": "unicodeCodePoints",
             }
         ],

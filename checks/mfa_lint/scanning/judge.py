@@ -7,7 +7,7 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
-from mfa_lint.core.findings import MISSING_FILE, Finding
+from mfa_lint.core.findings import MISSING_FILE, UNJUDGED_FINDING, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
 from mfa_lint.formats.registry import comments_in
@@ -101,6 +101,11 @@ class FileJudge:
             return found
         return self._file(site.block_file or site.file).suppressions.suppression(finding, 0, site.block)
 
+    def _unjudged_suppressed(self, site: PolicySite, file: str, span: Span) -> bool:
+        """A note is the unjudged result (MFA000 / I9000): `mfa-lint:ignore MFA000` on its line, right above it or
+        in the resource's block, or a host skip naming it, silences it on purpose (as on checkov and cfn-lint)."""
+        return self._suppression(site, UNJUDGED_FINDING, span.line, file) is not None
+
     def judge(self, site: PolicySite) -> None:
         """Analyse one policy site and add its findings (or suppressed findings) and notes to the file's report.
 
@@ -118,13 +123,14 @@ class FileJudge:
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:
-            if noted or note.kind is MISSING_FILE:
+            if (noted or note.kind is MISSING_FILE) and not self._unjudged_suppressed(site, site.file, site.span):
                 report.notes.append(NoteEntry(site.file, site.span, site.resource, note.message, note.kind))
         for note, locate in analysis.notes:
             if _empty(site.document) or (not noted and note.kind is not MISSING_FILE):
                 continue  # an empty policy, or a policy where no MFA text is: no MFA test can hide there
             file, span = _placed(site, _locate(locate, note.path) or site.span)
-            report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
+            if not self._unjudged_suppressed(site, file, span):
+                report.notes.append(NoteEntry(file, span, site.resource, note.message, note.kind))
         for finding, locate in analysis.findings:
             exact = _locate(locate, finding.path)
             file, span = _placed(site, exact or site.span)  # the file that holds the operator

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from mfa_lint.core.catalog import RULES
+from mfa_lint.core.catalog import NOTES, RULES
 from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.formats.policy_json.kinds import anchor
 from mfa_lint.reading import limits
@@ -31,13 +31,14 @@ def parse_rule_ids(value: Any) -> frozenset[str]:
         value = [part for part in value.replace(",", " ").split() if part]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of rule ids")
-    by_cfn = {r.cfn_lint_id.upper(): r.id for r in RULES.values()}
+    records = {**RULES, **NOTES}  # MFA000 / I9000: the unjudged result (a note on the CLI)
+    by_cfn = {r.cfn_lint_id.upper(): r.id for r in records.values()}
     out: set[str] = set()
     for raw in value:
         token = raw.strip().upper()
-        matched = [rid for rid in RULES if rid.startswith(token)] or ([by_cfn[token]] if token in by_cfn else [])
+        matched = [rid for rid in records if rid.startswith(token)] or ([by_cfn[token]] if token in by_cfn else [])
         if not token or not matched:
-            raise ValueError(f"unknown rule id {raw!r} (known: {', '.join(RULES)})")
+            raise ValueError(f"unknown rule id {raw!r} (known: {', '.join(sorted(records))})")
         out.update(matched)
     return frozenset(out)
 

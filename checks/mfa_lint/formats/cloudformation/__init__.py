@@ -73,7 +73,10 @@ def _prepare() -> None:
     from mfa_lint.formats.cloudformation.cfn_lint_import import import_cfn_lint_decoder
     from mfa_lint.formats.cloudformation.nested import read_template  # noqa: F401
 
-    import_cfn_lint_decoder()
+    try:
+        import_cfn_lint_decoder()
+    except ImportError:  # no cfn-lint (a checkov running the exported checks): reader._decode reads with PyYAML
+        pass
 
 
 CLOUDFORMATION = Format(

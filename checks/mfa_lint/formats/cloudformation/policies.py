@@ -97,6 +97,16 @@ class Located:
     target: tuple | Span
 
 
+@dataclass(frozen=True)
+class LocatedNote:
+    """A note (a part that could not be judged) and where it sits: a path in the property value (`()`: the value
+    itself), or a file Span."""
+
+    message: str
+    target: tuple | Span
+    path: tuple = ()  # the path in the document the note is about
+
+
 def mentions_mfa(value: Any, limit: int = 20_000) -> bool:
     """True when some key under `value`, or some JSON-looking text, looks MFA-related (bounded; errs towards True).
 
@@ -193,21 +203,25 @@ def analyze_value(
     lines: Lines,
     callers: Callers | None = None,
     names: Names | None = None,
-) -> tuple[list[Located], list[str]]:
-    """Analyse every document in a policy property value (judge_views); findings deduplicated across branch
-    combinations, each where it sits. `callers`: who calls it, from what it is attached to
-    (formats.cloudformation.attachments)."""
+) -> tuple[list[Located], list[LocatedNote]]:
+    """Analyse every document in a policy property value (judge_views): findings deduplicated across branch
+    combinations and the notes (what could not be judged), each where it sits. `callers`: who calls it, from what
+    it is attached to (formats.cloudformation.attachments)."""
     if not mentions_mfa(value):
         return [], []
     views = document_views(value, statements_only=statements_only, resolve_ref=resolve_ref,
                            satisfiable=satisfiable, lines=lines, names=names)
     judged = judge_views(views, kind, lambda document, kind: analyze_document(document, kind, callers))
     located = [Located(finding, view.target(finding.path)) for finding, view in judged.findings]
-    notes: list[str] = []
-    for note, _ in judged.notes:
+    notes: list[LocatedNote] = []
+    seen: set[str] = set()
+    for note, view in judged.notes:
         message = note if isinstance(note, str) else note.message
-        if message not in notes:
-            notes.append(message)
+        if message in seen:
+            continue
+        seen.add(message)
+        target = view.target(note.path) if view is not None and not isinstance(note, str) else ()
+        notes.append(LocatedNote(message, target, () if isinstance(note, str) else tuple(note.path)))
     return located, notes
 
 

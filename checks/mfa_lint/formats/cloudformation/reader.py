@@ -126,6 +126,10 @@ def _condition_solver(conditions: Any) -> Callable[[Mapping[str, bool]], bool]:
     (`East` and `Not East` at once never deploys). Without Conditions, or if cfn-lint cannot read them: no pruning."""
     if not isinstance(conditions, Mapping) or not conditions:
         return _always
+    try:
+        import cfnlint  # noqa: F401
+    except ImportError:  # a checkov without cfn-lint: no pruning (its checks decide what to do with Fn::If)
+        return _always
     from cfnlint.context.conditions import Conditions
     from cfnlint.context.conditions.exceptions import Unsatisfiable
 
@@ -158,8 +162,15 @@ def _decode(text: str) -> Any:
     """Decode with cfn-lint (YAML first, JSON for what YAML rejects); any problem becomes a one-line SourceError."""
     from mfa_lint.formats.cloudformation.cfn_lint_import import import_cfn_lint_decoder
 
-    decode_str = import_cfn_lint_decoder()  # without sympy and networkx, which only some templates need
+    try:
+        decode_str = import_cfn_lint_decoder()  # without sympy and networkx, which only some templates need
+    except ImportError:  # a checkov without cfn-lint (checkov-action's image): the same shapes from PyYAML
+        from mfa_lint.formats.cloudformation.plain_decode import plain_decode
 
+        try:
+            return plain_decode(text)
+        except (ValueError, RecursionError) as error:
+            raise SourceError(str(error) or "template nested too deeply to read") from None
     try:
         template, matches = decode_str(text)
     except RecursionError:

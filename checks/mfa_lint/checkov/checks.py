@@ -91,7 +91,8 @@ def _verdict(conf: Mapping[str, Any], entity_type: str, check: _RuleCheck, entit
                 verdict = Verdict(unresolved=[f"mfa-lint cannot run in this checkov: {selftest.RESULT.api}; "
                                               f"{selftest.RESULT.advice()}"])
             else:
-                if any(p.contextual for p in policies):
+                if any(p.contextual and holds_mfa_text(p.document) for p in policies):
+                    # callers decide a verdict only where an MFA test may be: only then are the attachments read
                     policies = check.placed(conf, policies)
                 verdict = _judge(conf, check, policies)
             verdict.suppress(check.host_skips(conf))

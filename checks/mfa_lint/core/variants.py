@@ -46,8 +46,8 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
     findings = [(first, f) for f in tried[first].analysis.findings if _key(f) in common]
     notes: list[tuple[int, Note]] = []
     seen: set[tuple] = set()
-    for index, entry in enumerate(tried):
-        for note in entry.analysis.notes:
+    for index in base:  # an alternative's own notes concern values that do not deploy by default: not said
+        for note in tried[index].analysis.notes:
             if (note.message, note.path) not in seen:
                 seen.add((note.message, note.path))
                 notes.append((index, note))

@@ -7,6 +7,8 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
+import re
+
 from mfa_lint.core.findings import MISSING_FILE, UNJUDGED_FINDING, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
@@ -35,6 +37,23 @@ def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
     if span.file is None:
         return site.file, span
     return span.file, Span(span.line, span.column, span.end_line, span.end_column)
+
+
+_MODULE_STEP = re.compile(r'module\.[\w-]+(\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\.')
+
+
+def _superseding_place(format_name: str, site: PolicySite) -> tuple[str, str | None] | None:
+    """(file, resource as that file's own reading names it) of a site reached in another file in a way that
+    supersedes that file's own reading: a nested stack's template (its resources named as in its file), a called
+    module's file (`module.a["k"].module.b.aws_iam_policy.x` is `aws_iam_policy.x` there). None for anything else."""
+    if format_name == "cloudformation":
+        return site.file, site.resource
+    if format_name == "terraform" and site.resource and site.resource.startswith("module."):
+        local = site.resource
+        while (match := _MODULE_STEP.match(local)) is not None:
+            local = local[match.end():]
+        return site.file, local
+    return None
 
 
 def _empty(document: object) -> bool:
@@ -114,12 +133,12 @@ class FileJudge:
         if site.merged_into is not None:
             return  # no policy on its own: judged in the documents that merge it
         report = self.report
-        # a nested stack's template read through its parent: that reading supersedes the template's own (only
-        # CloudFormation: a plan's site placed in its configuration, or a module's, is judged there too and kept
-        # once by scanning.identity)
-        if (self.format.name == "cloudformation" and site.file != self.path
-                and (site.file, site.resource) not in report.reached):
-            report.reached.append((site.file, site.resource))
+        # a nested stack's template read through its parent, a module's file read through its call: that reading
+        # supersedes the file's own, with its defaults (a plan's site placed in its configuration is judged there
+        # too and kept once by scanning.identity)
+        place = _superseding_place(self.format.name, site) if site.file != self.path else None
+        if place is not None and place not in report.reached:
+            report.reached.append(place)
         analysis = analyze_site(site)
         noted = self._may_hide_mfa(site)
         for note in site.notes:

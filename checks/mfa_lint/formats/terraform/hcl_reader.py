@@ -72,8 +72,10 @@ def read_terraform(
                                   arguments=arguments, inputs=inputs, this=(file_key, tree, text), context=context,
                                   opentofu=reads_as_opentofu(path, _names(module_texts)))
     evaluator = instance.evaluator(file_key)
-    bounded = {f"var.{name}": declaration.allowed for name, declaration in instance.declared.items()
-               if declaration.allowed and declaration.default is None and f"var.{name}" not in instance.overrides}
+    bounded: dict[str, tuple[Any, ...]] = {
+        f"var.{name}": declaration.allowed for name, declaration in instance.declared.items()
+        if declaration.allowed and declaration.default is None and f"var.{name}" not in instance.overrides}
+    toggles = _toggles(instance, evaluator)
     lines = text.splitlines()
     sites: list[PolicySite] = []
     for block in blocks(root_body(tree)):
@@ -84,7 +86,7 @@ def read_terraform(
             def resource(ev: Evaluator, block: Block = block) -> list[PolicySite]:
                 return list(_resource_sites(path, file_key, text, block, ev, instance))
 
-            for site in _tried(resource, evaluator, bounded):
+            for site in _tried(resource, evaluator, bounded, toggles):
                 site.suppressed, site.block = suppressed, (block.line, block.end_line)
                 if site.file != path:  # read with `file()`: the block is in this file, the document in that one
                     site.block_file = path
@@ -104,14 +106,21 @@ def read_terraform(
             continue
         used = kinds.get(block.labels[1], set())
         placements = [Placement(kind) for kind in sorted(used) or [POLICY_DOCUMENT_DATA_SOURCES[block.labels[0]]]]
-        if used and any(may_mention_mfa(t) for t in instance.files().values()):
+
+        def document(ev: Evaluator, block: Block = block, kind: str = placements[0].kind) -> list[PolicySite]:
+            return [_policy_document_site(path, file_key, text, block, ev, kind, instance)]
+
+        default, first = placements[0], _tried(document, evaluator, bounded, toggles)
+        if used and any(may_mention_mfa(t) for t in instance.files().values()) and _may_test_mfa(first):
+            # its callers decide a verdict only where it may hold an MFA test: only then the attachments are worked out
             placements = _document_placements(block.labels[1], used, instance)
         for placement in sorted(placements, key=lambda p: p.kind):
 
             def document(ev: Evaluator, block: Block = block, kind: str = placement.kind) -> list[PolicySite]:
                 return [_policy_document_site(path, file_key, text, block, ev, kind, instance)]
 
-            for site in _tried(document, evaluator, bounded):
+            built = first if placement is default else None
+            for site in built or _tried(document, evaluator, bounded, toggles):
                 site.suppressed = block_skips(lines, block.line, block.end_line)
                 site.block = (block.line, block.end_line)
                 site.callers = placement.callers
@@ -127,6 +136,11 @@ def _names(module_texts: dict[str, str] | None) -> list[str] | None:
     """The file names of the module's other files, when given (else the folder is listed)."""
     return None if module_texts is None else [os.path.basename(k) for k in module_texts]
 # -- attachments --------------------------------------------------------------------------------------------------
+
+
+def _may_test_mfa(sites: list[PolicySite]) -> bool:
+    """Some document of the sites (a variant included) may hold an MFA test."""
+    return any(mentions_mfa(d) for site in sites for d in (site.document, *(v.document for v in site.variants)))
 
 
 def _placement(resource_type: str, name: str, kind: str, instance: ModuleInstance) -> Placement:
@@ -162,18 +176,40 @@ def _place(site: PolicySite, placement: Placement) -> None:
     site.kind, site.callers = placement.kind, placement.callers
 
 
+def _toggles(instance: ModuleInstance, evaluator: Evaluator) -> dict[str, tuple[Any, ...]]:
+    """`var.x` -> (its default, the other boolean) for the root module's boolean variables that nothing else sets
+    (`allow_legacy_cli = false`): the default is what deploys, the other value is what a `-var` or a tfvars file
+    elsewhere may deploy (tried as an alternative: a rule only it gives is a note, core.variants). A called module's
+    variables are what its call gives."""
+    if instance.scope.called:
+        return {}
+    found: dict[str, tuple[Any, ...]] = {}
+    for name, declaration in instance.declared.items():
+        marker = f"var.{name}"
+        if declaration.default is None or declaration.allowed or marker in instance.overrides:
+            continue
+        known, value = evaluator._lookup("var", name, (), None, ())
+        if known and isinstance(value, bool):
+            found[marker] = (value, not value)
+    return found
+
+
 def _tried(
-    build: Callable[[Evaluator], list[PolicySite]], evaluator: Evaluator, bounded: dict[str, tuple[Any, ...]]
+    build: Callable[[Evaluator], list[PolicySite]], evaluator: Evaluator, bounded: dict[str, tuple[Any, ...]],
+    toggles: dict[str, tuple[Any, ...]],
 ) -> list[PolicySite]:
     """The sites `build` gives; where they depend on variables that nothing sets but a validation pins to a set
     (`contains(["Bool", "BoolIfExists"], var.op)`), each site holds one variant per combination of allowed values
-    (a bounded unknown: judged like the core judges an unknown, every value tried)."""
-    probe = evaluator.tracking()  # records every variable nothing sets that the sites reach
+    (a bounded unknown: judged like the core judges an unknown, every value tried). A boolean variable with a default
+    (_toggles) is tried with both values, its default first; a variant with the other value is an `alternative`."""
+    probe = evaluator.tracking()  # records every variable nothing sets, and every variable, that the sites reach
     first = build(probe)
-    hit = sorted(name for name in probe.unset if name in bounded)
+    values = {**{n: bounded[n] for n in probe.unset if n in bounded}, **{n: toggles[n] for n in probe.reached
+                                                                          if n in toggles}}
+    hit = sorted(values)
     if not hit:
         return first
-    combinations = list(itertools.islice(itertools.product(*(bounded[name] for name in hit)), VALIDATION_VARIANTS + 1))
+    combinations = list(itertools.islice(itertools.product(*(values[name] for name in hit)), VALIDATION_VARIANTS + 1))
     if len(combinations) > VALIDATION_VARIANTS:
         return first  # too many: the variables stay unknown (the core tries what it can, or notes them)
     tries = [(combination, build(evaluator.derive(overrides=dict(zip(hit, combination, strict=True)))))
@@ -186,7 +222,10 @@ def _tried(
         site = chosen[0]
         site.variants = [
             Variant(", ".join(f"{name} = {json.dumps(value)}" for name, value in zip(hit, combination, strict=True)),
-                    found[index].document, found[index].locate)
+                    found[index].document, found[index].locate,
+                    alternative=any(name in toggles and value != toggles[name][0]
+                                    for name, value in zip(hit, combination, strict=True)),
+                    values=tuple((name, json.dumps(value)) for name, value in zip(hit, combination, strict=True)))
             for combination, found in tries
         ]
         site.notes = list(dict.fromkeys(note for s in chosen for note in s.notes))

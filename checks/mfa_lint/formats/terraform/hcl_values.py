@@ -208,6 +208,9 @@ class Evaluator:
         #: `var.x` references met that nothing sets (no default, argument or tfvars value): shared by derived
         #: evaluators, so a reader can try the values a validation allows for them (see `tracking`)
         self.unset: set[str] = set()
+        #: every `var.x` reference met (in a `tracking` evaluator): a reader tries the other value of a boolean
+        #: variable's default where the sites reach it (hcl_reader._tried)
+        self.reached: set[str] = set()
         self._budget = limits.EVALUATION_NODES
         self._cache: dict[str, Any] = {}
         self._active: list[str] = []
@@ -219,6 +222,7 @@ class Evaluator:
                             bindings={**self.bindings, **(bindings or {})}, context=self.context)
         derived.directory = self.directory
         derived.unset = self.unset
+        derived.reached = self.reached
         if not overrides:
             derived._cache = self._cache  # variables and locals do not depend on iterators: share what is known
         return derived
@@ -227,7 +231,7 @@ class Evaluator:
         """The same module with a fresh `unset` set and nothing cached, so that every variable nothing sets that an
         evaluation reaches is recorded in `unset` (a cached local would hide the variables it depends on)."""
         derived = self.derive()
-        derived.unset = set()
+        derived.unset, derived.reached = set(), set()
         derived._cache = {}
         return derived
 
@@ -831,6 +835,8 @@ class Evaluator:
         """Push the tasks that leave `root.name`'s value on the results: an override, the cached value, or the
         definition evaluated (then cached). An unresolved definition is named by the reference written here."""
         marker = f"{root}.{name}"
+        if root == "var":
+            self.reached.add(marker)
         if marker in self.overrides:
             value = self.overrides[marker]
             tasks.append(("then", _push(reference(shown) if isinstance(value, Unknown) else value)))

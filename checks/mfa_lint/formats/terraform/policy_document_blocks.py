@@ -218,16 +218,14 @@ def _leaf_references(node: Tree | Token, text: str, evaluator: Evaluator, depth:
 
 
 def _tryable(name: str, evaluator: Evaluator) -> bool:
-    """A reference a try may fix: unresolved, or a module input whose default is a boolean (a caller can switch the
-    blocks it gates on: `for_each = var.manage_keys ? [1] : []` is judged as if enabled too). A value a module call
-    or a tfvars file gives it is not tried, nor a default in a module read through its call (the call left it)."""
+    """A reference a try may fix: an unresolved one. A boolean default (`for_each = var.manage_keys ? [1] : []`) is
+    what deploys; the reader tries its other value as an alternative (hcl_reader._toggles: a rule only it gives is a
+    note). A value a module call or a tfvars file gives is not tried either."""
     if name in evaluator.overrides:
         return False
     root, attr = name.split(".", 1)
-    known, value = evaluator._lookup(root, attr, (), None, ())
-    if evaluator.scope.called and known:
-        return False  # a called module: its call decided the value (an argument, else the default)
-    return not known or (root == "var" and isinstance(value, bool))
+    known, _ = evaluator._lookup(root, attr, (), None, ())
+    return not known
 
 
 def _known(collection: object) -> bool:

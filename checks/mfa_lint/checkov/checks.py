@@ -271,14 +271,15 @@ class _TerraformFile:
 
     def file_entities(self, conf: Mapping[str, Any]) -> list[tuple[str, str]]:
         """In a called module, that call (read from the caller, with its arguments) first; a plan's resource in a
-        module by its plan address."""
+        module, and an instance of a resource's `for_each`, by its address."""
         found: list[tuple[str, str]] = []
         call = terraform_module_call(conf)
         if call is not None:
             found.append((call.path, f"{call.address}.{self.resource_name()}"))  # type: ignore[attr-defined]
         address = conf.get("__address__")
-        if isinstance(address, str) and address.startswith("module.") and (path := self.entity_file(conf)):
-            found.append((path, address))
+        if isinstance(address, str) and (address.startswith("module.") or address.endswith("]")) \
+                and (path := self.entity_file(conf)):
+            found.append((path, address))  # a plan's resource in a module, a `for_each` instance: by its address
         return found + super().file_entities(conf)  # type: ignore[misc]
 
 

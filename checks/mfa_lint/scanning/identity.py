@@ -11,7 +11,6 @@ import re
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
-from mfa_lint.core.findings import NO_FORMAT
 from mfa_lint.scanning.results import Located, NoteEntry
 
 T = TypeVar("T", bound=Hashable)
@@ -86,9 +85,10 @@ def drop_plan_echoes(findings: list[Located], suppressed: list[Located]) -> tupl
 
 
 def drop_read_elsewhere(notes: Iterable[NoteEntry], referenced: set[str]) -> list[NoteEntry]:
-    """The "no format mfa-lint reads" note of a file that a .tf in the same scan read (`yamldecode(file())`) is
-    wrong: its policies were judged there."""
-    return [n for n in notes if not (n.file in referenced and n.resource is None and n.kind is NO_FORMAT)]
+    """A note on a whole file that a .tf in the same scan read is wrong: its policies were judged there, with the
+    values the .tf gives (a "no format mfa-lint reads" YAML file read with `yamldecode(file())`, a template whose
+    `%{ for }` directives `templatefile()` renders)."""
+    return [n for n in notes if not (n.file in referenced and n.resource is None)]
 
 
 Place = tuple[str, "str | None"]  # (file, resource)

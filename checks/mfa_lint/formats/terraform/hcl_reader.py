@@ -30,7 +30,7 @@ from mfa_lint.formats.terraform.hcl_syntax import (
 )
 from mfa_lint.formats.terraform.hcl_values import Evaluated, Evaluator
 from mfa_lint.formats.terraform.module_context import reads_as_opentofu
-from mfa_lint.formats.terraform.module_instance import ModuleInstance
+from mfa_lint.formats.terraform.module_instance import ModuleInstance, for_each_instances
 from mfa_lint.formats.terraform.module_scope import parsed
 from mfa_lint.formats.terraform.policy_document_blocks import build_policy_document
 from mfa_lint.formats.terraform.resources import POLICY_DOCUMENT_DATA_SOURCES, RESOURCES, policy_values
@@ -270,8 +270,19 @@ def _module_call_sites(text: str, tree: Tree, instance: ModuleInstance) -> list[
 def _resource_sites(
     path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, instance: ModuleInstance
 ) -> Iterator[PolicySite]:
+    """The policies of one resource block; a block with a known `for_each` is one resource per instance
+    (`aws_iam_role.this["admin"]`, with `each` bound), as terraform plans and checkov names them."""
     resource_type, name = block.labels[0], block.labels[1]
-    address = f"{resource_type}.{name}"
+    attrs = {a.name: a for a in attributes(block.body)}
+    for key, instance_evaluator in for_each_instances(attrs, evaluator, file_key, text):
+        address = f"{resource_type}.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
+        yield from _instance_sites(path, file_key, text, block, instance_evaluator, instance, address)
+
+
+def _instance_sites(
+    path: str, file_key: str, text: str, block: Block, evaluator: Evaluator, instance: ModuleInstance, address: str
+) -> Iterator[PolicySite]:
+    resource_type = block.labels[0]
 
     def top_level() -> dict[str, Any]:
         return {a.name: evaluator.evaluate(a.expression, file_key, text).value for a in attributes(block.body)}

@@ -205,7 +205,7 @@ class ModuleInstance:
             return found
         texts = called_module_texts(directory, self.context, self.opentofu)
         shown_directory = _shown_path(self.shown_directory or ".", directory)
-        for key, instance in _instances(call.attrs, evaluator, call.file, call.text):
+        for key, instance in for_each_instances(call.attrs, evaluator, call.file, call.text):
             arguments = {arg: instance.evaluate(attr.expression, call.file, call.text).value
                          for arg, attr in call.attrs.items() if arg not in _META_ARGUMENTS}
             label = f"module.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
@@ -502,11 +502,12 @@ def module_directory(caller: str, name: str, source: Any, context: ReadContext) 
     return None
 
 
-def _instances(
+def for_each_instances(
     attrs: dict[str, Attribute], evaluator: Evaluator, file_key: str, text: str
 ) -> list[tuple[str | None, Evaluator]]:
-    """(instance key, evaluator) per instance of the call: `each.key`/`each.value` bound for a known `for_each`
-    collection, named `module.<call>["<key>"]` as terraform and checkov name them; else one, without a key."""
+    """(instance key, evaluator) per instance of a module call or a resource: `each.key`/`each.value` bound for a
+    known `for_each` collection, named `module.<call>["<key>"]` / `<type>.<name>["<key>"]` as terraform and checkov
+    name them; else one, without a key."""
     if "for_each" not in attrs:
         return [(None, evaluator)]
     collection = evaluator.evaluate(attrs["for_each"].expression, file_key, text).value

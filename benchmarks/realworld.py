@@ -203,8 +203,8 @@ def run_cfnlint(python: str, env: dict[str, str], templates: list[Path]) -> tupl
     if not templates:
         return [], Run()
     cfnlint = Path(python).parent / "cfn-lint"
-    argv = [str(cfnlint) if cfnlint.exists() else "cfn-lint", "--format", "json", "-a", "mfa_lint.cfnlint", "--",
-            *map(str, templates)]
+    argv = [str(cfnlint) if cfnlint.exists() else "cfn-lint", "--format", "json", "-a", "mfa_lint.cfnlint",
+            "--include-checks", "I9000", "--", *map(str, templates)]
     proc, seconds, failure = _run(argv, env)
     run = Run(seconds, failure)
     if proc is None:

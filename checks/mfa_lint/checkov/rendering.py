@@ -2,9 +2,10 @@
 
 checkov evaluates what it can and leaves the rest as expression text inside the conf: `${...}` interpolations,
 `jsonencode(` calls, `data.`/`module.`/`var.` references, function calls such as `tostring(var.x)` or
-`try(each.value.x, 1)`, `dynamic` blocks; in CloudFormation, intrinsics (`Fn::If`, `Fn::Sub`, `Ref`). Judging such
-text as a literal is wrong both ways (MFA003 on `tostring(var.x)`, PASSED on a dynamic condition), so these tests
-err towards "unrendered": a false hit only costs a read of the file. Imports nothing from checkov.
+`try(each.value.x, 1)`, `for` expressions, `dynamic` blocks; in CloudFormation, intrinsics (`Fn::If`, `Fn::Sub`,
+`Ref`). Judging such text as a literal is wrong both ways (MFA003 on `tostring(var.x)`, PASSED on a dynamic
+condition), so these tests err towards "unrendered": a false hit only costs a read of the file. Imports nothing
+from checkov.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from mfa_lint.formats.cloudformation.intrinsics import any_node, has_intrinsics
 _INTERPOLATION = re.compile(r"\$\{(?![\w.-]*:|[*?$]\})|%\{")
 _REFERENCE = re.compile(r"^\s*(?:var|local|data|module|each|count|path|terraform|self)\.[\w-]")
 _CALL = re.compile(r"(?<![\w:/.-])[a-z][a-z0-9_]*\(")
+# a `for` expression checkov printed as text (`[for r in [...] : {...} if r.enabled]`)
+_FOR = re.compile(r"^\s*[\[{]\s*for\s+[\w-]+(?:\s*,\s*[\w-]+)?\s+in\s")
 _LIMIT = 20_000
 
 
 def unrendered_text(node: Any) -> bool:
     """A string that is (or holds) a Terraform expression checkov did not evaluate."""
     return isinstance(node, str) and bool(
-        _INTERPOLATION.search(node) or _REFERENCE.match(node) or _CALL.search(node)
+        _INTERPOLATION.search(node) or _REFERENCE.match(node) or _CALL.search(node) or _FOR.match(node)
     )
 
 

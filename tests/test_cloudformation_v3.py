@@ -173,6 +173,8 @@ def test_a_nested_stack_is_read_with_what_its_parent_passes() -> None:
 
 
 def test_missing_and_broken_templates_are_notes_on_the_stack(tmp_path: Path) -> None:
+    """A local template that is missing or broken is a note (it may hold the MFA test); a URL, a dynamic reference
+    and a location that names no template file (`path/`, a placeholder in a test template) are no local template."""
     (tmp_path / "broken.yaml").write_text("Resources: [\n")
     parent = tmp_path / "parent.yaml"
     parent.write_text("Resources:\n"
@@ -181,7 +183,11 @@ def test_missing_and_broken_templates_are_notes_on_the_stack(tmp_path: Path) -> 
                       "  Broken:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
                       "      TemplateURL: broken.yaml\n"
                       "  Remote:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
-                      "      TemplateURL: https://example-bucket.s3.amazonaws.com/t.yaml\n")
+                      "      TemplateURL: https://example-bucket.s3.amazonaws.com/t.yaml\n"
+                      "  FromSsm:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+                      "      TemplateURL: '{{resolve:ssm:/pipeline/template:1}}'\n"
+                      "  Placeholder:\n    Type: AWS::Serverless::Application\n    Properties:\n"
+                      "      Location: path/\n")
     sites = read_template(str(parent), parent.read_text())
     kinds = {s.resource: [n.kind for n in s.notes] for s in sites}
     assert kinds == {"Missing": [MISSING_FILE], "Broken": [MALFORMED]}

@@ -57,8 +57,17 @@ def local_template(parent: str, location: Any) -> str | None:
     when it names none (a URL, an S3 object, a serverless application id, an intrinsic)."""
     if not isinstance(location, str) or not location.strip() or location.strip().lower().startswith(_REMOTE):
         return None
+    if "{{resolve:" in location:  # a dynamic reference (SSM, Secrets Manager): known at deploy time only
+        return None
     relative = location.strip().removeprefix("file://")
-    return os.path.normpath(os.path.join(os.path.dirname(parent), relative))
+    path = os.path.normpath(os.path.join(os.path.dirname(parent), relative))
+    if not os.path.isfile(path) and not relative.lower().endswith(_TEMPLATE_EXTENSIONS):
+        return None  # no template there, nor a template's name (`path/`, a placeholder): not a local template
+    return path
+
+
+#: What a local template file is named (a missing one of these is said: it may hold the MFA test).
+_TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
 
 
 def read_template(path: str, text: str, context: ReadContext | None = None) -> list[PolicySite]:

@@ -322,12 +322,25 @@ def _strings(value: Any) -> list[str]:
 # -- reading the module's blocks ---------------------------------------------------------------------------------
 
 
+#: the tree of a file that declares nothing the graph reads: only its text's policy mentions count (_may_attach)
+_UNPARSED = Tree("body", [])
+
+
+def _may_attach(text: str) -> bool:
+    """The file may declare a resource the graph reads (roles, users, policies, attachments, permission-set
+    references, resources whose policy is a policy-document data source): all named `aws_iam_...` or
+    `aws_ssoadmin_...`. Any other file is not parsed for the graph (checkov reads each file of a folder in turn)."""
+    return "aws_iam_" in text or "aws_ssoadmin_" in text
+
+
 def _collect(files: Mapping[str, tuple[str, Tree]], evaluator: Evaluator) -> _Resources:
     found = _Resources()
     for key, (text, tree) in files.items():
         evaluator.context.check_time()
         for name in POLICY_REFERENCE.findall(text):
             found.mentions[name] += 1
+        if tree is _UNPARSED:
+            continue
         for block in blocks(root_body(tree)):
             if block.type == "resource" and len(block.labels) >= 2:
                 _resource(found, block, key, text)
@@ -430,7 +443,8 @@ def module_attachments(instance: ModuleInstance) -> ModuleAttachments:
                repr(sorted(instance.overrides.items())))
         found = _SHARED.get(key)
     if found is None:
-        files = {k: (t, tree) for k, t in sorted(instance.files().items()) if (tree := instance.tree(k)) is not None}
+        files = {k: (t, tree) for k, t in sorted(instance.files().items())
+                 if (tree := instance.tree(k) if _may_attach(t) else _UNPARSED) is not None}
         caller = _CALLERS.get(instance)
 
         def document(expression: Expression) -> Any:

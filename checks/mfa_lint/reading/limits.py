@@ -130,6 +130,9 @@ NESTED_STACK_PARENT_FILES = 256
 #: Template or document nodes walked for the names a value gives (`Ref`, `GetAtt`, `Sub`): past it, a managed policy
 #: may be named anywhere, so it keeps its default kind and callers.
 ATTACHMENT_NODES = 200_000
+#: Steps from a policy to what it is attached to followed when choosing the files the graph parses (policy ->
+#: attachment -> role -> ...).
+ATTACHMENT_HOPS = 6
 #: `local.x` naming a `local.y` ... followed to find the role or policy an attachment names.
 ATTACHMENT_LOCALS = 16
 

@@ -34,6 +34,7 @@ from weakref import WeakKeyDictionary
 from lark import Token, Tree
 
 from mfa_lint.core.callers import Callers
+from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.core.policy_kinds import PolicyKind
 from mfa_lint.core.values import Unknown
 from mfa_lint.formats.terraform.documents import HCL_NAVIGATOR, references
@@ -326,6 +327,51 @@ def _strings(value: Any) -> list[str]:
 _UNPARSED = Tree("body", [])
 
 
+_DECLARED = re.compile(r'^\s*(resource|data)\s+"?([\w-]+)"?\s+"?([\w-]+)"?', re.MULTILINE)
+_TOKEN = re.compile(rf"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.{_NAME})")
+_ROLE_DECLARATION = re.compile(r'resource\s+"?aws_iam_role"?\s|"aws_iam_role"\s*:')
+
+
+def _graph_files(texts: Mapping[str, str]) -> set[str]:
+    """The files the graph needs parsed: a text test, sound by construction (a reference is written as its name).
+
+    The graph places policies that may test MFA: those declared in files with MFA text. Parsed are the files that
+    declare or mention one of them (`aws_iam_policy.x`, `data.aws_iam_policy_document.x`), then the files that
+    declare or mention what those mention (the role a role policy names, ...), every file declaring a role (its
+    trust policy is its callers; roles are also found by their `name`), permission-set references and literal
+    policy and role ARNs. A file with MFA text that declares nothing (a default or a local holds the MFA test):
+    every file. Most of a folder's files never need parsing for the graph (checkov reads them one by one)."""
+    candidates = {k: t for k, t in texts.items() if _may_attach(t)}
+    declared = {k: {f"{'data.' if m.group(1) == 'data' else ''}{m.group(2)}.{m.group(3)}"
+                    for m in _DECLARED.finditer(t)} for k, t in texts.items()}
+    seeds: set[str] = set()
+    for key, text in texts.items():
+        if may_mention_mfa(text):
+            if not declared.get(key):
+                return set(candidates)  # the MFA test is a value defined apart from any policy: every file
+            seeds |= {name for name in declared[key] if name.startswith(_FOLLOWED)}
+    wanted = {k for k, t in candidates.items()
+              if _ROLE_DECLARATION.search(t) or "aws_ssoadmin_" in t or ":policy/" in t or ":role/" in t}
+    tokens: set[str] = set()
+    frontier = seeds
+    for _ in range(limits.ATTACHMENT_HOPS):
+        if not frontier:
+            break
+        tokens |= frontier
+        found = {k for k, t in candidates.items() if declared[k] & frontier or any(token in t for token in frontier)}
+        new = found - wanted
+        wanted |= found
+        frontier = {name for k in new for name in (*declared[k], *(m.group(1) for m in _TOKEN.finditer(texts[k])))
+                    if name.startswith(_FOLLOWED)} - tokens
+    return wanted
+
+
+#: What a policy's placement follows from file to file: the managed policy (attached elsewhere) and the policy
+#: document (used elsewhere). A role is read where it is declared (every such file is parsed), users and groups need
+#: no more than the attachment itself.
+_FOLLOWED = ("aws_iam_policy.", "data.aws_iam_policy_document.")
+
+
 def _may_attach(text: str) -> bool:
     """The file may declare a resource the graph reads (roles, users, policies, attachments, permission-set
     references, resources whose policy is a policy-document data source): all named `aws_iam_...` or
@@ -443,8 +489,10 @@ def module_attachments(instance: ModuleInstance) -> ModuleAttachments:
                repr(sorted(instance.overrides.items())))
         found = _SHARED.get(key)
     if found is None:
-        files = {k: (t, tree) for k, t in sorted(instance.files().items())
-                 if (tree := instance.tree(k) if _may_attach(t) else _UNPARSED) is not None}
+        texts = instance.files()
+        wanted = _graph_files(texts)
+        files = {k: (t, tree) for k, t in sorted(texts.items())
+                 if (tree := instance.tree(k) if k in wanted else _UNPARSED) is not None}
         caller = _CALLERS.get(instance)
 
         def document(expression: Expression) -> Any:

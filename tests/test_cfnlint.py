@@ -151,3 +151,18 @@ def test_documented_command_lines(tmp_path, args: list[str]) -> None:
     template = str(FIXTURES / "cloudformation" / "mfa002_trust_boolifexists.yaml")
     result = _run([a.format(t=template) for a in args], tmp_path)
     assert ":E9002:" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_rule_is_registered_only_where_it_can_fire() -> None:
+    """cfn-lint calls a keyword rule for every resource of its keywords: MFA004 (SCP/RCP) is not registered for a
+    user's policies, MFA005 (identity) not for a bucket policy; a kind decided per resource counts as any kind."""
+    from mfa_lint.cfnlint.rules import keywords_for
+    from mfa_lint.formats.cloudformation.resources import RESOURCES
+
+    every = {f"Resources/{t}/Properties" for t in RESOURCES}
+    assert set(keywords_for(RULES["MFA001"])) == every == set(keywords_for(UNJUDGED))
+    scp = set(keywords_for(RULES["MFA004"]))
+    assert "Resources/AWS::Organizations::Policy/Properties" in scp
+    assert "Resources/AWS::IAM::ManagedPolicy/Properties" in scp  # its kind comes from what it is attached to
+    assert "Resources/AWS::IAM::User/Properties" not in scp
+    assert "Resources/AWS::S3::BucketPolicy/Properties" not in set(keywords_for(RULES["MFA005"]))

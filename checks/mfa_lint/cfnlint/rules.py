@@ -13,8 +13,10 @@ from typing import Any
 from cfnlint.jsonschema import ValidationError, ValidationResult, Validator
 from cfnlint.rules.jsonschema.CfnLintKeyword import CfnLintKeyword
 
-from mfa_lint.cfnlint.analysis import KEYWORDS, hits
-from mfa_lint.core.catalog import NOTES, RULES, Rule
+from mfa_lint.cfnlint.analysis import hits
+from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, Rule
+from mfa_lint.formats.cloudformation.attachments import CONTEXTUAL
+from mfa_lint.formats.cloudformation.resources import RESOURCES
 
 
 class MfaRule(CfnLintKeyword):
@@ -22,14 +24,29 @@ class MfaRule(CfnLintKeyword):
 
     mfa_id = ""
     tags = ["resources", "iam", "mfa"]
+    record: Rule
 
     def __init__(self) -> None:
-        super().__init__(keywords=list(KEYWORDS))
+        super().__init__(keywords=keywords_for(self.record))
 
     def validate(self, validator: Validator, keyword: Any, instance: Any, schema: dict[str, Any]) -> ValidationResult:
         for hit in hits(validator, keyword, instance):
             if hit.cfn_lint_id == self.id:
                 yield ValidationError(hit.message, path=deque(hit.path), rule=self)
+
+
+def keywords_for(rule: Rule) -> list[str]:
+    """The `Resources/<type>/Properties` keywords of the resource types that can hold a policy of a kind the rule
+    applies to (a kind decided per resource, by its properties or by what it is attached to, counts as any kind):
+    cfn-lint calls a keyword rule for every resource of its keywords, so a rule that cannot fire there is not
+    registered there."""
+    found = []
+    for resource_type, properties in RESOURCES.items():
+        kinds = {kind for p in properties for kind in
+                 (POLICY_KINDS if callable(p.kind) or resource_type in CONTEXTUAL else (p.kind,))}
+        if any(rule.applies_to(kind) for kind in kinds):
+            found.append(f"Resources/{resource_type}/Properties")
+    return found
 
 
 def _rule_class(rule: Rule) -> type[MfaRule]:
@@ -44,6 +61,7 @@ def _rule_class(rule: Rule) -> type[MfaRule]:
             "shortdesc": rule.title,
             "description": rule.rationale,
             "source_url": rule.doc_url,
+            "record": rule,
         },
     )
 

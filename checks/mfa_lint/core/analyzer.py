@@ -79,7 +79,7 @@ def analyze_document(document: Any, kind: PolicyKind | str = PolicyKind.IDENTITY
         rules = sorted({k[0] for k in undecided if k[1] == index})
         analysis.notes.append(
             Note(
-                f"unresolved value: whether {', '.join(rules)} applies depends on "
+                f"unresolved value: whether {', '.join(rules)} {'applies' if len(rules) == 1 else 'apply'} depends on "
                 f"{', '.join(raws) or 'an unresolved value elsewhere in the policy'}",
                 statement.path,
                 index,

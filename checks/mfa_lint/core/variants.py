@@ -56,9 +56,9 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
         key = (where.rule_id, where.statement_index)
         fires, holds = _difference([tried[i] for i in base if key in keys[i]],
                                    [tried[i] for i in base if key not in keys[i]])
-        notes.append((index, Note(f"unresolved value: {rules} applies when deployed with {fires}, not with {holds} "
-                                  "(narrow the allowed values to decide it)", where.path, where.statement_index,
-                                  kind=UNRESOLVED)))
+        notes.append((index, Note(f"unresolved value: {rules} {_verb(rules)} when deployed with {fires}, not with "
+                                  f"{holds} (narrow the allowed values to decide it)", where.path,
+                                  where.statement_index, kind=UNRESOLVED)))
     for index, entry in enumerate(tried):
         if index in base:
             continue
@@ -67,11 +67,16 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
         label = ", ".join(f"{n}={v}" for n, v in entry.values if defaults.get(n) != v) or entry.label
         for _, (rules, where) in _by_statement(tried, [index], extra):
             message = (f"unresolved value: deployed with {label} (allowed, not the default), {rules} "
-                       f"applies (narrow the allowed values to rule it out): {where.message}")
+                       f"{_verb(rules)} (narrow the allowed values to rule it out): {where.message}")
             if (message, where.path) not in seen:
                 seen.add((message, where.path))
                 notes.append((index, Note(message, where.path, where.statement_index, kind=UNRESOLVED)))
     return findings, notes
+
+
+def _verb(rules: str) -> str:
+    """`MFA001 applies`, `MFA001, MFA005 apply`."""
+    return "apply" if "," in rules else "applies"
 
 
 _SHOWN = 4  # documents a note names when no one value tells them apart

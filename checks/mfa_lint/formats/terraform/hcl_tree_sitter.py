@@ -26,6 +26,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.tree import Meta
 
+from mfa_lint.reading.budget import BudgetExceeded
 from mfa_lint.reading.limits import HCL_SYNTAX_DEPTH
 from mfa_lint.reading.site import SourceError
 
@@ -615,6 +616,14 @@ def parse(text: str, data: bytes | None = None) -> Tree:
         # the callback form: tree-sitter calls back into Python as it goes, so the per-file time budget (a
         # signal) can interrupt a slow parse
         tree = parser.parse(lambda offset, _point: view[offset:offset + 65536], progress_callback=_keep_going)
+    except SystemError as error:
+        parser.reset()
+        # the budget's signal raised inside a callback that C code had already called: tree-sitter reports a result
+        # with an exception set; the exception that matters is the budget's
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, BudgetExceeded):
+            raise cause from None
+        raise
     except BaseException:
         parser.reset()
         raise

@@ -4,6 +4,7 @@ reader and the real core, address-to-line mapping with tf_root, and plans with m
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -71,8 +72,9 @@ def test_plan_fixture_findings(case: FixtureCase) -> None:
 def test_tf_root_maps_addresses_to_resource_lines(case: FixtureCase) -> None:
     sites = read_plan(str(case.path), json.loads(case.path.read_text()), tf_root=str(src_dir(case)))
     for s in sites:
-        name = s.resource.split(".")[-1]
-        kind = s.resource.split(".")[-2]
+        address = re.sub(r'\[[^\]]*\]$', "", s.resource)  # a for_each instance: its resource block
+        name = address.split(".")[-1]
+        kind = address.split(".")[-2]
         lines = Path(s.file).read_text().splitlines()
         assert lines[s.span.line - 1].strip().startswith(f'resource "{kind}" "{name}"'), s.resource
 

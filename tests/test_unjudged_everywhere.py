@@ -105,3 +105,14 @@ def test_without_cfn_lint_templates_decode_as_cfn_lint_decodes_them(path: Path) 
     ours, theirs = _key_marks(decoded, {}), _key_marks(template, {})
     assert ours.keys() == theirs.keys()
     assert {k: ours[k] for k in theirs if theirs[k] is not None} == {k: v for k, v in theirs.items() if v is not None}
+
+
+def test_each_statement_a_toggle_switches_on_is_one_note(tmp_path: Path) -> None:
+    """Two boolean switches off by default: each statement they switch on is named once, by the one switch that
+    turns it on (not again by the combination that turns both on), and nothing is a finding (the defaults deploy)."""
+    shutil.copy(ROOT / "fixtures" / "terraform" / "v3_scp_toggled_statements.tf", tmp_path / "main.tf")
+    code, report = scan(".", cwd=tmp_path)
+    assert code == 0 and report["findings"] == []
+    notes = sorted((n["line"], n["message"].split(" (allowed")[0]) for n in report["notes"])
+    assert notes == [(39, "unresolved value: deployed with var.deny_without_mfa=true"),
+                     (54, "unresolved value: deployed with var.protect_keys=true")]

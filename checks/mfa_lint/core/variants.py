@@ -11,8 +11,10 @@ fails open is something a reviewer hears about.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mfa_lint.core.findings import UNRESOLVED, Analysis, Finding, Note
 
@@ -26,6 +28,8 @@ class Tried:
     analysis: Analysis
     alternative: bool = False
     values: tuple[tuple[str, str], ...] = ()
+    #: the document itself: an alternative's note on a statement another alternative already named is not repeated
+    document: Any = None
 
 
 def _key(finding: Finding) -> tuple:
@@ -59,19 +63,40 @@ def combine(tried: Sequence[Tried]) -> tuple[list[tuple[int, Finding]], list[tup
         notes.append((index, Note(f"unresolved value: {rules} {_verb(rules)} when deployed with {fires}, not with "
                                   f"{holds} (narrow the allowed values to decide it)", where.path,
                                   where.statement_index, kind=UNRESOLVED)))
-    for index, entry in enumerate(tried):
-        if index in base:
-            continue
+    alternatives_noted: set[tuple[str, str]] = set()
+    for index in sorted((i for i in range(len(tried)) if i not in base), key=lambda i: _changed(tried, first, i)):
+        entry = tried[index]
         extra = keys[index] - common
         defaults = dict(tried[first].values)
         label = ", ".join(f"{n}={v}" for n, v in entry.values if defaults.get(n) != v) or entry.label
         for _, (rules, where) in _by_statement(tried, [index], extra):
+            statement = _statement(entry.document, where.statement_index)
+            if statement is not None and (rules, statement) in alternatives_noted:
+                continue  # the same statement, the same rules: named by an alternative with fewer changed values
+            if statement is not None:
+                alternatives_noted.add((rules, statement))
             message = (f"unresolved value: deployed with {label} (allowed, not the default), {rules} "
                        f"{_verb(rules)} (narrow the allowed values to rule it out): {where.message}")
             if (message, where.path) not in seen:
                 seen.add((message, where.path))
                 notes.append((index, Note(message, where.path, where.statement_index, kind=UNRESOLVED)))
     return findings, notes
+
+
+def _changed(tried: Sequence[Tried], first: int, index: int) -> int:
+    """How many values of an alternative differ from the default document's: fewer first."""
+    defaults = dict(tried[first].values)
+    return sum(1 for name, value in tried[index].values if defaults.get(name) != value)
+
+
+def _statement(document: Any, index: int | None) -> str | None:
+    """A statement of a document as text (to tell statements apart across documents), None when not at hand."""
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if index is None or not isinstance(statements, list) or not 0 <= index < len(statements):
+        return None
+    return json.dumps(statements[index], sort_keys=True, default=str)
 
 
 def _verb(rules: str) -> str:

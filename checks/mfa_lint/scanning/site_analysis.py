@@ -34,7 +34,7 @@ def analyze_site(site: PolicySite) -> SiteAnalysis:
         analysis = analyze_document(site.document, site.kind, site.callers)
         return SiteAnalysis([(f, site.locate) for f in analysis.findings], [(n, site.locate) for n in analysis.notes])
     variants = site.variants
-    tried = [Tried(v.label, analyze_document(v.document, site.kind, site.callers), v.alternative, v.values)
+    tried = [Tried(v.label, analyze_document(v.document, site.kind, site.callers), v.alternative, v.values, v.document)
              for v in variants]
     findings, notes = combine(tried)
     return SiteAnalysis([(f, variants[i].locate) for i, f in findings], [(n, variants[i].locate) for i, n in notes])

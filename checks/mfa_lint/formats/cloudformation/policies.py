@@ -177,7 +177,8 @@ def judge_views(views: Sequence[DocumentView], kind: str,
             else:
                 usable.append(view)
             limited = limited or view.limited
-        tried = [Tried(view.label, analyze(view.document, kind), view.alternative, view.values) for view in usable]
+        tried = [Tried(view.label, analyze(view.document, kind), view.alternative, view.values, view.document)
+                 for view in usable]
         findings, notes = combine(tried)
         for index, finding in findings:
             view = usable[index]

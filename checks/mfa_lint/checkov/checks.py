@@ -70,6 +70,7 @@ from mfa_lint.core.catalog import NOTES, POLICY_KINDS, RULES, UNJUDGED, Rule
 from mfa_lint.core.findings import Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.cloudformation import resources as cfn_table
+from mfa_lint.formats.cloudformation.intrinsics import any_node
 from mfa_lint.formats.cloudformation.suppression import metadata_skips
 from mfa_lint.formats.terraform import resources as tf_table
 
@@ -405,7 +406,7 @@ class CloudFormationRuleCheck(_RuleCheck, CfnResourceCheck):
 
 def _chooses(conf: Mapping[str, Any]) -> bool:
     """The resource's properties hold an Fn::If: its documents depend on the template's conditions."""
-    return "Fn::If" in json.dumps(conf.get("Properties"), default=str)
+    return any_node(conf.get("Properties"), lambda node: isinstance(node, Mapping) and "Fn::If" in node, 20_000)
 
 
 def _undecided_combinations(verdict: Verdict, policies: list[PolicyInput], why: str) -> None:

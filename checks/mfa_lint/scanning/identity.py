@@ -105,7 +105,7 @@ def superseded(reached: dict[str, list[Place]], reaching: dict[str, list[str]]) 
     its own reading is superseded too)."""
     out: dict[str, set[Place]] = {}
     for scanned, items in reached.items():
-        places = {(_norm(f), r) for f, r in items}
+        places = {(_norm(f), _unkeyed(r)) for f, r in items}
         for origin in {f for f, _ in places} | {_norm(f) for f in reaching.get(scanned, ())}:
             out.setdefault(origin, set()).update(places)
     return out
@@ -117,7 +117,16 @@ def drop_superseded(items: list[T], origins: list[str], places: dict[str, set[Pl
     a parameter only the parent sets is no reason for a note. What the parent leaves open is reported by the reading
     through the parent."""
     return [item for item, origin in zip(items, origins, strict=True)
-            if (_norm(item.file), item.resource) not in places.get(_norm(origin), ())]  # type: ignore[attr-defined]
+            if (_norm(item.file), _unkeyed(item.resource)) not in places.get(_norm(origin), ())]  # type: ignore[attr-defined]
+
+
+_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]$')
+
+
+def _unkeyed(resource: str | None) -> str | None:
+    """A resource without its instance key (`aws_iam_role.x["k"]` -> `aws_iam_role.x`): a call's reading of any
+    instance supersedes the module's own reading of that block."""
+    return _KEY.sub("", resource) if resource else resource
 
 
 def _norm(path: str) -> str:

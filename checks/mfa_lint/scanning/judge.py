@@ -7,11 +7,10 @@ reached through (`Located.via`), so that the scan reports one finding per place 
 
 from __future__ import annotations
 
-import re
-
 from mfa_lint.core.findings import MISSING_FILE, UNJUDGED_FINDING, Finding
 from mfa_lint.core.keys import may_mention_mfa
 from mfa_lint.formats.base import Format
+from mfa_lint.formats.plan.configuration import split_address
 from mfa_lint.formats.registry import comments_in
 from mfa_lint.reading.context import ReadContext
 from mfa_lint.reading.edits import operator_edit
@@ -39,20 +38,16 @@ def _placed(site: PolicySite, span: Span) -> tuple[str, Span]:
     return span.file, Span(span.line, span.column, span.end_line, span.end_column)
 
 
-_MODULE_STEP = re.compile(r'module\.[\w-]+(\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\.')
-
-
 def _superseding_place(format_name: str, site: PolicySite) -> tuple[str, str | None] | None:
     """(file, resource as that file's own reading names it) of a site reached in another file in a way that
     supersedes that file's own reading: a nested stack's template (its resources named as in its file), a called
-    module's file (`module.a["k"].module.b.aws_iam_policy.x` is `aws_iam_policy.x` there). None for anything else."""
+    module's file (`module.a["k"].module.b.aws_iam_policy.x` is `aws_iam_policy.x` there; the places are compared
+    without instance keys, scanning.identity). None for anything else."""
     if format_name == "cloudformation":
         return site.file, site.resource
     if format_name == "terraform" and site.resource and site.resource.startswith("module."):
-        local = site.resource
-        while (match := _MODULE_STEP.match(local)) is not None:
-            local = local[match.end():]
-        return site.file, local
+        _, local = split_address(site.resource)
+        return (site.file, local) if local else None
     return None
 
 
